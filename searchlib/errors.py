@@ -1,0 +1,108 @@
+"""The one exception tree of searchlib.
+
+Every error the library raises on purpose is a `SearchlibError`; ``str(err)`` is a message for a
+human that names the file, record or query and says what to do next. The CLI maps the tree to exit
+codes in one place (`QueryError` -> 2, any other `SearchlibError` -> 1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+__all__ = [
+    "SearchlibError",
+    "InputError",
+    "NotAnArticle",
+    "QueryError",
+    "StoreError",
+    "IndexNotFound",
+    "IndexExists",
+    "IndexLocked",
+    "IndexIncompatible",
+    "IndexCorrupt",
+    "ConfigError",
+]
+
+
+class SearchlibError(Exception):
+    """Base class of every error searchlib raises on purpose."""
+
+
+class InputError(SearchlibError):
+    """An input file or record could not be read as an article."""
+
+    def __init__(self, source: str, reason: str, *, line: int | None = None) -> None:
+        self.source = str(source)
+        self.reason = reason
+        self.line = line
+        where = f"{self.source}:{line}" if line is not None else self.source
+        super().__init__(f"{where}: {reason}")
+
+
+class NotAnArticle(InputError):
+    """The input is readable but is not a news article (home page, section page, 404, stub)."""
+
+
+class QueryError(SearchlibError):
+    """A query could not be parsed or run."""
+
+    def __init__(self, query: str, reason: str, *, position: int | None = None) -> None:
+        self.query = query
+        self.reason = reason
+        self.position = position
+        message = f"invalid query {query!r}: {reason}"
+        if position is not None:
+            message += f"\n  {query}\n  {' ' * position}^"
+        super().__init__(message)
+
+
+class StoreError(SearchlibError):
+    """The on-disk index could not be used."""
+
+
+class IndexNotFound(StoreError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"no index at {path}: build one with `searchlib index PATH... --index {path}`"
+        )
+
+
+class IndexExists(StoreError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"an index already exists at {path}; open it instead of creating it")
+
+
+class IndexLocked(StoreError):
+    def __init__(self, path: str, holder: str, since: datetime | None) -> None:
+        self.path = path
+        self.holder = holder
+        self.since = since
+        when = f" since {since.isoformat(timespec='seconds')}" if since else ""
+        super().__init__(
+            f"index {path} is locked by {holder}{when}; wait for it to finish "
+            "or retry with --wait SECONDS"
+        )
+
+
+class IndexIncompatible(StoreError):
+    def __init__(self, path: str, found: str, expected: str) -> None:
+        self.path = path
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"index {path} was built with {found}, this searchlib needs {expected}: "
+            f"rebuild it with `searchlib rebuild --index {path}`"
+        )
+
+
+class IndexCorrupt(StoreError):
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"index {path} is damaged: {reason}; run `searchlib check --index {path}`")
+
+
+class ConfigError(SearchlibError):
+    """A missing dependency or dictionary, or a bad option value."""
