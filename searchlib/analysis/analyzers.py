@@ -1,0 +1,74 @@
+"""The searchlib analyzer chains and their registry of names and versions.
+
+Each builder returns a plain Whoosh chain (``tokenizer | filter | ...``) that indexing, querying
+and highlighting share. Chains are registered under ``<name>@<version>``; the index stores
+`ANALYZER_VERSION` and refuses to open with another one (bump it whenever any chain would emit
+different tokens for the same text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from whoosh.analysis import Analyzer, LowercaseFilter
+
+from searchlib.analysis.filters import (
+    CompoundFilter,
+    EnglishStemFilter,
+    LemmaFilter,
+    NormaliseFilter,
+    StopWordFilter,
+)
+from searchlib.analysis.tokenizers import WordTokenizer
+from searchlib.model import Lang
+
+__all__ = ["ANALYZER_VERSION", "ANALYZERS", "build_analyzer", "build_exact_analyzer"]
+
+ANALYZER_VERSION = "searchlib-analysis@1"
+
+
+def build_analyzer(lang: Lang) -> Analyzer:
+    """The morphological chain of a language (fields ``title_<lang>`` / ``text_<lang>``).
+
+    uk/ru: words | parts of hyphenated words | normalise | lowercase | stop words | pymorphy3
+    lemma (plus the surface form of capitalised words). en: the same up to stop words, then
+    Snowball (Porter2) stems.
+
+    >>> [t.text for t in build_analyzer(Lang.UK)("У Канаді говорили про м’ясо")]
+    ['канада', 'канаді', 'говорити', "м'ясо"]
+    >>> [t.text for t in build_analyzer(Lang.RU)("Вопросы обороны")]
+    ['вопрос', 'вопросы', 'оборона']
+    >>> [t.text for t in build_analyzer(Lang.EN)("The elections in Canada")]
+    ['elect', 'canada']
+    """
+    lang = Lang(lang)
+    chain = (
+        WordTokenizer()
+        | CompoundFilter()
+        | NormaliseFilter(fold_yo=True)
+        | LowercaseFilter()
+        | StopWordFilter(lang)
+    )
+    if lang is Lang.EN:
+        return chain | EnglishStemFilter("english")
+    return chain | LemmaFilter(lang)
+
+
+def build_exact_analyzer() -> Analyzer:
+    """Surface forms in any language (fields ``title_exact`` / ``text_exact``): phrase search and
+    the exact-form syntax. Same words and normalisation, lowercase, no stop words, no lemmas.
+
+    >>> [(t.text, t.pos) for t in build_exact_analyzer()("Прем’єр-міністр у Києві",
+    ...                                                 positions=True, mode="index")]
+    [("прем'єр-міністр", 0), ("прем'єр", 0), ('міністр', 0), ('у', 1), ('києві', 2)]
+    """
+    return WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | LowercaseFilter()
+
+
+ANALYZERS: dict[str, Callable[[], Analyzer]] = {
+    "uk-lemma@1": lambda: build_analyzer(Lang.UK),
+    "ru-lemma@1": lambda: build_analyzer(Lang.RU),
+    "en-snowball@1": lambda: build_analyzer(Lang.EN),
+    "exact@1": build_exact_analyzer,
+}
+"""Every chain by ``name@version``; `ANALYZER_VERSION` covers them all."""

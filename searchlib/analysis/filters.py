@@ -1,0 +1,203 @@
+"""Token filters of the searchlib analyzers.
+
+Every filter changes ``t.text`` only: offsets (``startchar``/``endchar``) always point at the
+stored text, so the highlighter marks the right characters. Filters that add a form (the parts of
+a hyphenated word, a surface form next to a lemma) yield it at the same position and offsets as
+the token it comes from. Config (language, options) is the only state, so filters pickle small
+and compare equal by config; dictionaries live in module caches (`searchlib.analysis.morph`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Filter, Token
+
+from searchlib.analysis.morph import lemmatise, stem_english
+from searchlib.analysis.stopwords import STOP_WORDS
+from searchlib.analysis.tokenizers import HYPHENS
+from searchlib.model import Lang
+from searchlib.text.normalise import normalise_word
+
+__all__ = [
+    "CompoundFilter",
+    "NormaliseFilter",
+    "StopWordFilter",
+    "LemmaFilter",
+    "EnglishStemFilter",
+]
+
+_HYPHEN_SPLIT = re.compile("[" + re.escape(HYPHENS) + "]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+class _ConfigFilter(Filter):
+    """A filter whose equality and hash come from its config (its ``__dict__``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__ and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.__class__.__name__, tuple(sorted(self.__dict__.items()))))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in sorted(self.__dict__.items()))
+        return f"{self.__class__.__name__}({args})"
+
+
+class CompoundFilter(_ConfigFilter):
+    """At index time, add the parts of a hyphenated word after the whole word.
+
+    The parts share the whole word's position, so a phrase that starts or ends inside the
+    compound still matches, and each part's offsets cover only that part. At query time only the
+    whole word is kept: it is indexed as a whole, and a query of several tokens at one position
+    would turn into an AND of the parts.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> chain = WordTokenizer() | CompoundFilter()
+    >>> [(t.text, t.pos, t.startchar, t.endchar)
+    ...  for t in chain("прем'єр-міністр", positions=True, chars=True, mode="index")]
+    [("прем'єр-міністр", 0, 0, 15), ("прем'єр", 0, 0, 7), ('міністр', 0, 8, 15)]
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.mode == "query" or not _HYPHEN_SPLIT.search(t.text):
+                yield t
+                continue
+            # Downstream filters may change the token in place: keep what the parts need.
+            whole = t.text
+            start = t.startchar if t.chars else 0
+            pos = t.pos if t.positions else 0
+            yield t
+            offset = 0
+            for part in _HYPHEN_SPLIT.split(whole):
+                t.text = part
+                if t.positions:
+                    t.pos = pos
+                if t.chars:
+                    t.startchar = start + offset
+                    t.endchar = start + offset + len(part)
+                offset += len(part) + 1
+                yield t
+            t.text = whole
+
+
+class NormaliseFilter(_ConfigFilter):
+    """Fold the token text with `searchlib.text.normalise_word` (apostrophes, stress marks,
+    invisible characters, homoglyphs, optionally ё -> е) and remember whether it was capitalised.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> [t.text for t in (WordTokenizer() | NormaliseFilter())("М’ясо Расiя ёлка")]
+    ["М'ясо", 'Расія', 'елка']
+    """
+
+    def __init__(self, fold_yo: bool = True) -> None:
+        self.fold_yo = fold_yo
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        fold_yo = self.fold_yo
+        for t in tokens:
+            text = normalise_word(t.text, fold_yo=fold_yo)
+            t.capitalised = text[:1].isupper()
+            t.text = text
+            yield t
+
+
+class StopWordFilter(_ConfigFilter):
+    """Drop (or mark, when ``removestops=False``) the stop words of a language.
+
+    Positions are renumbered to close the gaps, as Whoosh's `StopFilter` does, but tokens that
+    share a position (a compound and its parts) keep sharing it.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> chain = WordTokenizer() | StopWordFilter(Lang.UK)
+    >>> [(t.text, t.pos) for t in chain("план дій і заходи", positions=True)]
+    [('план', 0), ('дій', 1), ('заходи', 2)]
+    """
+
+    def __init__(self, lang: Lang, maxsize: int = 255) -> None:
+        self.lang = Lang(lang)
+        self.maxsize = maxsize
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stops = STOP_WORDS[self.lang]
+        maxsize = self.maxsize
+        last_in: int | None = None
+        last_out = -1
+        for t in tokens:
+            if t.text in stops or len(t.text) > maxsize:
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
+            if t.positions:
+                if t.pos != last_in:
+                    last_in = t.pos
+                    last_out += 1
+                t.pos = last_out
+            t.stopped = False
+            yield t
+
+
+class LemmaFilter(_ConfigFilter):
+    """Replace uk/ru words by their pymorphy3 lemma (ё folded), keeping names findable as written.
+
+    A capitalised word also keeps its lowercase surface form at the same position (index and
+    query time alike), because names collide with common words once lemmatised: ``Карні``
+    (Carney) -> ``карний`` ("criminal"). A document that has the name as written then matches
+    both tokens of the query and ranks above one that only shares the lemma. Words without
+    Cyrillic letters (numbers, Latin names) are left as they are.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> from whoosh.analysis import LowercaseFilter
+    >>> chain = WordTokenizer() | NormaliseFilter() | LowercaseFilter() | LemmaFilter(Lang.UK)
+    >>> [t.text for t in chain("Карні відвідав Канаду", mode="index")]
+    ['карний', 'карні', 'відвідати', 'канада', 'канаду']
+    """
+
+    is_morph = True
+
+    def __init__(self, lang: Lang, keep_names: bool = True) -> None:
+        self.lang = Lang(lang)
+        self.keep_names = keep_names
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        lang = self.lang
+        keep_names = self.keep_names
+        for t in tokens:
+            if t.stopped or not _CYRILLIC.search(t.text):
+                yield t
+                continue
+            surface = t.text
+            name = keep_names and getattr(t, "capitalised", False)
+            lemma = lemmatise(surface, lang)
+            t.text = lemma
+            yield t
+            if name and lemma != surface:
+                t.text = surface
+                yield t
+
+
+class EnglishStemFilter(_ConfigFilter):
+    """Snowball (Porter2) stems via PyStemmer; possessive ``'s`` goes with the stem.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> from whoosh.analysis import LowercaseFilter
+    >>> chain = WordTokenizer() | LowercaseFilter() | EnglishStemFilter()
+    >>> [t.text for t in chain("Elections Trump's")]
+    ['elect', 'trump']
+    """
+
+    is_morph = True
+
+    def __init__(self, algorithm: str = "english") -> None:
+        self.algorithm = algorithm
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        algorithm = self.algorithm
+        for t in tokens:
+            if not t.stopped and t.text.isascii():
+                t.text = stem_english(t.text, algorithm)
+            yield t
