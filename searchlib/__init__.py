@@ -1,0 +1,64 @@
+"""searchlib: full-text search for news archives in Ukrainian, Russian and English.
+
+The public API: `Index` (create/open/add/search), `Article`, the result types and the error tree.
+Importing this package loads no dictionary, Whoosh or lxml; they load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from searchlib.errors import (
+    ConfigError,
+    IndexCorrupt,
+    IndexIncompatible,
+    IndexLocked,
+    IndexNotFound,
+    InputError,
+    QueryError,
+    SearchlibError,
+    StoreError,
+)
+from searchlib.model import Article, Failure, IndexReport, Lang
+
+if TYPE_CHECKING:
+    from searchlib.api import Index
+    from searchlib.ingest import read_articles
+    from searchlib.query import Hit, SearchResults, Snippet
+
+__all__ = [
+    "Index",
+    "Article",
+    "Lang",
+    "Failure",
+    "IndexReport",
+    "SearchResults",
+    "Hit",
+    "Snippet",
+    "read_articles",
+    "SearchlibError",
+    "InputError",
+    "QueryError",
+    "StoreError",
+    "IndexNotFound",
+    "IndexLocked",
+    "IndexIncompatible",
+    "IndexCorrupt",
+    "ConfigError",
+]
+
+_LAZY = {
+    "Index": "searchlib.api",
+    "SearchResults": "searchlib.query",
+    "Hit": "searchlib.query",
+    "Snippet": "searchlib.query",
+    "read_articles": "searchlib.ingest",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'searchlib' has no attribute {name!r}")

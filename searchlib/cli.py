@@ -1,0 +1,298 @@
+"""The command-line interface: one function per command, each one library call plus rendering.
+
+Results go to stdout; progress, warnings and per-file reasons go to stderr. Errors are mapped to
+exit codes in one place (`SearchlibGroup.invoke`): usage and query errors exit 2, other
+searchlib errors exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchlib.errors import QueryError, SearchlibError
+from searchlib.model import Article, Failure, Lang, parse_datetime
+
+DEFAULT_INDEX = "./index"
+
+
+class SearchlibGroup(click.Group):
+    """Maps searchlib errors to a one-line message on stderr and a meaningful exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QueryError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(2)
+        except SearchlibError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=SearchlibGroup)
+@click.version_option(package_name="searchlib")
+def main() -> None:
+    """Full-text search for news archives in Ukrainian, Russian and English."""
+
+
+# -- shared options -------------------------------------------------------------------------------
+
+
+def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+        envvar="SEARCHLIB_INDEX", default=DEFAULT_INDEX, show_default=True,
+        help="Index folder (env SEARCHLIB_INDEX).",
+    )(func)
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--lang", type=click.Choice([lang.value for lang in Lang]),
+                     help="Only articles in this language."),
+        click.option("--source", help="Only articles from this outlet (e.g. kyivindependent.com)."),
+        click.option("--author", help="Only articles by this author."),
+        click.option("--tag", help="Only articles with this tag."),
+        click.option("--since", callback=_parse_date, help="Published on or after (YYYY-MM-DD)."),
+        click.option("--until", callback=_parse_date, help="Published on or before (YYYY-MM-DD)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _open_index(index_dir: Path):
+    from searchlib.api import Index
+
+    return Index.open(index_dir)
+
+
+def _emit_json(record: Any) -> None:
+    click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _use_colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr when stderr is a terminal; otherwise no callback."""
+    if not sys.stderr.isatty() or total < 2:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _report_failures(failures: tuple[Failure, ...]) -> None:
+    for failure in failures:
+        kind = "skipped" if failure.skipped else "failed"
+        click.echo(f"{kind}: {failure}", err=True)
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
+              help="Articles per commit.")
+@click.option("--wait", default=0.0, type=click.FloatRange(0), help="Seconds to wait for a lock.")
+@json_option
+def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
+          as_json: bool) -> None:
+    """Index HTML, .html.gz, WARC and JSONL files or folders.
+
+    Example: searchlib index samples/ --index ./index
+    """
+    from searchlib.api import Index
+    from searchlib.ingest import find_inputs, read_articles
+
+    inputs = find_inputs(paths)
+    store = Index.open_or_create(index_dir)
+    with _progress(len(inputs), "Indexing") as progress:
+        report = store.add(read_articles(inputs, progress=progress), batch_size=batch_size,
+                           wait=wait)
+    _report_failures(report.failures)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        click.echo(f"indexed {report.indexed}, updated {report.updated}, "
+                   f"skipped {report.skipped}, failed {len(report.failed)}")
+    if report.failed and not (report.indexed or report.updated or report.unchanged):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query", required=False)
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many hits.")
+@click.option("--queries-file", type=click.File("r", encoding="utf-8"),
+              help="Run one query per line (or JSONL {\"id\", \"query\"}); prints JSON Lines.")
+@filter_options
+@json_option
+def search(query: str | None, index_dir: Path, limit: int, offset: int, queries_file,
+           as_json: bool, **filters: Any) -> None:
+    """Search the index; ranked results with highlighted snippets.
+
+    Example: searchlib search "Канада оборона" --limit 5
+    """
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give either QUERY or --queries-file, not both or neither")
+    store = _open_index(index_dir)
+    if queries_file is not None:
+        for query_id, text in _read_queries(queries_file):
+            record: dict[str, Any] = {"query_id": query_id} if query_id is not None else {}
+            try:
+                record.update(store.search(text, limit=limit, offset=offset, **filters).to_json())
+            except QueryError as err:
+                record.update({"query": text, "error": str(err), "total": 0, "hits": []})
+            click.echo(json.dumps(record, ensure_ascii=False))
+            sys.stdout.flush()
+        return
+    results = store.search(query, limit=limit, offset=offset, **filters)
+    if as_json:
+        _emit_json(results.to_json())
+        return
+    _render_results(results)
+
+
+def _read_queries(lines) -> Iterator[tuple[str | None, str]]:
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+                yield (None if record.get("id") is None else str(record["id"])), record["query"]
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                raise click.UsageError(f"queries file line {number}: not a JSON object with "
+                                       f"a \"query\" ({err})") from None
+        else:
+            yield None, line
+
+
+def _render_results(results) -> None:
+    colour = _use_colour()
+    click.echo(f"{results.total} result{'s' if results.total != 1 else ''} "
+               f"for {results.query!r}")
+    for rank, hit in enumerate(results.hits, results.offset + 1):
+        meta = " · ".join(part for part in (
+            str(hit.lang) if hit.lang else None,
+            hit.source,
+            hit.published.date().isoformat() if hit.published else None,
+            f"id {hit.id}",
+        ) if part)
+        title = click.style(hit.title, bold=True) if colour else hit.title
+        click.echo(f"\n{rank:>3}. {title}")
+        click.echo(f"     {meta}")
+        if hit.url:
+            click.echo(f"     {hit.url}")
+        if colour:
+            snippet = hit.snippet.marked("\x1b[1;33m", "\x1b[0m")
+        else:
+            snippet = hit.snippet.marked("[", "]")
+        click.echo(f"     {snippet}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def extract(paths: tuple[Path, ...]) -> None:
+    """Extract articles from files without indexing them; prints JSON Lines.
+
+    Example: searchlib extract samples/uk/ > articles.jsonl
+    """
+    from searchlib.ingest import find_inputs, read_articles
+
+    extracted = failed = 0
+    for item in read_articles(find_inputs(paths)):
+        if isinstance(item, Article):
+            extracted += 1
+            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+            sys.stdout.flush()
+        else:
+            failed += not item.skipped
+            _report_failures((item,))
+    if failed and not extracted:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("article_id", metavar="ID")
+@index_option
+@json_option
+def show(article_id: str, index_dir: Path, as_json: bool) -> None:
+    """Show one indexed article in full.
+
+    Example: searchlib show 3f2a9c0e1b7d4a55
+    """
+    article = _open_index(index_dir).get(article_id)
+    if article is None:
+        raise click.ClickException(f"no article with id {article_id!r} in {index_dir}")
+    if as_json:
+        _emit_json(article.to_json())
+        return
+    click.echo(click.style(article.title, bold=True) if _use_colour() else article.title)
+    for label, value in (
+        ("id", article.id),
+        ("url", article.canonical_url or article.url),
+        ("published", article.published.isoformat() if article.published else None),
+        ("language", article.lang),
+        ("source", article.source),
+        ("authors", ", ".join(article.authors)),
+        ("tags", ", ".join(article.tags)),
+    ):
+        if value:
+            click.echo(f"{label + ':':<11}{value}")
+    click.echo("")
+    if article.lead:
+        click.echo(article.lead + "\n")
+    click.echo(article.text)
+
+
+@main.command()
+@index_option
+@json_option
+def stats(index_dir: Path, as_json: bool) -> None:
+    """Show how many articles the index holds, by language and source.
+
+    Example: searchlib stats --json
+    """
+    info = _open_index(index_dir).stats()
+    if as_json:
+        _emit_json(info.to_json())
+        return
+    click.echo(f"index:      {info.path}")
+    click.echo(f"articles:   {info.articles}")
+    click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in info.by_lang.items()))
+    click.echo("sources:    " + ", ".join(f"{k} {v}" for k, v in list(info.by_source.items())[:10]))
+    if info.first_published:
+        click.echo(f"published:  {info.first_published.date()} .. {info.last_published.date()}")
+    click.echo(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
+    click.echo(f"analyzer:   {info.analyzer}; {info.schema}; build {info.build_id}")
+
+

@@ -1,0 +1,120 @@
+"""Snippets: the passages of an article around the matched words, as data.
+
+A `Snippet` is plain text plus the character ranges to mark. Rendering is elsewhere:
+`Snippet.to_html()` escapes the text and adds only `<mark>`; colour on a terminal is the CLI's job.
+The stored text is re-analysed with the field's own analyzer, so inflected forms are marked.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from whoosh.analysis import Analyzer
+from whoosh.highlight import (
+    FIRST,
+    BasicFragmentScorer,
+    ContextFragmenter,
+    set_matched_filter,
+    top_fragments,
+)
+
+__all__ = ["Snippet", "make_snippet"]
+
+ELLIPSIS = "\u2026"
+FRAGMENT_CHARS = 220
+CONTEXT_CHARS = 60
+FRAGMENTS = 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snippet:
+    """A passage of an article and the (start, end) character ranges of matched words in it."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_html(self) -> str:
+        """The snippet as HTML: the text escaped, matches wrapped in `<mark>`, nothing else.
+
+        >>> Snippet(text="a <b> c", highlights=((2, 5),)).to_html()
+        'a <mark>&lt;b&gt;</mark> c'
+        """
+        parts: list[str] = []
+        cursor = 0
+        for start, end in self.highlights:
+            parts.append(html.escape(self.text[cursor:start], quote=False))
+            parts.append(f"<mark>{html.escape(self.text[start:end], quote=False)}</mark>")
+            cursor = end
+        parts.append(html.escape(self.text[cursor:], quote=False))
+        return "".join(parts)
+
+    def marked(self, before: str, after: str) -> str:
+        """The text with each match wrapped in `before`/`after` (for terminals and plain text)."""
+        parts: list[str] = []
+        cursor = 0
+        for start, end in self.highlights:
+            parts.extend((self.text[cursor:start], before, self.text[start:end], after))
+            cursor = end
+        parts.append(self.text[cursor:])
+        return "".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "highlights": [list(span) for span in self.highlights]}
+
+
+def make_snippet(text: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
+    """The best passages of `text` that contain any of the indexed `terms`.
+
+    The whole text is considered (no character limit), tokens are produced in index mode so
+    every form the index holds can match, and falls back to the opening of the text.
+    """
+    termset = frozenset(terms)
+    if termset and text:
+        tokens = analyzer(text, chars=True, mode="index", removestops=False)
+        fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
+                                       charlimit=None)
+        fragments = top_fragments(
+            fragmenter.fragment_tokens(text, set_matched_filter(tokens, termset)),
+            FRAGMENTS, BasicFragmentScorer(), FIRST, minscore=1,
+        )
+        if fragments:
+            return _join(text, fragments)
+    return _opening(text)
+
+
+def _join(text: str, fragments) -> Snippet:
+    pieces: list[str] = []
+    highlights: list[tuple[int, int]] = []
+    length = 0
+    for number, fragment in enumerate(fragments):
+        prefix = ELLIPSIS if fragment.startchar > 0 else ""
+        if number and not prefix:
+            prefix = " "
+        start = fragment.startchar
+        body = text[start:fragment.endchar]
+        base = length + len(prefix)
+        spans = sorted({(t.startchar, t.endchar) for t in fragment.matches})
+        last_end = -1
+        for s, e in spans:
+            if s >= last_end:
+                highlights.append((base + s - start, base + e - start))
+                last_end = e
+        pieces.append(prefix + body)
+        length += len(prefix) + len(body)
+    if fragments and fragments[-1].endchar < len(text):
+        pieces.append(ELLIPSIS)
+    return Snippet(text=_flat("".join(pieces)), highlights=tuple(highlights))
+
+
+def _flat(piece: str) -> str:
+    # Newlines become spaces one for one, so highlight offsets stay valid.
+    return piece.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+
+
+def _opening(text: str) -> Snippet:
+    if len(text) <= FRAGMENT_CHARS:
+        return Snippet(text=_flat(text))
+    cut = text.rfind(" ", 0, FRAGMENT_CHARS)
+    return Snippet(text=_flat(text[: cut if cut > 0 else FRAGMENT_CHARS]) + ELLIPSIS)

@@ -1,0 +1,136 @@
+"""The Whoosh schema of a searchlib index and the mapping between `Article` and stored fields.
+
+Text is indexed once per language field (`title_uk`, `text_uk`, ...): an article fills only the
+fields of its own language, so a query analysed for several languages scores each article by its
+own language alone. `*_exact` fields hold surface forms for phrases and exact-form search.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import fields
+
+from searchlib.analysis import build_analyzer, build_exact_analyzer
+from searchlib.model import Article, Lang
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "LANGS",
+    "build_schema",
+    "article_to_document",
+    "document_to_article",
+    "title_field",
+    "text_field",
+]
+
+SCHEMA_VERSION = "searchlib-schema@1"
+"""Bump when fields change; an index with another version is refused."""
+
+LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
+TITLE_BOOST = 2.5
+"""Title terms count 2.5x body terms in BM25F (the title states what the story is about)."""
+
+
+def title_field(lang: Lang) -> str:
+    return f"title_{lang}"
+
+
+def text_field(lang: Lang) -> str:
+    return f"text_{lang}"
+
+
+def build_schema() -> fields.Schema:
+    """A fresh schema object; every index of this SCHEMA_VERSION has exactly these fields."""
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        url=fields.ID(stored=True),
+        canonical_url=fields.ID(stored=True),
+        title=fields.STORED(),
+        lead=fields.STORED(),
+        text=fields.STORED(),
+        authors=fields.STORED(),
+        tags=fields.STORED(),
+        alternates=fields.STORED(),
+        path=fields.STORED(),
+        modified=fields.STORED(),
+        content_hash=fields.ID(stored=True, sortable=True),
+        lang=fields.ID(stored=True, sortable=True),
+        source=fields.ID(stored=True, sortable=True),
+        author=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
+        tag=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
+        published=fields.DATETIME(stored=True, sortable=True),
+        title_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True,
+                                field_boost=TITLE_BOOST),
+        text_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True),
+    )
+    for lang in LANGS:
+        analyzer = build_analyzer(lang)
+        schema.add(title_field(lang), fields.TEXT(analyzer=analyzer, phrase=True,
+                                                  field_boost=TITLE_BOOST))
+        schema.add(text_field(lang), fields.TEXT(analyzer=analyzer, phrase=True))
+    return schema
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    # Whoosh's DATETIME compares naive datetimes; the index keeps UTC without tzinfo.
+    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value else None
+
+
+def article_to_document(article: Article, content_hash: str) -> dict[str, Any]:
+    """The Whoosh document for an article (keyword arguments of `add_document`)."""
+    body = "\n\n".join(part for part in (article.lead, article.text) if part)
+    lang = article.lang or Lang.EN
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "lead": article.lead,
+        "text": article.text,
+        "authors": article.authors,
+        "tags": article.tags,
+        "alternates": article.alternates,
+        "path": article.path,
+        "modified": _naive_utc(article.modified),
+        "content_hash": content_hash,
+        "lang": str(article.lang) if article.lang else "",
+        "title_exact": article.title,
+        "text_exact": body,
+        title_field(lang): article.title,
+        text_field(lang): body,
+    }
+    optional = {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+        "published": _naive_utc(article.published),
+        "author": ",".join(a.replace(",", " ") for a in article.authors) or None,
+        "tag": ",".join(t.replace(",", " ") for t in article.tags) or None,
+    }
+    doc.update({key: value for key, value in optional.items() if value})
+    return doc
+
+
+def document_to_article(stored: dict[str, Any]) -> Article:
+    """Rebuild the `Article` from a document's stored fields."""
+    lang = stored.get("lang")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title") or "",
+        text=stored.get("text") or "",
+        url=stored.get("url"),
+        canonical_url=stored.get("canonical_url"),
+        lead=stored.get("lead"),
+        authors=tuple(stored.get("authors") or ()),
+        published=_aware(stored.get("published")),
+        modified=_aware(stored.get("modified")),
+        lang=Lang(lang) if lang else None,
+        source=stored.get("source"),
+        tags=tuple(stored.get("tags") or ()),
+        alternates=tuple(tuple(p) for p in stored.get("alternates") or ()),
+        path=stored.get("path"),
+    )

@@ -1,0 +1,47 @@
+"""Shared fixtures: the samples, the shared corpus (skipped when absent) and a built index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchlib.api import Index
+from searchlib.ingest import find_inputs, read_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS} (only present beside the project in CI)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only index of samples/ shared by the tests that only search."""
+    path = tmp_path_factory.mktemp("samples") / "index"
+    index = Index.create(path)
+    report = index.add(read_articles(find_inputs([SAMPLES])))
+    assert report.indexed >= 9, report
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_dir: Path) -> Index:
+    return Index.open(sample_index_dir)
+
+
+@pytest.fixture
+def fresh_index(tmp_path: Path) -> Index:
+    """An empty index for a test that writes."""
+    return Index.create(tmp_path / "index")
