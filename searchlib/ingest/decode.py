@@ -1,0 +1,131 @@
+"""Bytes to text for HTML pages: charset from the HTTP header, a BOM, `<meta>`, or detection.
+
+Part of the ingest stage. Order: HTTP ``Content-Type`` charset (WARC), BOM, ``<meta charset>`` /
+``http-equiv`` / XML declaration, then detection. One measured exception to that order: bytes that
+are valid UTF-8 and contain non-ASCII characters are read as UTF-8 even when a single-byte charset
+is declared, because windows-1251/KOI8 Cyrillic text is practically never valid UTF-8, while sites
+that moved to UTF-8 often keep an old ``windows-1251`` declaration. Does not parse HTML.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from searchlib.errors import InputError
+
+__all__ = ["decode_html", "charset_from_content_type", "normalise_charset"]
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-z0-9_.\-]+)""", re.I)
+_CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
+# WHATWG: labels for Latin-1 and ASCII mean windows-1252; KOI8-U is KOI8-R plus the Ukrainian
+# letters (the positions differ only in box-drawing characters), so it decodes both correctly.
+_ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "koi8-r": "koi8-u"}
+_SNIFF_BYTES = 16384
+_CYRILLIC_CANDIDATES = ("utf-8", "cp1251", "koi8-u", "cp866", "iso8859-5", "mac-cyrillic")
+_LOWER = re.compile(r"[а-яёіїєґ]")
+_UPPER = re.compile(r"[А-ЯЁІЇЄҐ]")
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u2500-\u259f\ufffd]")
+
+
+def normalise_charset(name: str | None) -> str | None:
+    """The Python codec for a charset label, or None when the label is unknown.
+
+    >>> normalise_charset("Windows-1251"), normalise_charset("KOI8-R"), normalise_charset("x-bogus")
+    ('cp1251', 'koi8-u', None)
+    """
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+    return _ALIASES.get(codec, codec)
+
+
+def charset_from_content_type(value: str | None) -> str | None:
+    """The charset parameter of an HTTP ``Content-Type`` value.
+
+    >>> charset_from_content_type("text/html; charset=KOI8-U")
+    'KOI8-U'
+    """
+    if not value:
+        return None
+    match = _CT_CHARSET.search(value)
+    return match.group(1) if match else None
+
+
+def _declared_in_page(data: bytes) -> str | None:
+    head = data[:_SNIFF_BYTES]
+    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _strict(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _cyrillic_score(text: str) -> int:
+    """How much a decoding looks like real Cyrillic prose: lower-case letters dominate."""
+    sample = text[:50000]
+    return (len(_LOWER.findall(sample)) - 2 * len(_UPPER.findall(sample))
+            - 20 * len(_JUNK.findall(sample)))
+
+
+def _detect(data: bytes) -> tuple[str, str]:
+    utf8 = _strict(data, "utf-8")
+    if utf8 is not None:
+        return utf8, "utf-8"
+    best: tuple[int, str, str] | None = None
+    for codec in _CYRILLIC_CANDIDATES[1:]:
+        text = data.decode(codec, "replace")
+        score = _cyrillic_score(text)
+        if best is None or score > best[0]:
+            best = (score, codec, text)
+    if best is not None and best[0] > 20:
+        return best[2], best[1]
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy, rarely needed
+
+    guess = from_bytes(data[:200000]).best()
+    codec = normalise_charset(guess.encoding) if guess is not None else None
+    if codec:
+        return data.decode(codec, "replace"), codec
+    return data.decode("cp1252", "replace"), "cp1252"
+
+
+def decode_html(data: bytes, *, charset: str | None = None, source: str = "<html>") -> str:
+    """Decode an HTML page; `charset` is the HTTP header's, if any.
+
+    >>> decode_html("<p>Привіт, світе</p>".encode("koi8-u"), charset="koi8-u")
+    '<p>Привіт, світе</p>'
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            text = _strict(data, codec)
+            if text is None:
+                raise InputError(source, f"the page starts with a {codec} BOM but is not {codec}")
+            return text
+    has_non_ascii = not data.isascii()
+    if has_non_ascii:
+        utf8 = _strict(data, "utf-8")
+        if utf8 is not None:
+            return utf8
+    for label in (charset, _declared_in_page(data)):
+        codec = normalise_charset(label)
+        if codec is None or codec.startswith(("utf-16", "utf-32")):
+            continue
+        text = _strict(data, codec)
+        if text is not None:
+            return text
+    return _detect(data)[0]

@@ -1,0 +1,340 @@
+"""Input files to articles: directories, ``.html(.gz)``, ``.jsonl(.gz)``, ``.warc(.gz)``.
+
+Part of the ingest stage. Finds inputs, opens them with size caps (gzip is stream-decompressed
+with a cap, so a gzip bomb stops at `IngestOptions.max_decompressed_bytes`), and turns every
+problem into a `Failure` naming the file (and line or WARC record) so one bad input never stops
+a batch. Field values inside records are data only: never opened, never used as paths.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from searchlib.errors import InputError, NotAnArticle, SearchlibError
+from searchlib.ingest.decode import charset_from_content_type
+from searchlib.ingest.extract import extract_article
+from searchlib.ingest.metadata import clean_names, clean_tags, host_of, to_datetime
+from searchlib.ingest.options import IngestOptions
+from searchlib.model import Article, Failure, Lang, make_article_id, parse_datetime
+from searchlib.text import detect_language
+
+__all__ = ["find_inputs", "read_articles"]
+
+_HTML = (".html", ".htm", ".html.gz", ".htm.gz")
+_JSONL = (".jsonl", ".jsonl.gz")
+_WARC = (".warc", ".warc.gz")
+SUPPORTED_SUFFIXES = _HTML + _JSONL + _WARC
+_CHUNK = 1 << 16
+_JSONL_FIELDS = {"id", "url", "title", "text", "lead", "lang", "published", "modified", "source",
+                 "authors", "tags", "canonical_url", "alternates"}
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(_JSONL):
+        return "jsonl"
+    if name.endswith(_WARC):
+        return "warc"
+    return "html"
+
+
+def find_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand directories (recursively, sorted) into the supported input files.
+
+    A named path that does not exist is kept, so reading it yields a `Failure`; files with other
+    extensions inside directories, and hidden files, are ignored.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.name.lower().endswith(SUPPORTED_SUFFIXES)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            if candidate not in seen:
+                seen.add(candidate)
+                found.append(candidate)
+    return found
+
+
+def read_articles(paths: Iterable[str | Path], *, options: IngestOptions | None = None,
+                  progress: Callable[[int], None] | None = None) -> Iterator[Article | Failure]:
+    """Yield an `Article` for every article in `paths`, a `Failure` for every bad input.
+
+    Directories are expanded with `find_inputs`. Never raises for a bad input: unreadable files,
+    bad JSONL lines and WARC records become `Failure`s (``skipped=True`` for pages that are not
+    articles) and the batch goes on. Calls ``progress(1)`` after each input file.
+    """
+    options = options or IngestOptions()
+    for path in find_inputs(paths):
+        source = str(path)
+        try:
+            if not path.is_file():
+                reason = "no such file" if not path.exists() else "not a regular file"
+                raise InputError(source, reason)
+            kind = _kind(path)
+            if kind == "jsonl":
+                yield from _read_jsonl(path, options)
+            elif kind == "warc":
+                yield from _read_warc(path, options)
+            else:
+                yield extract_article(_read_page(path, options), path=source, options=options)
+        except NotAnArticle as err:
+            yield Failure(source=err.source, reason=err.reason, line=err.line, skipped=True)
+        except SearchlibError as err:
+            yield _failure(err, source)
+        except OSError as err:
+            yield Failure(source=source, reason=f"cannot read the file: {err.strerror or err}")
+        if progress is not None:
+            progress(1)
+
+
+def _failure(err: SearchlibError, source: str) -> Failure:
+    if isinstance(err, InputError):
+        return Failure(source=err.source, reason=err.reason, line=err.line,
+                       skipped=isinstance(err, NotAnArticle))
+    return Failure(source=source, reason=str(err))
+
+
+class _CappedReader(io.RawIOBase):
+    """A binary stream that raises `InputError` once more than `cap` bytes were read from it."""
+
+    def __init__(self, stream: IO[bytes], cap: int, source: str, what: str) -> None:
+        self._stream = stream
+        self._left = cap
+        self._cap = cap
+        self._source = source
+        self._what = what
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._stream.read(min(len(buffer), self._left + 1))
+        except EOFError as err:
+            raise InputError(self._source, "truncated gzip file: it ends before the "
+                                           "end-of-stream marker") from err
+        except (gzip.BadGzipFile, zlib.error) as err:
+            raise InputError(self._source, f"not a valid gzip file: {err}") from err
+        if len(data) > self._left:
+            raise InputError(self._source, f"{self._what} over the limit of {self._cap} bytes")
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open(path: Path, options: IngestOptions) -> IO[bytes]:
+    """Open a file for reading, decompressing ``.gz`` through a capped stream."""
+    raw = path.open("rb")
+    if not path.name.lower().endswith(".gz"):
+        return raw
+    gz = gzip.GzipFile(fileobj=raw, mode="rb")
+    capped = _CappedReader(gz, options.max_decompressed_bytes, str(path),
+                           "decompressed data (IngestOptions.max_decompressed_bytes)")
+    return io.BufferedReader(capped, buffer_size=_CHUNK)
+
+
+def _read_page(path: Path, options: IngestOptions) -> bytes:
+    source = str(path)
+    if path.stat().st_size > options.max_file_bytes:
+        raise InputError(source, f"file is {path.stat().st_size} bytes, over the limit of "
+                                 f"{options.max_file_bytes} (IngestOptions.max_file_bytes)")
+    with _open(path, options) as stream:
+        data = stream.read(options.max_file_bytes + 1)
+    if len(data) > options.max_file_bytes:
+        raise InputError(source, f"page decompresses to more than {options.max_file_bytes} "
+                                 "bytes (IngestOptions.max_file_bytes)")
+    return data
+
+
+# ---------------------------------------------------------------- JSONL
+
+
+def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[Article | Failure]:
+    source = str(path)
+    with _open(path, options) as stream:
+        number = 0
+        while True:
+            line = stream.readline(options.max_file_bytes + 1)
+            if not line:
+                break
+            number += 1
+            if len(line) > options.max_file_bytes:
+                yield Failure(source=source, line=number, reason=(
+                    f"line longer than {options.max_file_bytes} bytes "
+                    "(IngestOptions.max_file_bytes); reading stopped"))
+                return
+            if not line.strip():
+                continue
+            try:
+                yield _jsonl_article(line, source=source, number=number)
+            except InputError as err:
+                yield _failure(err, source)
+
+
+def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
+    def bad(reason: str) -> InputError:
+        return InputError(source, reason, line=number)
+
+    try:
+        text_line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as err:
+        raise bad(f"not UTF-8 at byte {err.start}; JSONL must be UTF-8") from err
+    try:
+        record = json.loads(text_line)
+    except ValueError as err:
+        raise bad(f"invalid JSON: {err}") from err
+    if not isinstance(record, dict):
+        raise bad(f"expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise bad('missing or empty "text" (each record needs the article text)')
+
+    def string(key: str) -> str | None:
+        value = record.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise bad(f'"{key}" must be a string, got {type(value).__name__}')
+        return value.strip() or None
+
+    def date(key: str) -> Any:
+        value = record.get(key)
+        if value in (None, ""):
+            return None
+        parsed = None
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:
+                parsed = to_datetime(value)
+        if parsed is None:
+            raise bad(f'"{key}" is not a date: {value!r} (use ISO 8601, e.g. 2025-08-24T10:30Z)')
+        return parsed
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = record.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad(f'"{key}" must be a list of strings')
+        return clean_names(value) if key == "authors" else clean_tags(value)
+
+    raw_id = record.get("id")
+    if raw_id is not None and not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
+        raise bad('"id" must be a string or an integer')
+    url = string("url")
+    canonical = string("canonical_url")
+    title = string("title") or ""
+    lang_value = string("lang")
+    lang: Lang | None
+    if lang_value:
+        try:
+            lang = Lang(lang_value.lower())
+        except ValueError as err:
+            raise bad(f'unsupported "lang" {lang_value!r}; expected one of uk, ru, en') from err
+    else:
+        lang = detect_language(f"{title}\n{text}")
+    alternates = record.get("alternates") or []
+    if not (isinstance(alternates, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p)
+            for p in alternates)):
+        raise bad('"alternates" must be a list of [lang, url] pairs')
+    return Article(
+        id=str(raw_id) if raw_id is not None and str(raw_id) != "" else make_article_id(
+            canonical_url=canonical, url=url, title=title, text=text),
+        title=title,
+        text=text.strip(),
+        url=url,
+        canonical_url=canonical,
+        lead=string("lead"),
+        authors=strings("authors"),
+        published=date("published"),
+        modified=date("modified"),
+        lang=lang,
+        source=string("source") or host_of(url),
+        tags=strings("tags"),
+        alternates=tuple((a, b) for a, b in alternates),
+        path=source,
+    )
+
+
+# ---------------------------------------------------------------- WARC
+
+
+def _read_warc(path: Path, options: IngestOptions) -> Iterator[Article | Failure]:
+    from warcio.archiveiterator import ArchiveIterator  # noqa: PLC0415 - only for WARC input
+    from warcio.exceptions import ArchiveLoadFailed  # noqa: PLC0415
+
+    source = str(path)
+    with path.open("rb") as raw:
+        stream: IO[bytes] = raw
+        if path.name.lower().endswith(".gz"):
+            # warcio decompresses member by member itself; cap what it may pull out in total.
+            stream = io.BufferedReader(_CappedReader(raw, options.max_file_bytes * 1000, source,
+                                                     "WARC file"))
+        iterator = ArchiveIterator(stream, arc2warc=True)
+        records = iter(iterator)
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except ArchiveLoadFailed as err:
+                raise InputError(source, f"not a valid WARC file: {err}") from err
+            except (EOFError, zlib.error, ValueError) as err:
+                raise InputError(source, f"damaged WARC file: {type(err).__name__}: {err}"
+                                 ) from err
+            yield from _warc_record(record, iterator, source, options)
+
+
+def _warc_record(record: Any, iterator: Any, source: str,
+                 options: IngestOptions) -> Iterator[Article | Failure]:
+    if record.rec_type not in ("response", "resource"):
+        return
+    record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>")
+    where = f"{source}#{record_id or iterator.get_record_offset()}"
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    content_type = record.rec_headers.get_header("Content-Type") or ""
+    if record.rec_type == "response":
+        if record.http_headers is None:
+            return
+        status = record.http_headers.get_statuscode() or ""
+        if status != "200":
+            yield Failure(source=where, reason=f"HTTP {status} response for {url}, not an article",
+                          skipped=True)
+            return
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in ("text/html", "application/xhtml+xml"):
+        yield Failure(source=where, reason=f"{mime} response for {url}, not an HTML page",
+                      skipped=True)
+        return
+    try:
+        data = record.content_stream().read(options.max_file_bytes + 1)
+        if len(data) > options.max_file_bytes:
+            raise InputError(where, f"record payload over {options.max_file_bytes} bytes "
+                                    "(IngestOptions.max_file_bytes)")
+        yield extract_article(data, url=url, path=where,
+                              charset=charset_from_content_type(content_type), options=options)
+    except NotAnArticle as err:
+        yield Failure(source=where, reason=err.reason, skipped=True)
+    except InputError as err:
+        yield Failure(source=where, reason=err.reason)
+    except (EOFError, zlib.error, ValueError) as err:
+        yield Failure(source=where, reason=f"damaged record payload: {type(err).__name__}: {err}")
