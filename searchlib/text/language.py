@@ -120,10 +120,15 @@ def query_languages(query: str) -> tuple[Lang, ...]:
     cyrillic, latin, llr = language_scores(query)
     if cyrillic == 0 and latin == 0:
         return (Lang.UK, Lang.RU, Lang.EN)
-    if latin > cyrillic:
+    if cyrillic == 0:
         return (Lang.EN,)
     if llr >= _DECISIVE:
-        return (Lang.UK,)
-    if llr <= -_DECISIVE:
-        return (Lang.RU,)
-    return (Lang.UK, Lang.RU) if llr > 0 else (Lang.RU, Lang.UK)
+        slavic: tuple[Lang, ...] = (Lang.UK,)
+    elif llr <= -_DECISIVE:
+        slavic = (Lang.RU,)
+    else:
+        slavic = (Lang.UK, Lang.RU) if llr > 0 else (Lang.RU, Lang.UK)
+    # A query mixing scripts ("Zelensky OR Зеленський") is analysed in English too.
+    if latin == 0:
+        return slavic
+    return (Lang.EN, *slavic) if latin > cyrillic else (*slavic, Lang.EN)
