@@ -8,6 +8,8 @@ indexing a silently truncated page. Does not extract anything.
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 from lxml import etree
 
@@ -16,7 +18,7 @@ from searchlib.errors import InputError
 __all__ = ["parse_html", "LIBXML_MAX_DEPTH"]
 
 LIBXML_MAX_DEPTH = 256
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _new_parser() -> lxml.html.HTMLParser:
@@ -36,7 +38,7 @@ def _depth(tree: lxml.html.HtmlElement) -> int:
 def parse_html(text: str, *, source: str, max_depth: int = LIBXML_MAX_DEPTH
                ) -> lxml.html.HtmlElement:
     """Parse decoded HTML into an element tree; raise `InputError` on empty or too-deep pages."""
-    data = text.translate(_CONTROL).encode("utf-8", "replace")
+    data = _CONTROL.sub("", text).encode("utf-8", "replace")
     parser = _new_parser()
     try:
         tree = lxml.html.document_fromstring(data, parser=parser)
