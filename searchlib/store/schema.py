@@ -25,7 +25,7 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@1"
+SCHEMA_VERSION = "searchlib-schema@2"
 """Bump when fields change; an index with another version is refused."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
@@ -61,6 +61,9 @@ def build_schema() -> fields.Schema:
         author=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
         tag=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
         published=fields.DATETIME(stored=True, sortable=True),
+        # Near-duplicate groups (`searchlib.store.dedup`): group key column, sketch terms.
+        dup_group=fields.ID(stored=True, sortable=True),
+        dup_sketch=fields.KEYWORD(stored=True),
         title_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True,
                                 field_boost=TITLE_BOOST),
         text_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True),

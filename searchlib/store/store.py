@@ -33,6 +33,7 @@ from searchlib.errors import (
     IndexNotFound,
 )
 from searchlib.model import Article, Failure, IndexReport
+from searchlib.store.dedup import DuplicateFinder
 from searchlib.store.schema import (
     SCHEMA_VERSION,
     article_to_document,
@@ -268,6 +269,7 @@ class Store:
         failures: list[Failure] = []
         with self._writing(wait=wait) as batches:
             known = self._stored_hashes()
+            duplicates = DuplicateFinder(self, batch_size=batch_size)
             for item in items:
                 if isinstance(item, Failure):
                     failures.append(item)
@@ -278,6 +280,7 @@ class Store:
                         unchanged += 1
                     else:
                         document = article_to_document(item, content_hash)
+                        document.update(duplicates.fields(item))
                         if previous is None:
                             batches.writer.add_document(**document)
                             indexed += 1
@@ -288,6 +291,7 @@ class Store:
                         batches.count(batch_size)
                 if progress:
                     progress(1)
+            duplicates.close()
         return IndexReport(indexed=indexed, updated=updated, unchanged=unchanged,
                            failures=tuple(failures))
 
