@@ -199,7 +199,7 @@ def _find_date(tree: lxml.html.HtmlElement, url: str | None) -> datetime | None:
 
     try:
         found: Any = htmldate.find_date(tree, url=url, original_date=True,
-                                        outputformat="%Y-%m-%dT%H:%M:%S", extensive_search=True)
+                                        outputformat="%Y-%m-%dT%H:%M:%S", extensive_search=False)
     except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
         # htmldate's guesses fail on odd markup; a date we cannot find is a missing date.
         return None
