@@ -24,7 +24,7 @@ from searchlib.model import Lang
 
 __all__ = ["ANALYZER_VERSION", "ANALYZERS", "build_analyzer", "build_exact_analyzer"]
 
-ANALYZER_VERSION = "searchlib-analysis@1"
+ANALYZER_VERSION = "searchlib-analysis@2"
 
 
 def build_analyzer(lang: Lang) -> Analyzer:

@@ -17,11 +17,20 @@ from typing import Any
 from searchlib.errors import ConfigError
 from searchlib.model import Lang
 
-__all__ = ["lemmatise", "stem_english", "cache_stats", "clear_caches"]
+__all__ = [
+    "lemmatise",
+    "candidate_lemmas",
+    "strip_ending",
+    "stem_english",
+    "cache_stats",
+    "clear_caches",
+]
 
 _CACHE_LIMIT = 400_000
 _MORPH: dict[Lang, Any] = {}
 _LEMMAS: dict[Lang, dict[str, str]] = {}
+_PRIORS: dict[Lang, dict[str, int]] = {}
+_UNCHANGING = frozenset({"ADVB", "CONJ", "PREP", "PRCL", "INTJ", "PRED", "COMP", "NPRO", "NUMR"})
 _STATS = {"hits": 0, "misses": 0}
 _LOCK = threading.Lock()
 
@@ -82,22 +91,56 @@ def strip_ending(word: str, lang: Lang) -> str:
     return word
 
 
-def _lemma_uncached(word: str, lang: Lang) -> str:
+def candidate_lemmas(word: str, lang: Lang) -> tuple[str, ...]:
+    """The distinct dictionary lemmas of a word in pymorphy3's order (ё folded), or the
+    stripped stem alone when the dictionary does not know the word."""
     parses = _morph(lang).parse(word)
+    known = [p.normal_form.replace("ё", "е") for p in parses if p.is_known]
+    if not known:
+        return (strip_ending(word, lang),)
+    return tuple(dict.fromkeys(known))
+
+
+def _prior(lang: Lang) -> dict[str, int]:
+    prior = _PRIORS.get(lang)
+    if prior is None:
+        from searchlib.analysis.prior import load_prior
+
+        prior = load_prior() if lang is Lang.UK else {}
+        _PRIORS[lang] = prior
+    return prior
+
+
+def _lemma_uncached(word: str, lang: Lang) -> str:
+    parses = [p for p in _morph(lang).parse(word) if p.is_known]
     if not parses:
-        return word
-    best = parses[0]
-    if not best.is_known:
         return strip_ending(word, lang)
-    return best.normal_form.replace("ё", "е")
+    lemmas = tuple(dict.fromkeys(p.normal_form.replace("ё", "е") for p in parses))
+    if len(lemmas) == 1 or lang is not Lang.UK:
+        # Russian parses come ordered by pymorphy3's frequency estimate: the first one wins.
+        return lemmas[0]
+    # Ukrainian: a word that is itself an unchanging word (conjunction, preposition, adverb,
+    # particle, pronoun, numeral, plural-only noun) is that word (та, коли, дуже, його, гроші),
+    # not a form of a rarer inflected lemma (той, кола, дужий, йога, гріш). Else the lemma
+    # prior decides. Tuned on half of Brown-UK, checked on the other half: 93.6% -> 96.2%.
+    for parse in parses:
+        if parse.normal_form == word and (
+            parse.tag.POS in _UNCHANGING or "Pltm" in parse.tag.grammemes
+        ):
+            return word
+    prior = _prior(lang)
+    # Highest prior wins; pymorphy3's order breaks ties (max keeps the first maximum).
+    return max(lemmas, key=lambda lemma: prior.get(lemma, 0))
 
 
 def lemmatise(word: str, lang: Lang) -> str:
     """The lemma of a lowercase, normalised uk/ru word (ё folded to е).
 
-    The first parse wins (measured: all parses' lemmas retrieve worse; preferring a proper-noun
-    parse for capitalised words turned ``Львові`` into ``львов``). Out-of-dictionary words get
-    their inflectional ending stripped.
+    One lemma per word (measured: indexing all parses' lemmas retrieves worse). Russian takes
+    pymorphy3's first parse; Ukrainian, whose dictionary has no frequencies, takes the rule and
+    lemma prior of `_lemma_uncached` (preferring proper-noun parses for capitalised words was
+    tried and turned ``Львові`` into ``львов``). Out-of-dictionary words get their inflectional
+    ending stripped.
 
     >>> lemmatise("канади", Lang.UK)
     'канада'

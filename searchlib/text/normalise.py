@@ -72,6 +72,11 @@ def _repair_homoglyphs(word: str) -> str:
     return word
 
 
+def _nfc(text: str) -> str:
+    """NFC again after a step that may leave a letter and a combining mark apart."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def _fold_chars(text: str) -> str:
     """NFC, apostrophes folded, stress marks / soft hyphens / zero-width characters removed."""
     if not unicodedata.is_normalized("NFC", text):
@@ -79,9 +84,7 @@ def _fold_chars(text: str) -> str:
     text = text.translate(_WORD_TABLE)
     # NFC composes и/е + U+0300 into ѝ/ѐ (Bulgarian letters, not ours): take the stress off.
     if _PRECOMPOSED_STRESS.search(text):
-        text = _PRECOMPOSED_STRESS.sub(
-            lambda m: unicodedata.normalize("NFD", m.group(0))[0], text
-        )
+        text = _PRECOMPOSED_STRESS.sub(lambda m: unicodedata.normalize("NFD", m.group(0))[0], text)
     return text
 
 
@@ -99,7 +102,7 @@ def normalise_word(word: str, *, fold_yo: bool = True) -> str:
     """
     if word.isascii():
         return word.translate(_APOSTROPHE_TABLE) if "`" in word else word
-    word = _repair_homoglyphs(_fold_chars(word))
+    word = _nfc(_repair_homoglyphs(_fold_chars(word)))
     return word.translate(_YO_TABLE) if fold_yo else word
 
 
@@ -114,7 +117,7 @@ def normalise(text: str, *, fold_yo: bool = False) -> str:
     >>> normalise("Расiя")
     'Расія'
     """
-    text = _MIXED_WORD.sub(lambda m: _repair_homoglyphs(m.group(0)), _fold_chars(text))
+    text = _nfc(_MIXED_WORD.sub(lambda m: _repair_homoglyphs(m.group(0)), _fold_chars(text)))
     if fold_yo:
         text = text.translate(_YO_TABLE)
     return _SPACES.sub(" ", text).strip()

@@ -134,8 +134,11 @@ def test_yo_folds_to_ye():
     assert texts(build_exact_analyzer(), "Ёлка") == ["елка"]
     assert meets(Lang.RU, "елки", "ёлка")
     assert meets(Lang.RU, "ёлка", "елкой")
-    assert "е" in texts(build_analyzer(Lang.RU), "ещё")[0] if texts(
-        build_analyzer(Lang.RU), "ещё") else True
+    assert (
+        "е" in texts(build_analyzer(Lang.RU), "ещё")[0]
+        if texts(build_analyzer(Lang.RU), "ещё")
+        else True
+    )
 
 
 def test_ukrainian_letters_stay_distinct():

@@ -16,8 +16,26 @@ from searchlib.text.normalise import normalise_word
 _TEXT = st.text(
     alphabet=st.sampled_from(
         list("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёыэъ АБВГҐЄІЇЁabcdeiopxyzABCEHIKMOPTXY")
-        + ["'", "\u2019", "\u02bc", "`", "\u00b4", "\u0301", "\u0300", "\u00ad", "\u200b",
-           "-", " ", "\u00a0", "\u0306", "\u0308", "1", "_", ".", "ï"]
+        + [
+            "'",
+            "\u2019",
+            "\u02bc",
+            "`",
+            "\u00b4",
+            "\u0301",
+            "\u0300",
+            "\u00ad",
+            "\u200b",
+            "-",
+            " ",
+            "\u00a0",
+            "\u0306",
+            "\u0308",
+            "1",
+            "_",
+            ".",
+            "ï",
+        ]
     ),
     max_size=40,
 )
