@@ -1,15 +1,17 @@
-"""The on-disk index: create, open, add, delete, read back, statistics.
+"""The on-disk index: create, open, add, delete, rebuild, optimize, read back, statistics.
 
-Writes go through one Whoosh writer at a time, committed in batches: an interrupted `add` keeps
-every batch committed before it. Searches always use a fresh searcher (never
+Writes go through one writer at a time: the threads of one `Store` queue on a thread lock, other
+`Store`s and processes meet the folder's write lock (`lock.py`), which names its holder and can be
+waited for. Articles are committed in batches: an interrupted `add` keeps every batch committed
+before it, and a commit that returned survives a crash (`files.DurableStorage`). `rebuild` writes a
+new Whoosh generation beside the live one and swaps it in with one atomic rename of the meta
+file; every `Store` notices the swap on its next read. Searches always use a fresh searcher (never
 `Searcher.refresh()`, which returns merged documents twice in whoosh-reloaded).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -34,6 +36,20 @@ from searchlib.errors import (
 )
 from searchlib.model import Article, Failure, IndexReport
 from searchlib.store.dedup import DuplicateFinder
+from searchlib.store.files import (
+    MAIN_NAME,
+    META_FILE,
+    create_generation,
+    generation_name,
+    meta_stamp,
+    new_generation_name,
+    open_generation,
+    read_meta,
+    remove_generation,
+    remove_leftovers,
+    write_meta,
+)
+from searchlib.store.lock import FolderLock, LockHolder
 from searchlib.store.schema import (
     SCHEMA_VERSION,
     article_to_document,
@@ -41,12 +57,18 @@ from searchlib.store.schema import (
     document_to_article,
 )
 
-__all__ = ["Store", "IndexStats", "DEFAULT_BATCH_SIZE", "META_FILE"]
+__all__ = [
+    "Store",
+    "IndexStats",
+    "DeleteReport",
+    "OptimizeReport",
+    "RebuildReport",
+    "DEFAULT_BATCH_SIZE",
+    "META_FILE",
+]
 
 DEFAULT_BATCH_SIZE = 1000
 """Articles per commit: bounds what a crash can lose and what a commit costs."""
-META_FILE = "searchlib.json"
-LOCK_INFO_FILE = "writer.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,8 +105,84 @@ class IndexStats:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteReport:
+    """What one `Store.remove` call did: the ids deleted, and the ids/URLs that matched nothing."""
+
+    deleted: tuple[str, ...] = ()
+    not_found: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deleted": list(self.deleted), "not_found": list(self.not_found)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptimizeReport:
+    """Segments and bytes on disk before and after merging an index into one segment."""
+
+    articles: int
+    segments_before: int
+    segments_after: int
+    size_before: int
+    size_after: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"articles": self.articles, "segments_before": self.segments_before,
+                "segments_after": self.segments_after, "size_before": self.size_before,
+                "size_after": self.size_after}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RebuildReport:
+    """What one `Store.rebuild` did: the new build, what went into it, what it replaced."""
+
+    path: str
+    source: str
+    """"stored" (re-indexed the index's own articles) or "inputs" (read from the given files)."""
+    articles: int
+    report: IndexReport
+    build_id: str
+    previous_build_id: str | None
+    previous_articles: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "source": self.source, "articles": self.articles,
+                **self.report.to_json(), "build_id": self.build_id,
+                "previous_build_id": self.previous_build_id,
+                "previous_articles": self.previous_articles}
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=UTC).isoformat() if value else None
+
+
+def _check_versions(folder: Path, meta: dict[str, Any]) -> None:
+    expected = f"{SCHEMA_VERSION} + {ANALYZER_VERSION}"
+    found = f"{meta.get('schema')} + {meta.get('analyzer')}"
+    if found != expected:
+        raise IndexIncompatible(str(folder), found, expected)
+
+
+def _new_meta(generation: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "analyzer": ANALYZER_VERSION,
+        "build_id": uuid.uuid4().hex,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generation": generation,
+        **extra,
+    }
+
+
+def _folder_size(folder: Path) -> int:
+    total = 0
+    for entry in folder.iterdir():
+        try:
+            if entry.is_file():
+                total += entry.stat().st_size
+        except OSError:  # deleted by a concurrent commit
+            continue
+    return total
 
 
 class Store:
@@ -95,6 +193,10 @@ class Store:
         self._ix = whoosh_ix
         self.meta = meta
         self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._stamp = meta_stamp(path)
+        self._follow_swaps = True
+        self._held_lock: FolderLock | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -110,16 +212,9 @@ class Store:
         if cls.exists(folder) or whoosh_index.exists_in(str(folder)):
             raise IndexExists(str(folder))
         folder.mkdir(parents=True, exist_ok=True)
-        ix = whoosh_index.create_in(str(folder), build_schema())
-        meta = {
-            "schema": SCHEMA_VERSION,
-            "analyzer": ANALYZER_VERSION,
-            "build_id": uuid.uuid4().hex,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        tmp = folder / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        os.replace(tmp, folder / META_FILE)
+        ix = create_generation(folder, MAIN_NAME, build_schema())
+        meta = _new_meta(MAIN_NAME)
+        write_meta(folder, meta)
         return cls(folder, ix, meta)
 
     @classmethod
@@ -128,21 +223,21 @@ class Store:
         folder = Path(path)
         if not cls.exists(folder):
             raise IndexNotFound(str(folder))
-        try:
-            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise IndexCorrupt(str(folder), f"unreadable {META_FILE}: {err}") from err
-        expected = f"{SCHEMA_VERSION} + {ANALYZER_VERSION}"
-        found = f"{meta.get('schema')} + {meta.get('analyzer')}"
-        if found != expected:
-            raise IndexIncompatible(str(folder), found, expected)
-        try:
-            ix = whoosh_index.open_dir(str(folder))
-        except whoosh_index.EmptyIndexError as err:
-            raise IndexCorrupt(str(folder), "no Whoosh table of contents") from err
-        except Exception as err:  # Whoosh raises bare pickling/IO errors on damaged files
-            raise IndexCorrupt(str(folder), f"{type(err).__name__}: {err}") from err
-        return cls(folder, ix, meta)
+        for attempt in range(3):
+            stamp = meta_stamp(folder)
+            meta = read_meta(folder)
+            _check_versions(folder, meta)
+            try:
+                ix = open_generation(folder, generation_name(meta))
+            except IndexCorrupt:
+                # A rebuild may have swapped generations between reading the meta and the TOC.
+                if attempt == 2 or meta_stamp(folder) == stamp:
+                    raise
+                continue
+            store = cls(folder, ix, meta)
+            store._stamp = stamp
+            return store
+        raise AssertionError("unreachable")
 
     @classmethod
     def open_or_create(cls, path: str | os.PathLike[str]):
@@ -150,10 +245,46 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def _whoosh(self) -> whoosh_index.Index:
+        """The Whoosh index of the live generation, following a swap made by `rebuild`."""
+        if self._follow_swaps:
+            stamp = meta_stamp(self.path)
+            if stamp != self._stamp:
+                self._follow(stamp)
+        return self._ix
+
+    def _follow(self, stamp: tuple[int, int, int] | None) -> None:
+        with self._state_lock:
+            if stamp == self._stamp:
+                return
+            meta = read_meta(self.path)
+            _check_versions(self.path, meta)
+            if generation_name(meta) != generation_name(self.meta):
+                self._ix = open_generation(self.path, generation_name(meta))
+            self.meta = meta
+            self._stamp = stamp
+
+    def _open_searcher(self) -> Searcher:
+        for attempt in range(3):
+            stamp = self._stamp
+            ix = self._whoosh()
+            try:
+                return ix.searcher()
+            except (OSError, whoosh_index.EmptyIndexError) as err:
+                # The generation was deleted under us by a rebuild's swap: follow it and retry.
+                if attempt < 2 and self._follow_swaps and meta_stamp(self.path) != stamp:
+                    continue
+                raise IndexCorrupt(str(self.path), f"{type(err).__name__}: {err}") from err
+        raise AssertionError("unreachable")
+
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A searcher over the latest commit (a fresh one each time, closed on exit)."""
-        searcher = self._ix.searcher()
+        """A searcher over the latest commit (a fresh one each time, closed on exit).
+
+        A searcher is a snapshot: it keeps reading the files it opened even if a commit, an
+        optimize or a rebuild replaces them meanwhile.
+        """
+        searcher = self._open_searcher()
         try:
             yield searcher
         finally:
@@ -161,10 +292,11 @@ class Store:
 
     @property
     def schema(self):
-        return self._ix.schema
+        return self._whoosh().schema
 
     def __len__(self) -> int:
-        return self._ix.doc_count()
+        with self.searcher() as searcher:
+            return searcher.doc_count()
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
@@ -179,7 +311,7 @@ class Store:
         return document_to_article(stored) if stored else None
 
     def articles(self) -> Iterator[Article]:
-        """Every article in the index, in index order."""
+        """Every article in the index, in index order (one snapshot for the whole iteration)."""
         with self.searcher() as searcher:
             for stored in searcher.all_stored_fields():
                 yield document_to_article(stored)
@@ -195,16 +327,16 @@ class Store:
                 by_source[stored.get("source") or "unknown"] += 1
                 if stored.get("published"):
                     dates.append(stored["published"])
-            segments = len(searcher.reader().leaf_readers()) if self._ix.doc_count_all() else 0
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+            articles = searcher.doc_count()
+            segments = _segment_count(searcher)
         return IndexStats(
             path=str(self.path),
-            articles=self._ix.doc_count(),
+            articles=articles,
             by_lang=dict(by_lang.most_common()),
             by_source=dict(by_source.most_common()),
             first_published=min(dates) if dates else None,
             last_published=max(dates) if dates else None,
-            size_bytes=size,
+            size_bytes=_folder_size(self.path),
             segments=segments,
             analyzer=self.meta["analyzer"],
             schema=self.meta["schema"],
@@ -212,44 +344,64 @@ class Store:
             created=self.meta["created"],
         )
 
+    def lock_holder(self) -> LockHolder | None:
+        """The process writing to this index now, or None (a dead holder's record is ignored)."""
+        from searchlib.store.lock import read_holder
+
+        holder = read_holder(self.path)
+        return None if holder is None or holder.is_dead() else holder
+
+    @classmethod
+    def check(cls, path: str | os.PathLike[str]):
+        """Verify an index without changing it: returns a `CheckReport` of counts and problems.
+
+        Works on indexes that `open` refuses (damaged, other versions), to say what is wrong.
+        """
+        from searchlib.store.check import check_index
+
+        return check_index(Path(path))
+
     # -- writing -------------------------------------------------------------------------------
 
     @contextmanager
-    def _writing(self, *, wait: float = 0.0) -> Iterator[_Batches]:
-        """Exclusive write access: serialised across threads, locked across processes."""
+    def _writing(
+        self,
+        *,
+        wait: float = 0.0,
+        purpose: str = "write",
+        on_commit: Callable[[int], None] | None = None,
+    ) -> Iterator[_Batches]:
+        """Exclusive write access: queued across this store's threads, locked across processes."""
         with self._write_lock:
-            batches = _Batches(self, wait)
+            lock = self._held_lock
+            if lock is None:
+                lock = FolderLock(self.path, purpose=purpose)
+                lock.acquire(wait)
             try:
-                yield batches
-            except Exception:
-                # Keep what was written before the failure: nothing indexed is lost.
+                if lock is not self._held_lock:
+                    # Nobody else writes now: files a crashed writer or rebuild left are garbage.
+                    self._whoosh()
+                    remove_leftovers(self.path, generation_name(self.meta))
+                batches = _Batches(self, wait, on_commit)
+                try:
+                    yield batches
+                except Exception:
+                    # Keep what was written before the failure: nothing indexed is lost.
+                    batches.commit()
+                    raise
+                except BaseException:
+                    batches.cancel()
+                    raise
                 batches.commit()
-                raise
-            except BaseException:
-                batches.cancel()
-                raise
-            batches.commit()
+            finally:
+                if lock is not self._held_lock:
+                    lock.release()
 
     def _open_writer(self, wait: float) -> IndexWriter:
         try:
-            writer = self._ix.writer(timeout=wait, limitmb=256)
+            return self._ix.writer(timeout=wait, limitmb=256)
         except whoosh_index.LockError as err:
-            holder, since = self._lock_holder()
-            raise IndexLocked(str(self.path), holder, since) from err
-        (self.path / LOCK_INFO_FILE).write_text(json.dumps({
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": datetime.now(UTC).isoformat(timespec="seconds"),
-        }), encoding="utf-8")
-        return writer
-
-    def _lock_holder(self) -> tuple[str, datetime | None]:
-        try:
-            info = json.loads((self.path / LOCK_INFO_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return "another writer", None
-        since = datetime.fromisoformat(info["since"]) if info.get("since") else None
-        return f"process {info.get('pid')} on {info.get('host')}", since
+            raise IndexLocked(str(self.path), "a Whoosh writer outside searchlib", None) from err
 
     def add(
         self,
@@ -258,17 +410,25 @@ class Store:
         batch_size: int = DEFAULT_BATCH_SIZE,
         wait: float = 0.0,
         progress: Callable[[int], None] | None = None,
+        on_commit: Callable[[int], None] | None = None,
     ) -> IndexReport:
-        """Index articles; replace ones whose id exists; skip ones whose content is unchanged.
+        """Index articles; replace the article with the same id or canonical URL; skip unchanged.
 
-        `items` may carry `Failure`s from ingest: they are counted in the report. Commits every
-        `batch_size` articles, so an interruption keeps all earlier batches. `progress(n)` is
-        called with the number of items handled since the last call.
+        An article replaces the stored one with the same id, and also a stored one with another id
+        whose canonical URL (else URL) is the same. Articles whose content hash is unchanged are
+        skipped. `items` may carry `Failure`s from ingest: they are counted in the report.
+
+        Commits every `batch_size` articles, so an interruption keeps all earlier batches; an
+        exception from `items` commits what was written before it. `progress(n)` is called with
+        the number of items handled since the last call; `on_commit(n)` after each commit with
+        the number of articles written by this call so far. Waits up to `wait` seconds for
+        another writer, else raises `IndexLocked`.
         """
         indexed = updated = unchanged = 0
         failures: list[Failure] = []
-        with self._writing(wait=wait) as batches:
-            known = self._stored_hashes()
+        with self._writing(wait=wait, purpose="add", on_commit=on_commit) as batches:
+            known, keys = self._stored_keys()
+            owners = {key: article_id for article_id, key in keys.items()}
             duplicates = DuplicateFinder(self, batch_size=batch_size)
             for item in items:
                 if isinstance(item, Failure):
@@ -279,15 +439,27 @@ class Store:
                     if previous == content_hash:
                         unchanged += 1
                     else:
+                        key = item.canonical_url or item.url
+                        replaced = owners.get(key) if key else None
+                        if replaced == item.id:
+                            replaced = None
                         document = article_to_document(item, content_hash)
                         document.update(duplicates.fields(item))
-                        if previous is None:
-                            batches.writer.add_document(**document)
+                        batches.write(document, exists=previous is not None, replaces=replaced)
+                        if previous is None and replaced is None:
                             indexed += 1
                         else:
-                            batches.writer.update_document(**document)
                             updated += 1
+                        if replaced is not None:
+                            known.pop(replaced, None)
+                            keys.pop(replaced, None)
+                        old_key = keys.get(item.id)
+                        if old_key and owners.get(old_key) == item.id:
+                            del owners[old_key]
                         known[item.id] = content_hash
+                        if key:
+                            keys[item.id] = key
+                            owners[key] = item.id
                         batches.count(batch_size)
                 if progress:
                     progress(1)
@@ -295,52 +467,213 @@ class Store:
         return IndexReport(indexed=indexed, updated=updated, unchanged=unchanged,
                            failures=tuple(failures))
 
-    def _stored_hashes(self) -> dict[str, str]:
-        """id -> content hash of every live article, read from columns (no stored text)."""
+    def _stored_keys(self) -> tuple[dict[str, str], dict[str, str]]:
+        """id -> content hash and id -> canonical URL (else URL) of every live article.
+
+        Read from columns and postings, never from stored text, so it stays cheap on big indexes.
+        """
         with self.searcher() as searcher:
             reader = searcher.reader()
             if not reader.doc_count():
-                return {}
+                return {}, {}
             ids = reader.column_reader("id")
             hashes = reader.column_reader("content_hash")
-            return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+            known = {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+            keys: dict[str, str] = {}
+            for field in ("canonical_url", "url"):
+                if field not in reader.schema:
+                    continue
+                for term in reader.lexicon(field):
+                    url = term.decode("utf-8") if isinstance(term, bytes) else term
+                    for docnum in reader.postings(field, term).all_ids():
+                        keys.setdefault(ids[docnum], url)
+        return known, keys
 
-    def delete(self, article_ids: Iterable[str], *, wait: float = 0.0) -> int:
-        """Delete articles by id; returns how many were deleted."""
-        deleted = 0
-        with self._writing(wait=wait) as batches:
-            for article_id in article_ids:
-                deleted += batches.writer.delete_by_term("id", article_id)
-        return deleted
+    def _stored_hashes(self) -> dict[str, str]:
+        """id -> content hash of every live article, read from columns (no stored text)."""
+        return self._stored_keys()[0]
 
-    def optimize(self, *, wait: float = 0.0) -> None:
-        """Merge all segments into one (faster searches, slower to run)."""
-        with self._writing(wait=wait) as batches:
-            batches.optimize = True
+    def delete(
+        self, article_ids: Iterable[str] = (), *, urls: Iterable[str] = (), wait: float = 0.0,
+    ) -> int:
+        """Delete articles by id and by URL (canonical or not); returns how many were deleted."""
+        return len(self.remove(article_ids, urls=urls, wait=wait).deleted)
+
+    def remove(
+        self, article_ids: Iterable[str] = (), *, urls: Iterable[str] = (), wait: float = 0.0,
+    ) -> DeleteReport:
+        """Delete articles by id and by URL; reports the ids deleted and what matched nothing."""
+        wanted_ids, wanted_urls = list(dict.fromkeys(article_ids)), list(dict.fromkeys(urls))
+        deleted: dict[str, None] = {}
+        not_found: list[str] = []
+        with self._writing(wait=wait, purpose="delete") as batches:
+            with self.searcher() as searcher:
+                reader = searcher.reader()
+                ids = reader.column_reader("id") if reader.doc_count() else None
+                for article_id in wanted_ids:
+                    if searcher.document_number(id=article_id) is None:
+                        not_found.append(article_id)
+                    else:
+                        deleted[article_id] = None
+                for url in wanted_urls:
+                    docnums = {*searcher.document_numbers(canonical_url=url),
+                               *searcher.document_numbers(url=url)}
+                    if not docnums or ids is None:
+                        not_found.append(url)
+                    deleted.update((ids[n], None) for n in sorted(docnums))
+            for article_id in deleted:
+                batches.writer.delete_by_term("id", article_id)
+        return DeleteReport(deleted=tuple(deleted), not_found=tuple(not_found))
+
+    def optimize(self, *, wait: float = 0.0) -> OptimizeReport:
+        """Merge all segments into one (faster searches, slower to run) and drop leftovers."""
+        with self.searcher() as searcher:
+            segments_before = _segment_count(searcher)
+            reader = searcher.reader()
+            merged = segments_before <= 1 and reader.doc_count() == reader.doc_count_all()
+        size_before = _folder_size(self.path)
+        if not merged:
+            with self._writing(wait=wait, purpose="optimize") as batches:
+                batches.merge_all()
+        with self.searcher() as searcher:
+            articles, segments_after = searcher.doc_count(), _segment_count(searcher)
+        return OptimizeReport(articles=articles, segments_before=segments_before,
+                              segments_after=segments_after, size_before=size_before,
+                              size_after=_folder_size(self.path))
+
+    @classmethod
+    def rebuild(
+        cls,
+        path: str | os.PathLike[str],
+        items: Iterable[Article | Failure] | None = None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        wait: float = 0.0,
+        progress: Callable[[int], None] | None = None,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> RebuildReport:
+        """Build the index anew beside the live one, then swap it in atomically.
+
+        With `items`, the new index holds exactly those articles (articles of the old one that
+        are not among them are gone). Without, it re-indexes the index's own stored articles with
+        this searchlib's schema and analyzers: the fix for `IndexIncompatible`. Searches keep
+        using the old index until the swap, then the new one; writers wait (`IndexLocked`) for
+        the whole rebuild. If the rebuild fails or is killed, the old index stays as it was.
+        A folder without an index gets a new one (`items` required).
+        """
+        folder = Path(path)
+        if not cls.exists(folder):
+            if items is None:
+                raise IndexNotFound(str(folder))
+            cls.create(folder)
+        lock = FolderLock(folder, purpose="rebuild")
+        lock.acquire(wait)
+        try:
+            try:
+                old_meta = read_meta(folder)
+            except IndexCorrupt:
+                if items is None:
+                    raise
+                old_meta = {}
+            old_name = generation_name(old_meta)
+            remove_leftovers(folder, old_name)
+            name = new_generation_name()
+            meta = _new_meta(name, rebuilt_from=old_meta.get("build_id"))
+            old_store = None
+            try:
+                # Open the old generation with this version's schema: stored fields do not depend
+                # on analyzers, and the old pickled analyzers may no longer load.
+                old_store = cls(folder, open_generation(folder, old_name, schema=build_schema()),
+                                old_meta)
+                old_store._follow_swaps = False
+                previous_articles: int | None = len(old_store)
+            except IndexCorrupt:
+                if items is None:
+                    raise
+                previous_articles = None
+            new_store = cls(folder, create_generation(folder, name, build_schema()), meta)
+            new_store._follow_swaps = False
+            new_store._held_lock = lock
+            try:
+                source = items if items is not None else old_store.articles()  # type: ignore[union-attr]
+                report = new_store.add(source, batch_size=batch_size, progress=progress,
+                                       on_commit=on_commit)
+                new_store.optimize()
+                articles = len(new_store)
+                write_meta(folder, meta)
+            except BaseException:
+                remove_generation(folder, name)
+                raise
+            remove_generation(folder, old_name)
+        finally:
+            lock.release()
+        return RebuildReport(
+            path=str(folder), source="stored" if items is None else "inputs", articles=articles,
+            report=report, build_id=meta["build_id"],
+            previous_build_id=old_meta.get("build_id"), previous_articles=previous_articles,
+        )
+
+
+def _segment_count(searcher: Searcher) -> int:
+    reader = searcher.reader()
+    return len(reader.leaf_readers()) if reader.doc_count_all() else 0
 
 
 class _Batches:
-    """The current writer of an `add`, committed and replaced every `batch_size` documents."""
+    """The writer of one write operation, committed and replaced every `batch_size` documents.
 
-    def __init__(self, store: Store, wait: float) -> None:
+    The Whoosh writer is opened on first use, so an `add` that changes nothing commits nothing.
+    """
+
+    def __init__(self, store: Store, wait: float, on_commit: Callable[[int], None] | None) -> None:
         self._store = store
         self._wait = wait
-        self.writer = store._open_writer(wait)
+        self._on_commit = on_commit
+        self._writer: IndexWriter | None = None
         self.optimize = False
-        self._pending = 0
+        self._pending: set[str] = set()
+        self._written = 0
+
+    @property
+    def writer(self) -> IndexWriter:
+        if self._writer is None:
+            self._writer = self._store._open_writer(self._wait)
+        return self._writer
+
+    def write(self, document: dict[str, Any], *, exists: bool, replaces: str | None) -> None:
+        """Add or update `document`, deleting the article `replaces` (another id) if given."""
+        # A Whoosh writer cannot delete a document it has not committed yet: commit first.
+        if document["id"] in self._pending or replaces in self._pending:
+            self.commit()
+        writer = self.writer
+        if replaces is not None:
+            writer.delete_by_term("id", replaces)
+        if exists or document["id"] in self._pending:
+            writer.update_document(**document)
+        else:
+            writer.add_document(**document)
+        self._pending.add(document["id"])
+        self._written += 1
+
+    def merge_all(self) -> None:
+        """Make the commit merge every segment (and drop deleted documents)."""
+        self.optimize = True
+        self._writer = self.writer
 
     def count(self, batch_size: int) -> None:
-        self._pending += 1
-        if self._pending >= batch_size:
+        if len(self._pending) >= batch_size:
             self.commit()
-            # Re-acquire at once; another writer may have queued behind us, so wait for it.
-            self.writer = self._store._open_writer(max(self._wait, 60.0))
 
     def commit(self) -> None:
-        self.writer.commit(optimize=self.optimize)
-        self._pending = 0
-        (self._store.path / LOCK_INFO_FILE).unlink(missing_ok=True)
+        if self._writer is None:
+            return
+        writer, self._writer = self._writer, None
+        writer.commit(optimize=self.optimize)
+        self._pending.clear()
+        if self._on_commit:
+            self._on_commit(self._written)
 
     def cancel(self) -> None:
-        self.writer.cancel()
-        (self._store.path / LOCK_INFO_FILE).unlink(missing_ok=True)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.cancel()

@@ -1,0 +1,207 @@
+"""The files of an index folder: the meta file, Whoosh generations, durable writes, leftovers.
+
+Index stage. An index folder holds `searchlib.json` (versions, build id and the name of the live
+Whoosh index), `searchlib.lock` (see `lock.py`) and the files of one Whoosh index, named by its
+*generation name*: `MAIN` for an index built by `create`, `R<12 hex>` for one built by `rebuild`.
+`rebuild` writes a new generation beside the live one and publishes it by replacing
+`searchlib.json` (one atomic rename); the old generation's files are deleted afterwards.
+
+Whoosh commits by writing new segment files, then renaming a new table of contents
+(`_<name>_<n>.toc`) into place. `DurableStorage` fsyncs every file a commit wrote before that
+rename, and the folder after it, so a commit that returned survives a power cut, not only a
+process crash.
+
+Not here: locking (`lock.py`), reading and writing documents (`store.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
+
+from searchlib.errors import IndexCorrupt, IndexNotFound
+from searchlib.store.lock import LOCK_FILE
+
+__all__ = [
+    "META_FILE",
+    "MAIN_NAME",
+    "DurableStorage",
+    "read_meta",
+    "write_meta",
+    "meta_stamp",
+    "generation_name",
+    "new_generation_name",
+    "open_generation",
+    "generation_files",
+    "remove_generation",
+    "leftover_files",
+    "remove_leftovers",
+]
+
+META_FILE = "searchlib.json"
+MAIN_NAME = "MAIN"
+_GENERATION = re.compile(r"^_?(MAIN|R[0-9a-f]{12})(?=[_.])")
+_TOC_TEMP = re.compile(r"^_(MAIN|R[0-9a-f]{12})_[0-9]+\.toc\..+$")
+_LEGACY = ("writer.json", META_FILE + ".tmp")
+
+
+class DurableStorage(FileStorage):
+    """A Whoosh `FileStorage` that fsyncs a commit's files before its TOC rename publishes them."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+        super().__init__(str(path), readonly=readonly, supports_mmap=True)
+        self._written: set[str] = set()
+
+    def create_file(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stream = super().create_file(name, *args, **kwargs)
+        self._written.add(name)
+        return stream
+
+    def rename_file(self, oldname, newname, safe=False):  # type: ignore[no-untyped-def]
+        # Whoosh renames only to publish a TOC: everything written since must reach the disk first.
+        written, self._written = self._written, set()
+        for name in sorted(written):
+            _fsync_file(Path(self.folder) / name)
+        super().rename_file(oldname, newname, safe)
+        _fsync_dir(Path(self.folder))
+
+
+def _fsync_file(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # a part merged into a compound file and deleted
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms that cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    """The parsed meta file; `IndexNotFound` when missing, `IndexCorrupt` when unreadable."""
+    try:
+        text = (folder / META_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IndexNotFound(str(folder)) from None
+    except OSError as err:
+        raise IndexCorrupt(str(folder), f"unreadable {META_FILE}: {err}") from err
+    try:
+        meta = json.loads(text)
+    except ValueError as err:
+        raise IndexCorrupt(str(folder), f"unreadable {META_FILE}: {err}") from err
+    if not isinstance(meta, dict):
+        raise IndexCorrupt(str(folder), f"{META_FILE} is not a JSON object")
+    return meta
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Replace the meta file atomically (write aside, fsync, rename, fsync the folder)."""
+    tmp = folder / (META_FILE + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as stream:
+        stream.write(json.dumps(meta, indent=2))
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(tmp, folder / META_FILE)
+    _fsync_dir(folder)
+
+
+def meta_stamp(folder: Path) -> tuple[int, int, int] | None:
+    """Identity of the current meta file: changes whenever `write_meta` replaces it."""
+    try:
+        st = os.stat(folder / META_FILE)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def generation_name(meta: dict[str, Any]) -> str:
+    """The Whoosh index name of the live generation (indexes from before rebuild: `MAIN`)."""
+    name = meta.get("generation") or MAIN_NAME
+    return name if isinstance(name, str) and _GENERATION.match(name + "_") else MAIN_NAME
+
+
+def new_generation_name() -> str:
+    return "R" + os.urandom(6).hex()
+
+
+def open_generation(folder: Path, name: str, *, schema: Schema | None = None):
+    """Open the Whoosh index `name` in `folder`; `schema` overrides the pickled one."""
+    storage = DurableStorage(folder)
+    try:
+        return storage.open_index(name, schema=schema)
+    except whoosh_index.EmptyIndexError as err:
+        raise IndexCorrupt(str(folder), f"no Whoosh table of contents for {name}") from err
+    except Exception as err:  # Whoosh raises bare pickling/IO errors on damaged files
+        raise IndexCorrupt(str(folder), f"{type(err).__name__}: {err}") from err
+
+
+def create_generation(folder: Path, name: str, schema: Schema):
+    return DurableStorage(folder).create_index(schema, indexname=name)
+
+
+def generation_files(folder: Path, name: str) -> list[Path]:
+    """Every file and temp folder of generation `name` (TOCs, segments, Whoosh lock, pools)."""
+    found = []
+    for entry in folder.iterdir():
+        match = _GENERATION.match(entry.name)
+        if match and match.group(1) == name:
+            found.append(entry)
+    return sorted(found)
+
+
+def remove_generation(folder: Path, name: str) -> None:
+    for entry in generation_files(folder, name):
+        _remove(entry)
+
+
+def leftover_files(folder: Path, live: str) -> list[Path]:
+    """Files a crashed writer or rebuild left: other generations, TOC temp files, legacy files."""
+    found = []
+    for entry in folder.iterdir():
+        match = _GENERATION.match(entry.name)
+        if (match and match.group(1) != live) or _TOC_TEMP.match(entry.name) \
+                or entry.name in _LEGACY:
+            found.append(entry)
+    return sorted(found)
+
+
+def remove_leftovers(folder: Path, live: str) -> list[str]:
+    """Delete `leftover_files`; call only while holding the write lock. Returns their names."""
+    removed = []
+    for entry in leftover_files(folder, live):
+        _remove(entry)
+        removed.append(entry.name)
+    return removed
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
+def is_index_file(name: str) -> bool:
+    """True for files that belong to a searchlib index folder."""
+    return name in (META_FILE, LOCK_FILE) or bool(_GENERATION.match(name))

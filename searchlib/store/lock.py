@@ -1,0 +1,160 @@
+"""The write lock of an index folder: one writer at a time across processes, with holder info.
+
+Index stage. The lock is an OS file lock (`flock`) on `searchlib.lock` inside the index folder, so
+the kernel releases it when the holder dies, even by SIGKILL: a lock can never be left stale. The
+file also holds the holder's pid, host, purpose and start time as JSON, so a second writer learns
+who holds the lock and since when. After a crash that JSON outlives its process; the next writer
+sees that the pid is dead, reports it as a cleared stale lock and overwrites it. The file itself is
+never deleted (deleting a lock file races with a process that has it open).
+
+Not here: Whoosh's own `WRITELOCK` (also an `flock`, taken inside ours) and the thread lock that
+serialises the threads of one `Store`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from searchlib.errors import ConfigError, IndexLocked
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["LOCK_FILE", "LockHolder", "FolderLock", "read_holder", "pid_alive"]
+
+LOCK_FILE = "searchlib.lock"
+_POLL_START, _POLL_MAX = 0.02, 0.25
+"""Polling interval while waiting for a lock: starts short, backs off to a quarter second."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockHolder:
+    """Who holds (or last held) the write lock of an index."""
+
+    pid: int
+    host: str
+    since: datetime
+    purpose: str
+
+    def describe(self) -> str:
+        return f"process {self.pid} on {self.host} ({self.purpose})"
+
+    def is_dead(self) -> bool:
+        """True when the holder ran on this host and its process no longer exists."""
+        return self.host == socket.gethostname() and not pid_alive(self.pid)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pid": self.pid, "host": self.host,
+                "since": self.since.isoformat(timespec="seconds"), "purpose": self.purpose}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> LockHolder:
+        return cls(pid=int(record["pid"]), host=str(record["host"]),
+                   since=datetime.fromisoformat(record["since"]),
+                   purpose=str(record.get("purpose") or "write"))
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def _parse_holder(raw: bytes) -> LockHolder | None:
+    try:
+        return LockHolder.from_json(json.loads(raw.decode("utf-8")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read_holder(folder: Path) -> LockHolder | None:
+    """The holder recorded in the lock file (a live writer, or a dead one's leftover), or None."""
+    try:
+        raw = (folder / LOCK_FILE).read_bytes()
+    except OSError:
+        return None
+    return _parse_holder(raw) if raw.strip() else None
+
+
+class FolderLock:
+    """The exclusive write lock of one index folder; `acquire(wait)`, then `release()`."""
+
+    def __init__(self, folder: Path, *, purpose: str) -> None:
+        if fcntl is None:  # pragma: no cover - Windows
+            raise ConfigError("searchlib's index lock needs POSIX file locks (fcntl)")
+        self.folder = folder
+        self.purpose = purpose
+        self.cleared: LockHolder | None = None
+        """A dead holder's record found (and overwritten) when this lock was acquired."""
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, wait: float = 0.0) -> None:
+        """Take the lock, waiting up to `wait` seconds; raises `IndexLocked` naming the holder."""
+        path = self.folder / LOCK_FILE
+        deadline = time.monotonic() + wait
+        delay = _POLL_START
+        while True:
+            fd = self._try_lock(path)
+            if fd is not None:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                holder = read_holder(self.folder)
+                raise IndexLocked(
+                    str(self.folder),
+                    holder.describe() if holder else "another writer",
+                    holder.since if holder else None,
+                )
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, _POLL_MAX)
+        previous = _parse_holder(os.pread(fd, 4096, 0))
+        self.cleared = previous if previous is not None else None
+        record = LockHolder(pid=os.getpid(), host=socket.gethostname(),
+                            since=datetime.now(UTC).replace(microsecond=0), purpose=self.purpose)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record.to_json()).encode("utf-8"), 0)
+        self._fd = fd
+
+    @staticmethod
+    def _try_lock(path: Path) -> int | None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return None
+            raise
+        return fd
+
+    def release(self) -> None:
+        """Clear the holder record and release the lock (safe to call twice)."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
