@@ -96,7 +96,7 @@ def extract_article(data: bytes, *, url: str | None = None, path: str | None = N
     _refuse_non_articles(meta, page_url, source)
     body = _extract_body(tree, meta, page_url, source, options)
     title = meta.title or ""
-    body = _strip_repeated_head(body, title, meta.lead)
+    body = _strip_repeated_head(body, (title, meta.h1, meta.html_title))
     if len(body) < options.min_text_chars:
         if meta.free is False:
             raise NotAnArticle(source, "paywall stub: the page marks the article as not free "
@@ -185,10 +185,10 @@ def _norm(text: str) -> list[str]:
     return _WORDS.findall(text.casefold())
 
 
-def _strip_repeated_head(body: str, title: str, lead: str | None) -> str:
+def _strip_repeated_head(body: str, headings: tuple[str | None, ...]) -> str:
     """Drop leading lines that only repeat the headline (extractors keep the ``<h1>``)."""
     lines = body.split("\n")
-    heads = [words for words in (_norm(title),) if words]
+    heads = [words for words in (_norm(h) for h in headings if h) if words]
     while len(lines) > 1 and heads and _norm(lines[0]) in heads:
         lines.pop(0)
     return "\n".join(lines).strip()
