@@ -3,13 +3,27 @@
 The string is parsed once per language the query may be in (`query_languages`), each time with
 that language's analyzer over that language's fields; the parts are OR-ed. An article only has
 terms in its own language's fields, so it is scored by one part only and scores are not diluted.
+
+The language (README "Query language"): words are AND-ed; ``OR``, ``NOT``, ``( )``;
+``"phrase"`` and ``"a b"~N`` (within N words); ``title:``, ``text:``, ``author:``, ``source:``,
+``lang:``, ``tag:``, ``published:[2025-08-01 TO 2025-08-31]``; ``word*`` / ``wo?d``; ``word~``
+(fuzzy, 1 edit; ``word~2`` for 2). A lone ``*`` matches every article.
+
+Hostile input is refused before Whoosh sees it (Whoosh silently drops what it cannot parse):
+unbalanced quotes, parentheses and brackets, control characters, unknown fields, over-long or
+over-nested queries raise `QueryError` pointing at the character. Wildcards that would expand to
+too many words are refused when the query is run (`check_expansions`), since that needs a reader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from whoosh import qparser
+from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import And, NullQuery, Or, Query
@@ -19,9 +33,52 @@ from searchlib.model import Lang
 from searchlib.store import LANGS, text_field, title_field
 from searchlib.text import query_languages
 
-__all__ = ["parse_query", "MAX_QUERY_CHARS"]
+__all__ = [
+    "parse_query",
+    "check_expansions",
+    "query_words",
+    "MAX_QUERY_CHARS",
+    "MAX_DEPTH",
+    "MAX_TERMS",
+    "MAX_EXPANSIONS",
+    "FIELDS",
+]
 
 MAX_QUERY_CHARS = 2000
+MAX_DEPTH = 20
+"""Nested parentheses allowed; deeper nesting is refused (Whoosh's parser recurses)."""
+MAX_TERMS = 1000
+"""Term leaves of the parsed query over all languages and fields (a word is ~6 leaves)."""
+MAX_EXPANSIONS = 2000
+"""Index words one wildcard, prefix, fuzzy term or range may expand to. `a*` on a 100k-article
+index is far above this; matching that many posting lists is what makes a wildcard slow."""
+
+FIELDS: dict[str, str] = {
+    "title": "words of the headline",
+    "text": "words of the lead and body (also `body:`)",
+    "author": 'an author\'s full name, e.g. author:"Оксана Гребенюк"',
+    "source": "the outlet's site, e.g. source:kyivledger.example",
+    "lang": "uk, ru or en",
+    "tag": "a tag or section",
+    "published": "a date or range, e.g. published:[2025-08-01 TO 2025-08-31]",
+}
+"""The fields a query may name (`name:value`), with what they match."""
+_ALIASES = ("body",)
+
+_CONTROL = frozenset({"Cc", "Cs", "Co", "Cn"})
+_SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+_FIELD = re.compile(r"(?<![\w.@/:-])([A-Za-z_][A-Za-z0-9_]*):(?=\S)")
+_WORD = re.compile(r"[\w'’*?-]+", re.UNICODE)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+class _AllArticles(wq.Every):
+    """Every article (a lone ``*``): Whoosh's field-less `Every`, shown as ``*``."""
+
+    def __str__(self) -> str:
+        return "*"
+
+    __unicode__ = __str__
 
 
 class _PositionalParser(qparser.QueryParser):
@@ -35,6 +92,9 @@ class _PositionalParser(qparser.QueryParser):
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
+        if issubclass(termclass, wq.FuzzyTerm):
+            # Edit distance applies to the word as typed (lowercased), not to its lemma.
+            return termclass(fieldname, text.lower(), boost=boost)
         if not (self.schema and fieldname in self.schema) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         field = self.schema[fieldname]
@@ -64,6 +124,7 @@ def _parser(schema: Schema, lang: Lang) -> qparser.QueryParser:
     parser = _PositionalParser(None, schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.MultifieldPlugin([title, text]))
     parser.add_plugin(qparser.FieldAliasPlugin({title: ["title"], text: ["text", "body"]}))
+    parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(DateParserPlugin(free=False))
     return parser
 
@@ -71,24 +132,154 @@ def _parser(schema: Schema, lang: Lang) -> qparser.QueryParser:
 def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None) -> Query:
     """Parse a user query into a Whoosh query over the candidate languages' fields.
 
-    Raises `QueryError` for an empty, oversized or unparsable query.
+    Returns a query or raises `QueryError` (with the position of the problem where there is
+    one) for an empty, oversized, unbalanced or otherwise unparsable query; nothing else.
+
+    >>> from searchlib.store.schema import build_schema
+    >>> str(parse_query("Canada", build_schema(), langs=[Lang.EN]))
+    '(title_en:canada OR text_en:canada)'
     """
-    if not text or not text.strip():
-        raise QueryError(text, "the query is empty")
+    if not isinstance(text, str) or not text.strip():
+        raise QueryError(str(text or ""), "the query is empty; give at least one word")
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(text[:40] + "...", f"longer than {MAX_QUERY_CHARS} characters")
+        raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
+                         f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
+    _check_syntax(text, schema)
+    text = text.translate(_SPACES)
+    if text.strip().strip("*") == "" and "*" in text:
+        return _AllArticles()
     candidates = tuple(langs) if langs else query_languages(text)
     parts: list[Query] = []
     for lang in candidates:
         if lang not in LANGS:
             continue
         try:
-            parsed = _parser(schema, lang).parse(text)
+            parsed = _parser(schema, lang).parse(text).normalize()
+        except RecursionError as err:
+            raise QueryError(text, "it is nested too deeply") from err
         except Exception as err:  # Whoosh raises assorted errors on odd syntax
-            raise QueryError(text, f"cannot parse it ({err})") from err
-        parsed = parsed.normalize()
+            raise QueryError(text, _explain_whoosh_error(text, err)) from err
         if parsed is not NullQuery and not isinstance(parsed, type(NullQuery)):
-            parts.append(parsed)
+            parts.append(_lone_stars_match_all(parsed))
     if not parts:
         return NullQuery
-    return parts[0] if len(parts) == 1 else Or(parts)
+    query = parts[0] if len(parts) == 1 else Or(parts)
+    leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
+    if leaves > MAX_TERMS:
+        raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
+                         f"it expands to more than {MAX_TERMS} terms; use fewer words")
+    return query
+
+
+def _explain_whoosh_error(text: str, err: Exception) -> str:
+    if "published:" in text:
+        return ("a date in published: could not be read; use published:YYYY-MM-DD or "
+                "published:[YYYY-MM-DD TO YYYY-MM-DD]")
+    return f"cannot parse it ({type(err).__name__}: {err}); check quotes and operators"
+
+
+def _check_syntax(text: str, schema: Schema) -> None:
+    """Refuse what Whoosh would silently drop or mis-read, pointing at the character."""
+    for position, char in enumerate(text):
+        if char in "\t\n\r":
+            continue
+        if unicodedata.category(char) in _CONTROL:
+            raise QueryError(_printable(text), "it contains the control character "
+                             f"U+{ord(char):04X}; remove it", position=position)
+    stack: list[tuple[str, int]] = []
+    quote: int | None = None
+    closing = {")": "(", "]": "[", "}": "{"}
+    for position, char in enumerate(text):
+        if char == '"':
+            quote = position if quote is None else None
+        elif quote is not None:
+            continue
+        elif char in "([{":
+            stack.append((char, position))
+            if len(stack) > MAX_DEPTH:
+                raise QueryError(text, f"more than {MAX_DEPTH} nested brackets",
+                                 position=position)
+        elif char in closing:
+            if not stack or stack[-1][0] != closing[char]:
+                raise QueryError(text, f"this {char!r} closes nothing; remove it or add the "
+                                 f"matching {closing[char]!r}", position=position)
+            stack.pop()
+    if quote is not None:
+        raise QueryError(text, 'this quote is never closed; add the closing "',
+                         position=quote)
+    if stack:
+        char, position = stack[-1]
+        pair = {"(": ")", "[": "]", "{": "}"}[char]
+        raise QueryError(text, f"this {char!r} is never closed; add {pair!r}",
+                         position=position)
+    known = set(FIELDS) | set(_ALIASES) | set(schema.names())
+    for match in _FIELD.finditer(_outside_quotes(text)):
+        name = match.group(1)
+        if name not in known:
+            raise QueryError(
+                text, f"unknown field {name!r}; fields are {', '.join(FIELDS)} "
+                "(to search for the word itself, put it in quotes)", position=match.start(1))
+
+
+def _printable(text: str) -> str:
+    """The text with control characters shown as U+FFFD (same length, so carets line up)."""
+    return "".join("\ufffd" if unicodedata.category(c) in _CONTROL else c for c in text)
+
+
+def _outside_quotes(text: str) -> str:
+    """The text with everything inside quotes blanked (offsets unchanged)."""
+    return re.sub(r'"[^"]*"', lambda m: " " * len(m.group(0)), text)
+
+
+def _lone_stars_match_all(query: Query) -> Query:
+    # `*` in a field would walk the postings of every word of the field; "every article" is what
+    # it means, and `Every()` without a field is the cheap list of all documents.
+    if isinstance(query, wq.Every) or (isinstance(query, wq.Wildcard)
+                                       and not query.text.strip("*")):
+        return _AllArticles()
+    if isinstance(query, wq.FuzzyTerm) and not query.prefixlength:
+        query.prefixlength = 1  # misspellings rarely touch the first letter; much faster
+    if isinstance(query, wq.compound.CompoundQuery):
+        query.subqueries = [_lone_stars_match_all(q) for q in query.subqueries]
+    elif isinstance(query, wq.Not):
+        query.query = _lone_stars_match_all(query.query)
+    return query
+
+
+def _expanding(query: Query) -> Iterator[Query]:
+    if isinstance(query, wq.MultiTerm):
+        yield query
+    for child in query.children():
+        yield from _expanding(child)
+
+
+def check_expansions(query: Query, reader, text: str) -> None:
+    """Raise `QueryError` when a wildcard, prefix, fuzzy term or range of `query` would expand
+    to more than `MAX_EXPANSIONS` words of the index.
+
+    Counting stops at the limit, so the check itself is bounded.
+    """
+    for multi in _expanding(query):
+        if multi.fieldname not in reader.schema:
+            continue
+        words = islice(multi._btexts(reader), MAX_EXPANSIONS + 1)
+        if sum(1 for _ in words) > MAX_EXPANSIONS:
+            shown = getattr(multi, "text", None) or str(multi)
+            raise QueryError(text, f"{shown!r} matches more than {MAX_EXPANSIONS} different "
+                             "words in the index; add letters before the * or narrow the range")
+
+
+def query_words(text: str) -> list[tuple[int, str]]:
+    """The plain words of a query with their offsets: not operators, field names, wildcards,
+    fuzzy terms or quoted phrases (used by did-you-mean)."""
+    blanked = _outside_quotes(text)
+    words: list[tuple[int, str]] = []
+    for match in _WORD.finditer(blanked):
+        word = match.group(0)
+        end = match.end()
+        if word in _OPERATORS or any(c in word for c in "*?") or text[end:end + 1] in (":", "~"):
+            continue
+        if match.start() and text[match.start() - 1] in ":~^":
+            continue
+        words.append((match.start(), word))
+    return words

@@ -1,20 +1,53 @@
-"""Search: run a parsed query on the index and return ranked hits with snippets, as data."""
+"""Search: run a parsed query on the index and return ranked hits with snippets, as data.
+
+Also the pieces every query operation shares (`Filters`, `prepare`, duplicate-group lookups),
+so timeline, export and top-terms match exactly the articles a search counts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.query import Query
+from whoosh.searching import Searcher
 
+from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
-from searchlib.query.parse import parse_query
+from searchlib.query.parse import check_expansions, parse_query
 from searchlib.store import Store, text_field, title_field
 
-__all__ = ["Filters", "Hit", "SearchResults", "search"]
+__all__ = [
+    "Filters",
+    "SearchOptions",
+    "Sort",
+    "SORTS",
+    "FACETS",
+    "Hit",
+    "SearchResults",
+    "search",
+    "prepare",
+    "collapse_key",
+    "matching_docnums",
+    "collapsed_docnums",
+    "group_members",
+    "group_ids",
+]
+
+Sort = Literal["relevance", "date", "-date"]
+SORTS: tuple[str, ...] = ("relevance", "date", "-date")
+FACETS: tuple[str, ...] = ("source", "lang", "author", "tag")
+FACET_VALUES = 20
+"""Values listed per facet (the most frequent first)."""
+SUGGEST_BELOW = 3
+"""Searches with fewer hits than this also ask for a did-you-mean suggestion."""
+MAX_RESULTS_WINDOW = 100_000
+"""offset + limit of one search; `export` streams beyond that."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +77,63 @@ class Filters:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lang": str(self.lang) if self.lang else None,
+            "source": self.source,
+            "author": self.author,
+            "tag": self.tag,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+_FILTER_NAMES = frozenset(f.name for f in fields(Filters))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchOptions:
+    """How to search: filters, order, page, facets, duplicate collapse. Shared by CLI and API.
+
+    `collapse` shows one article (the earliest) per near-duplicate group; `facets` adds counts by
+    source, language, author and tag of all matches; `suggest` asks for a did-you-mean when
+    there are fewer than `SUGGEST_BELOW` hits.
+    """
+
+    limit: int = 10
+    offset: int = 0
+    sort: Sort = "relevance"
+    filters: Filters = field(default_factory=Filters)
+    facets: bool = False
+    collapse: bool = True
+    suggest: bool = True
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ConfigError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if self.limit < 1 or self.offset < 0 or self.offset + self.limit > MAX_RESULTS_WINDOW:
+            raise ConfigError(f"limit={self.limit} offset={self.offset}: limit must be >= 1, "
+                              f"offset >= 0 and offset + limit at most {MAX_RESULTS_WINDOW}; "
+                              "use export for every match")
+
+    def updated(self, **changes: Any) -> SearchOptions:
+        """A copy with the given options and filters changed; `None` values are ignored.
+
+        >>> SearchOptions().updated(limit=5, lang="uk").filters.lang
+        <Lang.UK: 'uk'>
+        """
+        given = {key: value for key, value in changes.items() if value is not None}
+        filter_changes = {key: given.pop(key) for key in list(given) if key in _FILTER_NAMES}
+        if "lang" in filter_changes:
+            filter_changes["lang"] = Lang(filter_changes["lang"])
+        filters = replace(self.filters, **filter_changes) if filter_changes else self.filters
+        return replace(self, filters=filters, **given)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"limit": self.limit, "offset": self.offset, "sort": self.sort,
+                "filters": self.filters.to_json(), "facets": self.facets,
+                "collapse": self.collapse}
+
 
 def _naive(value: datetime | None) -> datetime | None:
     if value is None:
@@ -55,7 +145,11 @@ def _naive(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hit:
-    """One ranked article of a search."""
+    """One ranked article of a search.
+
+    `group` is the id of the earliest article of its near-duplicate group (its own id when it
+    has no duplicates); `duplicates` counts the other articles of the group.
+    """
 
     id: str
     score: float
@@ -67,6 +161,8 @@ class Hit:
     authors: tuple[str, ...]
     tags: tuple[str, ...]
     snippet: Snippet
+    group: str = ""
+    duplicates: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,18 +178,29 @@ class Hit:
             "snippet": self.snippet.to_html(),
             "snippet_text": self.snippet.text,
             "highlights": [list(span) for span in self.snippet.highlights],
+            "group": self.group or self.id,
+            "duplicates": self.duplicates,
         }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchResults:
-    """The hits of one search, the total number of matches and the query as parsed."""
+    """The hits of one search, the total number of matches and the query as parsed.
+
+    `facets` maps a facet name (source, lang, author, tag) to value -> count over all matches,
+    most frequent first (empty unless asked for). `suggestion` is a corrected query when the
+    search found few hits and a likelier spelling exists.
+    """
 
     query: str
     parsed: str
     total: int
     offset: int
     hits: tuple[Hit, ...]
+    sort: str = "relevance"
+    collapsed: bool = True
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,44 +208,171 @@ class SearchResults:
             "parsed": self.parsed,
             "total": self.total,
             "offset": self.offset,
+            "sort": self.sort,
+            "collapsed": self.collapsed,
             "hits": [hit.to_json() for hit in self.hits],
+            "facets": self.facets,
+            "suggestion": self.suggestion,
         }
 
 
-def search(
-    store: Store,
-    text: str,
-    *,
-    limit: int = 10,
-    offset: int = 0,
-    filters: Filters | None = None,
-) -> SearchResults:
-    """Rank the articles matching `text` (BM25F, titles weighted above bodies)."""
-    parsed = parse_query(text, store.schema)
-    filter_query = filters.to_query() if filters else None
+def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Query, Query | None]:
+    """Parse `text` and check it against this index; returns (query, filter query or None).
+
+    Raises `QueryError` for an invalid query or a wildcard that would expand too far.
+    """
+    parsed = parse_query(text, searcher.schema)
+    check_expansions(parsed, searcher.reader(), text)
+    return parsed, filters.to_query() if filters else None
+
+
+def collapse_key(stored_or_columns: dict[str, Any]) -> str:
+    """The near-duplicate group key of a document (its own id when it has none)."""
+    return stored_or_columns.get("dup_group") or stored_or_columns["id"]
+
+
+def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any) -> set[int]:
+    """Every document number matching `parsed` within the filter (no scoring, no cap)."""
+    results = searcher.search(parsed, filter=filter_query, limit=None, scored=False)
+    return set(results.docs())
+
+
+def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
+    """One document per near-duplicate group: the earliest published (then lowest id).
+
+    Reads three columns only (no stored fields), so it stays fast for 100k matches.
+    """
+    reader = searcher.reader()
+    groups = reader.column_reader("dup_group")
+    ids = reader.column_reader("id")
+    dates = reader.column_reader("published", translate=False)  # ints; missing sorts last
+    best: dict[str, tuple[int, str, int]] = {}
+    for docnum in docnums:
+        article_id = ids[docnum]
+        key = groups[docnum] or article_id
+        candidate = (dates[docnum], article_id, docnum)
+        current = best.get(key)
+        if current is None or candidate < current:
+            best[key] = candidate
+    return {docnum for _, _, docnum in best.values()}
+
+
+def search(store: Store, text: str, *, options: SearchOptions | None = None,
+           limit: int | None = None, offset: int | None = None,
+           filters: Filters | None = None) -> SearchResults:
+    """Rank the articles matching `text` (BM25F, titles weighted above bodies).
+
+    `limit`, `offset` and `filters` override the matching `options`.
+    """
+    options = (options or SearchOptions()).updated(limit=limit, offset=offset)
+    if filters is not None:
+        options = replace(options, filters=filters)
     with store.searcher() as searcher:
+        parsed, filter_query = prepare(searcher, text, options.filters)
         if parsed is wq.NullQuery:
-            return SearchResults(query=text, parsed=str(parsed), total=0, offset=offset, hits=())
-        results = searcher.search(parsed, limit=offset + limit, filter=filter_query, terms=True)
-        total = len(results)
-        hits = tuple(_hit(hit, store.schema) for hit in results[offset: offset + limit])
-    return SearchResults(query=text, parsed=str(parsed), total=total, offset=offset, hits=hits)
+            return SearchResults(query=text, parsed=str(parsed), total=0, offset=options.offset,
+                                 hits=(), sort=options.sort, collapsed=options.collapse,
+                                 suggestion=_suggest(store, searcher, text, options))
+        # Whoosh's count ignores the filter when it skips blocks, so the matches are
+        # listed once without scoring: that set is the total, the collapse input and the filter.
+        matched = matching_docnums(searcher, parsed, filter_query)
+        if options.collapse:
+            matched = collapsed_docnums(searcher, matched)
+        kwargs: dict[str, Any] = {"limit": options.offset + options.limit,
+                                  "filter": matched, "terms": True}
+        if options.sort != "relevance":
+            kwargs["sortedby"] = sorting.MultiFacet(["published", "id"])
+            kwargs["reverse"] = options.sort == "-date"
+        if options.facets:
+            kwargs["groupedby"] = _facets()
+            kwargs["maptype"] = sorting.Count
+        results = searcher.search(parsed, **kwargs)
+        total = len(matched)
+        page = results[options.offset: options.offset + options.limit]
+        hits = tuple(_hit(hit, store.schema, searcher) for hit in page)
+        facets = _facet_counts(results) if options.facets else {}
+        suggestion = _suggest(store, searcher, text, options) if total < SUGGEST_BELOW else None
+    return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
+                         hits=hits, sort=options.sort, collapsed=options.collapse,
+                         facets=facets, suggestion=suggestion)
 
 
-def _hit(hit, schema) -> Hit:
+def _facets() -> dict[str, sorting.FacetType]:
+    # source/lang are sortable columns; author/tag are multi-valued keywords (overlapping).
+    return {
+        "source": sorting.FieldFacet("source"),
+        "lang": sorting.FieldFacet("lang"),
+        "author": sorting.FieldFacet("author", allow_overlap=True),
+        "tag": sorting.FieldFacet("tag", allow_overlap=True),
+    }
+
+
+def _facet_counts(results) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        groups = results.groups(name)
+        pairs = [(_facet_value(value), count) for value, count in groups.items()
+                 if value not in (None, "", b"")]
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+        counts[name] = dict(pairs[:FACET_VALUES])
+    return counts
+
+
+def _facet_value(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _suggest(store: Store, searcher: Searcher, text: str, options: SearchOptions) -> str | None:
+    if not options.suggest:
+        return None
+    from searchlib.query.suggest import suggest_query
+
+    return suggest_query(searcher, text)
+
+
+def group_members(searcher: Searcher, key: str) -> list[tuple[datetime | None, str]]:
+    """(published, id) of the live articles of one duplicate group, earliest first."""
+    if searcher.doc_frequency("dup_group", key) <= 1:
+        stored = searcher.document(id=key)
+        return [(stored.get("published"), key)] if stored else []
+    members = [
+        (stored.get("published"), stored["id"])
+        for stored in (searcher.stored_fields(n)
+                       for n in searcher.document_numbers(dup_group=key))
+    ]
+    return sorted(members, key=_earliest)
+
+
+def _earliest(member: tuple[datetime | None, str]) -> tuple[datetime, str]:
+    return (member[0] or datetime.max, member[1])
+
+
+def group_ids(searcher: Searcher, keys: Iterable[str]) -> dict[str, str]:
+    """group key -> id of the group's earliest article, for the given keys."""
+    resolved: dict[str, str] = {}
+    for key in set(keys):
+        members = group_members(searcher, key)
+        resolved[key] = members[0][1] if members else key
+    return resolved
+
+
+def _hit(hit, schema, searcher: Searcher) -> Hit:
     stored = hit.fields()
     lang = Lang(stored["lang"]) if stored.get("lang") else None
     body_field = text_field(lang or Lang.EN)
     fields_of_lang = {title_field(lang or Lang.EN), body_field}
     terms = {
         term.decode("utf-8") if isinstance(term, bytes) else term
-        for field, term in (hit.matched_terms() or ())
-        if field in fields_of_lang or field.endswith("_exact")
+        for field_name, term in (hit.matched_terms() or ())
+        if field_name in fields_of_lang or field_name.endswith("_exact")
     }
     published = stored.get("published")
+    key = collapse_key(stored)
+    members = group_members(searcher, key) if key != stored["id"] or _has_copies(
+        searcher, key) else [(published, stored["id"])]
     return Hit(
         id=stored["id"],
-        score=float(hit.score or 0.0),
+        score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
         title=stored.get("title") or "",
         url=stored.get("canonical_url") or stored.get("url"),
         published=published.replace(tzinfo=UTC) if published else None,
@@ -147,4 +381,10 @@ def _hit(hit, schema) -> Hit:
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
         snippet=make_snippet(stored.get("text") or "", terms, schema[body_field].analyzer),
+        group=members[0][1] if members else stored["id"],
+        duplicates=max(0, len(members) - 1),
     )
+
+
+def _has_copies(searcher: Searcher, key: str) -> bool:
+    return searcher.doc_frequency("dup_group", key) > 1

@@ -1,4 +1,4 @@
-"""Near-duplicates (wire copies, reprints): shingle fingerprints and duplicate groups, at index time.
+"""Near-duplicates (wire copies, reprints): shingle fingerprints and groups, at index time.
 
 Each article body (lead + text, not the headline, which reprints reword) becomes a set of word
 4-shingles; its fingerprint is a bottom-k MinHash sketch: the `SKETCH_SIZE` smallest 64-bit

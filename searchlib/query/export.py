@@ -1,0 +1,201 @@
+"""Export: every article matching a query, streamed as flat records, with provenance.
+
+No cap: the matches are listed once (document numbers only), ordered, then stored fields are read
+one article at a time while the caller consumes the stream. `Export.provenance` records what
+produced the rows (index build id, schema and analyzer versions, the query as typed and as
+parsed, filters, order, collapse, time), so a data set can be traced back and reproduced.
+
+Not here: JSON Lines / CSV encoding (`searchlib.cli`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import query as wq
+
+from searchlib.errors import ConfigError
+from searchlib.query.search import (
+    Filters,
+    collapse_key,
+    collapsed_docnums,
+    group_ids,
+    matching_docnums,
+    prepare,
+)
+from searchlib.store import Store
+
+__all__ = ["EXPORT_FIELDS", "DEFAULT_FIELDS", "Provenance", "Export", "export"]
+
+EXPORT_FIELDS: tuple[str, ...] = (
+    "id", "published", "modified", "lang", "source", "title", "lead", "text", "url",
+    "canonical_url", "authors", "tags", "group", "duplicate_of",
+)
+"""Every field a row can have. `group` is the id of the earliest article of the row's
+near-duplicate group; `duplicate_of` is that id when it is another article, else null."""
+DEFAULT_FIELDS: tuple[str, ...] = (
+    "id", "published", "lang", "source", "title", "url", "authors", "tags", "text", "group",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provenance:
+    """Where an export came from."""
+
+    index: str
+    build_id: str
+    schema: str
+    analyzer: str
+    query: str
+    parsed: str
+    filters: dict[str, Any]
+    sort: str
+    collapsed: bool
+    fields: tuple[str, ...]
+    total: int
+    exported_at: str
+    searchlib: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "build_id": self.build_id, "schema": self.schema,
+                "analyzer": self.analyzer, "query": self.query, "parsed": self.parsed,
+                "filters": self.filters, "sort": self.sort, "collapsed": self.collapsed,
+                "fields": list(self.fields), "total": self.total,
+                "exported_at": self.exported_at, "searchlib": self.searchlib}
+
+
+class Export:
+    """An export in progress: its provenance (total included) and the stream of rows.
+
+    Holds a searcher on the index snapshot the matches were listed from, so commits made while
+    exporting do not change the rows; it is closed when `rows()` ends or on `close()` (also a
+    context manager).
+    """
+
+    def __init__(self, provenance: Provenance, searcher: Any, docnums: tuple[int, ...],
+                 context: ExitStack) -> None:
+        self.provenance = provenance
+        self._searcher = searcher
+        self._docnums = docnums
+        self._context = context
+
+    @property
+    def total(self) -> int:
+        return self.provenance.total
+
+    def __enter__(self) -> Export:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher = None
+        self._context.close()
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One dict per matching article with exactly `provenance.fields` as keys."""
+        searcher = self._searcher
+        if searcher is None:
+            raise ConfigError("this export was already read or closed; run export() again")
+        fields = self.provenance.fields
+        try:
+            groups: dict[str, str] = {}
+            keys: Any = None
+            if "group" in fields or "duplicate_of" in fields:
+                reader = searcher.reader()
+                keys = reader.column_reader("dup_group")
+                ids = reader.column_reader("id")
+                groups = group_ids(searcher, {keys[n] or ids[n] for n in self._docnums})
+            for docnum in self._docnums:
+                stored = searcher.stored_fields(docnum)
+                row = _row(stored, fields)
+                if keys is not None:
+                    group = groups[collapse_key(stored)]
+                    if "group" in fields:
+                        row["group"] = group
+                    if "duplicate_of" in fields:
+                        row["duplicate_of"] = group if group != stored["id"] else None
+                yield row
+        finally:
+            self.close()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.replace(tzinfo=UTC).isoformat() if value else None
+
+
+def _row(stored: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in fields:
+        if name in ("published", "modified"):
+            row[name] = _iso(stored.get(name))
+        elif name in ("authors", "tags"):
+            row[name] = list(stored.get(name) or ())
+        elif name in ("group", "duplicate_of"):
+            row[name] = None
+        else:
+            row[name] = stored.get(name) or None
+    return row
+
+
+def export(store: Store, text: str, *, filters: Filters | None = None,
+           fields: Sequence[str] | None = None, sort: str = "date",
+           collapse: bool = True) -> Export:
+    """Prepare the export of every article matching `text`; iterate `.rows()` to stream it.
+
+    `sort` is "date" (oldest first, the default), "-date" or "relevance". Raises `QueryError`
+    for an invalid query and `ConfigError` for an unknown field or sort.
+    """
+    chosen = tuple(fields) if fields else DEFAULT_FIELDS
+    unknown = [name for name in chosen if name not in EXPORT_FIELDS]
+    if unknown:
+        raise ConfigError(f"unknown export field(s) {', '.join(unknown)}; "
+                          f"choose from {', '.join(EXPORT_FIELDS)}")
+    if sort not in ("relevance", "date", "-date"):
+        raise ConfigError(f"unknown sort {sort!r}; use relevance, date or -date")
+    # The Export keeps this searcher open: one index snapshot for the list and every row.
+    context = ExitStack()
+    searcher = context.enter_context(store.searcher())
+    try:
+        parsed, filter_query = prepare(searcher, text, filters)
+        docnums: list[int] = []
+        if parsed is not wq.NullQuery:
+            matched = matching_docnums(searcher, parsed, filter_query)
+            if collapse:
+                matched = collapsed_docnums(searcher, matched)
+            docnums = _ordered(searcher, parsed, matched, sort)
+    except BaseException:
+        context.close()
+        raise
+    provenance = Provenance(
+        index=str(store.path), build_id=store.meta.get("build_id", ""),
+        schema=store.meta.get("schema", ""), analyzer=store.meta.get("analyzer", ""),
+        query=text, parsed=str(parsed), filters=(filters or Filters()).to_json(), sort=sort,
+        collapsed=collapse, fields=chosen, total=len(docnums),
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"), searchlib=_version())
+    return Export(provenance, searcher, tuple(docnums), context)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("searchlib")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _ordered(searcher: Any, parsed: Any, matched: set[int], sort: str) -> list[int]:
+    if sort == "relevance":
+        results = searcher.search(parsed, filter=matched, limit=None)
+        return [hit.docnum for hit in results]
+    reader = searcher.reader()
+    dates = reader.column_reader("published", translate=False)  # missing dates sort last
+    ids = reader.column_reader("id")
+    order = sorted(matched, key=lambda n: (dates[n], ids[n]), reverse=sort == "-date")
+    return order

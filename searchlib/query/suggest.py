@@ -1,0 +1,114 @@
+"""Did-you-mean: a corrected query from the words the index actually holds.
+
+Each plain word of the query (not operators, fields, phrases or wildcards) is looked up in the
+surface-form field ``text_exact`` (all languages, lowercased, no lemmas: what is suggested is a
+word as written). A word the index does not hold, or holds far more rarely than a word one or
+two edits away, is replaced by that word, keeping the user's capitalisation.
+
+Not here: deciding when to ask (`search` asks when there are few hits; `Index.suggest` always).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.searching import Searcher
+
+from searchlib.analysis import build_exact_analyzer
+from searchlib.query.parse import query_words
+
+__all__ = ["Suggestion", "suggest", "suggest_query"]
+
+FIELD = "text_exact"
+RARER = 10
+"""A known word is still corrected when a close word is this many times more frequent (a typo
+that made it into a few articles); calibrated on the samples and babel-ua."""
+MIN_LENGTH = 3
+MAX_CANDIDATES = 5000
+"""Words examined per query word (edit distance is checked in Python on segment-less readers)."""
+
+_EXACT = build_exact_analyzer()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suggestion:
+    """A corrected query (None when every word looks right) and the corrections made."""
+
+    query: str
+    suggestion: str | None
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "suggestion": self.suggestion,
+                "corrections": [list(pair) for pair in self.corrections]}
+
+
+def suggest(searcher: Searcher, text: str) -> Suggestion:
+    """Check every plain word of `text` against the index and propose corrections."""
+    corrections: list[tuple[int, str, str]] = []
+    for offset, word in query_words(text):
+        better = _correct(searcher, word)
+        if better:
+            corrections.append((offset, word, better))
+    if not corrections:
+        return Suggestion(query=text, suggestion=None)
+    pieces: list[str] = []
+    cursor = 0
+    for offset, word, better in corrections:
+        pieces.extend((text[cursor:offset], better))
+        cursor = offset + len(word)
+    pieces.append(text[cursor:])
+    return Suggestion(query=text, suggestion="".join(pieces),
+                      corrections=tuple((word, better) for _, word, better in corrections))
+
+
+def suggest_query(searcher: Searcher, text: str) -> str | None:
+    """The corrected query, or None."""
+    return suggest(searcher, text).suggestion
+
+
+def _term(word: str) -> str | None:
+    tokens = [t.text for t in _EXACT(word, mode="query")]
+    return tokens[0] if len(tokens) == 1 else None
+
+
+def _correct(searcher: Searcher, word: str) -> str | None:
+    term = _term(word)
+    if term is None or len(term) < MIN_LENGTH or term.isdigit():
+        return None
+    reader = searcher.reader()
+    own = reader.doc_frequency(FIELD, term)
+    best: tuple[int, int, str] | None = None
+    for maxdist in (1, 2):
+        if maxdist == 2 and len(term) < 5:
+            break
+        for candidate in _within(reader, term, maxdist):
+            if candidate == term:
+                continue
+            frequency = reader.doc_frequency(FIELD, candidate)
+            if frequency <= own * RARER or frequency < 1:
+                continue
+            key = (maxdist, -frequency, candidate)
+            if best is None or key < (best[0], -best[1], best[2]):
+                best = (maxdist, frequency, candidate)
+        if best is not None:
+            break
+    return _same_case(word, best[2]) if best else None
+
+
+def _within(reader: Any, term: str, maxdist: int):
+    count = 0
+    for candidate in reader.terms_within(FIELD, term, maxdist, prefix=1):
+        count += 1
+        if count > MAX_CANDIDATES:
+            return
+        yield candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
+
+
+def _same_case(original: str, word: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return word.upper()
+    if original[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word

@@ -1,0 +1,169 @@
+"""Top terms: the words that distinguish the articles matching a query from the rest of the index.
+
+Per language, the best-ranked matches (at most `SAMPLE` of them) are re-analysed with that
+language's analyzer; for each index term (a lemma or stem) we count the sampled articles that
+contain it, and compare that rate with the term's document frequency in all other articles of
+the language (log-likelihood ratio, G²; only over-represented terms). Each term is shown as the
+surface form it most often has in the sample ("elections", not the stem "elect").
+
+Not here: rendering (`searchlib.cli`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+
+from searchlib.model import Lang
+from searchlib.query.search import Filters, collapsed_docnums, matching_docnums, prepare
+from searchlib.store import LANGS, Store, text_field
+
+__all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE"]
+
+SAMPLE = 300
+"""Matching articles analysed per language (the best-ranked ones); bounds the cost."""
+MIN_ARTICLES = 2
+"""A term must occur in at least this many sampled articles."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopTerm:
+    """A distinguishing word: as shown, its index term, and its document rates."""
+
+    word: str
+    term: str
+    articles: int
+    """Sampled matching articles containing it."""
+    share: float
+    """`articles` / sampled articles."""
+    background: float
+    """Share of the language's other articles containing it."""
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"word": self.word, "term": self.term, "articles": self.articles,
+                "share": round(self.share, 4), "background": round(self.background, 4),
+                "score": round(self.score, 2)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopTerms:
+    """The top terms of a query, per language, and how many matches were analysed."""
+
+    query: str
+    parsed: str
+    matches: dict[str, int]
+    sampled: dict[str, int]
+    terms: dict[str, tuple[TopTerm, ...]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "parsed": self.parsed, "matches": self.matches,
+                "sampled": self.sampled,
+                "terms": {lang: [t.to_json() for t in terms]
+                          for lang, terms in self.terms.items()}}
+
+
+def _llr(k1: int, n1: int, k2: int, n2: int) -> float:
+    """G² of a term seen in k1 of n1 sampled documents and k2 of n2 other documents."""
+
+    def part(k: int, n: int, p: float) -> float:
+        value = 0.0
+        if k:
+            value += k * math.log(p)
+        if n - k:
+            value += (n - k) * math.log(1 - p)
+        return value
+
+    p1, p2 = k1 / n1, k2 / n2 if n2 else 0.0
+    p = (k1 + k2) / (n1 + n2)
+    p1, p2, p = (min(max(x, 1e-12), 1 - 1e-12) for x in (p1, p2, p))
+    return 2 * (part(k1, n1, p1) + part(k2, n2, p2) - part(k1, n1, p) - part(k2, n2, p))
+
+
+def top_terms(store: Store, text: str, *, limit: int = 20, filters: Filters | None = None,
+              collapse: bool = True, langs: tuple[Lang, ...] | None = None) -> TopTerms:
+    """The `limit` words per language that best distinguish the matches of `text`."""
+    matches: dict[str, int] = {}
+    sampled: dict[str, int] = {}
+    result: dict[str, tuple[TopTerm, ...]] = {}
+    with store.searcher() as searcher:
+        parsed, filter_query = prepare(searcher, text, filters)
+        if parsed is wq.NullQuery:
+            return TopTerms(query=text, parsed=str(parsed), matches={}, sampled={}, terms={})
+        matched = matching_docnums(searcher, parsed, filter_query)
+        if collapse:
+            matched = collapsed_docnums(searcher, matched)
+        reader = searcher.reader()
+        lang_column = reader.column_reader("lang")
+        for lang in langs or LANGS:
+            mine = {n for n in matched if lang_column[n] == str(lang)}
+            if not mine:
+                continue
+            ranked = searcher.search(parsed, filter=mine, limit=SAMPLE)
+            docnums = [hit.docnum for hit in ranked]
+            in_lang = len(searcher.search(wq.Term("lang", str(lang)), limit=None,
+                                          scored=False).docs())
+            matches[str(lang)] = len(mine)
+            sampled[str(lang)] = len(docnums)
+            result[str(lang)] = _rank(searcher, lang, docnums, len(mine), in_lang, limit)
+    return TopTerms(query=text, parsed=str(parsed), matches=matches, sampled=sampled,
+                    terms=result)
+
+
+def _rank(searcher: Any, lang: Lang, docnums: list[int], matching: int, in_lang: int,
+          limit: int) -> tuple[TopTerm, ...]:
+    field = text_field(lang)
+    analyzer = searcher.schema[field].analyzer
+    article_counts: Counter[str] = Counter()
+    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    for docnum in docnums:
+        stored = searcher.stored_fields(docnum)
+        body = "\n\n".join(p for p in (stored.get("title"), stored.get("lead"),
+                                       stored.get("text")) if p)
+        seen: set[str] = set()
+        last_pos = -1
+        for token in analyzer(body, positions=True, chars=True, mode="index"):
+            if token.pos == last_pos:
+                continue  # the first form at a position is the lemma (or the stem)
+            last_pos = token.pos
+            term = token.text
+            if len(term) < 2 or term.isdigit():
+                continue
+            surfaces[term][body[token.startchar:token.endchar]] += 1
+            seen.add(term)
+        article_counts.update(seen)
+    reader = searcher.reader()
+    n1 = max(1, len(docnums))
+    # Matches outside the sample are estimated at the sample's rate.
+    scale = matching / n1
+    others = max(1, in_lang - matching)
+    scored: list[TopTerm] = []
+    for term, k1 in article_counts.items():
+        if k1 < min(MIN_ARTICLES, n1):
+            continue
+        total = reader.doc_frequency(field, term)
+        k2 = max(0, total - round(k1 * scale))
+        share, background = k1 / n1, k2 / others
+        if share <= background:
+            continue
+        score = _llr(k1, n1, min(k2, others), others)
+        word = _readable(surfaces[term])
+        scored.append(TopTerm(word=word, term=term, articles=k1, share=share,
+                              background=background, score=score))
+    scored.sort(key=lambda t: (-t.score, t.word))
+    return tuple(scored[:limit])
+
+
+def _readable(forms: Counter[str]) -> str:
+    """The most frequent form, lowercase unless it is always capitalised (a name)."""
+    by_lower: Counter[str] = Counter()
+    for form, count in forms.items():
+        by_lower[form.lower()] += count
+    word = by_lower.most_common(1)[0][0]
+    if word in forms:
+        return word
+    return max((form for form in forms if form.lower() == word), key=forms.__getitem__)
