@@ -6,11 +6,28 @@ needs one object. Every CLI command is one call on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from searchlib.model import Lang
-from searchlib.query import Filters, SearchResults, search
+from searchlib.query import (
+    Export,
+    Filters,
+    SearchOptions,
+    SearchResults,
+    SimilarArticles,
+    Suggestion,
+    Timeline,
+    TopTerms,
+    export,
+    plot_timeline,
+    search,
+    similar,
+    suggest,
+    timeline,
+    top_terms,
+)
 from searchlib.store import Store
 
 __all__ = ["Index"]
@@ -30,25 +47,63 @@ class Index(Store):
     def search(
         self,
         query: str,
+        options: SearchOptions | None = None,
         *,
-        limit: int = 10,
-        offset: int = 0,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort: str | None = None,
         lang: Lang | str | None = None,
         source: str | None = None,
         author: str | None = None,
         tag: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        facets: bool | None = None,
+        collapse: bool | None = None,
     ) -> SearchResults:
         """Ranked articles matching `query`, with highlighted snippets.
 
-        Raises `QueryError` when the query cannot be parsed.
+        `options` holds every setting (`SearchOptions`); keyword arguments given here override
+        it. Raises `QueryError` when the query cannot be parsed, `ConfigError` for a bad option.
         """
-        filters = Filters(lang=Lang(lang) if lang else None, source=source, author=author,
-                          tag=tag, since=since, until=until)
-        return search(self, query, limit=limit, offset=offset, filters=filters)
+        options = (options or SearchOptions()).updated(
+            limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,
+            tag=tag, since=since, until=until, facets=facets, collapse=collapse)
+        return search(self, query, options=options)
 
-    def search_many(self, queries: Iterable[str], *, limit: int = 10) -> Iterator[SearchResults]:
+    def search_many(self, queries: Iterable[str], *, limit: int = 10,
+                    options: SearchOptions | None = None) -> Iterator[SearchResults]:
         """Run many queries with one open index and one set of loaded dictionaries."""
         for query in queries:
-            yield self.search(query, limit=limit)
+            yield self.search(query, options, limit=limit)
+
+    def timeline(self, query: str, *, by: str = "month", normalize: bool = False,
+                 collapse: bool = True, filters: Filters | None = None) -> Timeline:
+        """Matching articles per day, week or month (with the share of all articles when
+        `normalize`); near-duplicates count once unless `collapse=False`."""
+        return timeline(self, query, by=by, filters=filters, normalize=normalize,
+                        collapse=collapse)
+
+    def plot_timeline(self, result: Timeline, path: str | Path) -> Path:
+        """Save a timeline as a .png/.svg/.pdf bar chart (needs matplotlib, extra ``plot``)."""
+        return plot_timeline(result, path)
+
+    def top_terms(self, query: str, *, limit: int = 20, collapse: bool = True,
+                  filters: Filters | None = None) -> TopTerms:
+        """The words that distinguish the matches of `query` from the rest, per language."""
+        return top_terms(self, query, limit=limit, filters=filters, collapse=collapse)
+
+    def similar(self, article_id: str, *, limit: int = 10) -> SimilarArticles:
+        """Other-language versions, near-duplicates and related articles of one article."""
+        return similar(self, article_id, limit=limit)
+
+    def suggest(self, query: str) -> Suggestion:
+        """A did-you-mean correction of `query` from the words the index holds."""
+        with self.searcher() as searcher:
+            return suggest(searcher, query)
+
+    def export(self, query: str, *, fields: Sequence[str] | None = None, sort: str = "date",
+               collapse: bool = True, filters: Filters | None = None) -> Export:
+        """Every article matching `query` (no cap): `.provenance`, then stream `.rows()`."""
+        return export(self, query, filters=filters, fields=fields, sort=sort,
+                      collapse=collapse)

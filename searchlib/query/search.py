@@ -61,6 +61,14 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
+    @classmethod
+    def of(cls, *, lang: Lang | str | None = None, source: str | None = None,
+           author: str | None = None, tag: str | None = None, since: datetime | None = None,
+           until: datetime | None = None) -> Filters:
+        """Filters from plain values (a language code is accepted as a string)."""
+        return cls(lang=Lang(lang) if lang else None, source=source or None,
+                   author=author or None, tag=tag or None, since=since, until=until)
+
     def to_query(self) -> Query | None:
         parts: list[Query] = []
         if self.lang:
