@@ -83,8 +83,18 @@ def _cyrillic_score(text: str) -> int:
             - 20 * len(_JUNK.findall(sample)))
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    """The text when `data` is UTF-8 with a few broken bytes (a damaged or spliced page)."""
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return text if broken <= 0.02 * non_ascii else None
+
+
 def _detect(data: bytes) -> tuple[str, str]:
     utf8 = _strict(data, "utf-8")
+    if utf8 is None:
+        utf8 = _mostly_utf8(data)
     if utf8 is not None:
         return utf8, "utf-8"
     best: tuple[int, str, str] | None = None
