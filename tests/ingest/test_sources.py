@@ -89,7 +89,8 @@ def test_jsonl_good_and_bad_lines(tmp_path: Path) -> None:
     assert [a.id for a in articles][:2] == ["a-1", "42"]
     first, second, third = articles
     assert first.lang is Lang.UK and first.source == "pravda.com.ua"
-    assert first.published is not None and first.published.isoformat() == "2025-08-24T07:30:00+00:00"
+    assert first.published is not None
+    assert first.published.isoformat() == "2025-08-24T07:30:00+00:00"
     assert first.authors == ("Олена Коваль",) and first.tags == ("енергетика",)
     assert second.lang is Lang.RU and second.source == "Lenta"
     assert third.lang is Lang.EN and len(third.id) == 16 and third.source == "example.com"
