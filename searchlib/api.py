@@ -28,6 +28,7 @@ from searchlib.query import (
     timeline,
     top_terms,
 )
+from searchlib.query.search import prepare
 from searchlib.store import Store
 
 __all__ = ["Index"]
@@ -70,6 +71,14 @@ class Index(Store):
             limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,
             tag=tag, since=since, until=until, facets=facets, collapse=collapse)
         return search(self, query, options=options)
+
+    def explain(self, query: str) -> str:
+        """The query as parsed: the terms each language's analyzer makes of it, per field.
+
+        Raises `QueryError` as `search` would.
+        """
+        with self.searcher() as searcher:
+            return str(prepare(searcher, query, None)[0])
 
     def search_many(self, queries: Iterable[str], *, limit: int = 10,
                     options: SearchOptions | None = None) -> Iterator[SearchResults]:

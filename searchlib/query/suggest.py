@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 
 from searchlib.analysis import build_exact_analyzer
 from searchlib.query.parse import query_words
+from searchlib.store import LANGS, text_field, title_field
 
 __all__ = ["Suggestion", "suggest", "suggest_query"]
 
@@ -78,7 +79,7 @@ def _correct(searcher: Searcher, word: str) -> str | None:
     if term is None or len(term) < MIN_LENGTH or term.isdigit():
         return None
     reader = searcher.reader()
-    own = reader.doc_frequency(FIELD, term)
+    own = _known(searcher, word, term)
     best: tuple[int, int, str] | None = None
     for maxdist in (1, 2):
         if maxdist == 2 and len(term) < 5:
@@ -95,6 +96,19 @@ def _correct(searcher: Searcher, word: str) -> str | None:
         if best is not None:
             break
     return _same_case(word, best[2]) if best else None
+
+
+def _known(searcher: Searcher, word: str, term: str) -> int:
+    """How often the index holds the word: as written (titles, bodies) or, through each
+    language's analyzer, any of its forms (so `Канада` is known when articles say `Канади`)."""
+    reader = searcher.reader()
+    frequency = reader.doc_frequency(FIELD, term) + reader.doc_frequency("title_exact", term)
+    for lang in LANGS:
+        field = text_field(lang)
+        for token in searcher.schema[field].analyzer(word, mode="query"):
+            frequency = max(frequency, reader.doc_frequency(field, token.text),
+                            reader.doc_frequency(title_field(lang), token.text))
+    return frequency
 
 
 def _within(reader: Any, term: str, maxdist: int):
