@@ -9,6 +9,7 @@ from searchlib.analysis.analyzers import (
     ANALYZERS,
     build_analyzer,
     build_exact_analyzer,
+    build_translit_analyzer,
 )
 from searchlib.analysis.morph import cache_stats, clear_caches, lemmatise
 
@@ -17,6 +18,7 @@ __all__ = [
     "ANALYZERS",
     "build_analyzer",
     "build_exact_analyzer",
+    "build_translit_analyzer",
     "lemmatise",
     "cache_stats",
     "clear_caches",

@@ -18,11 +18,18 @@ from searchlib.analysis.filters import (
     LemmaFilter,
     NormaliseFilter,
     StopWordFilter,
+    TranslitFilter,
 )
 from searchlib.analysis.tokenizers import WordTokenizer
 from searchlib.model import Lang
 
-__all__ = ["ANALYZER_VERSION", "ANALYZERS", "build_analyzer", "build_exact_analyzer"]
+__all__ = [
+    "ANALYZER_VERSION",
+    "ANALYZERS",
+    "build_analyzer",
+    "build_exact_analyzer",
+    "build_translit_analyzer",
+]
 
 ANALYZER_VERSION = "searchlib-analysis@2"
 
@@ -65,10 +72,26 @@ def build_exact_analyzer() -> Analyzer:
     return WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | LowercaseFilter()
 
 
+def build_translit_analyzer() -> Analyzer:
+    """Names across scripts (field ``names``: title and text of every article, any language).
+
+    Index time: capitalised words only, each as its script-independent key; query time: every
+    word. ``Zelenskyy``, ``Зеленський``, ``Зеленского`` and ``Zelensky`` share the key
+    ``zelensk``. Search this field with a low boost so that same-script matches rank first.
+
+    >>> [t.text for t in build_translit_analyzer()("Zelenskyy", mode="query")]
+    ['zelensk']
+    >>> [t.text for t in build_translit_analyzer()("Візит Зеленського до Канади", mode="index")]
+    ['vizit', 'zelensk', 'kanad']
+    """
+    return WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | TranslitFilter()
+
+
 ANALYZERS: dict[str, Callable[[], Analyzer]] = {
     "uk-lemma@1": lambda: build_analyzer(Lang.UK),
     "ru-lemma@1": lambda: build_analyzer(Lang.RU),
     "en-snowball@1": lambda: build_analyzer(Lang.EN),
     "exact@1": build_exact_analyzer,
+    "translit@1": build_translit_analyzer,
 }
 """Every chain by ``name@version``; `ANALYZER_VERSION` covers them all."""

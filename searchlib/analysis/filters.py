@@ -14,11 +14,12 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Filter, Token
 
-from searchlib.analysis.morph import lemmatise, stem_english
+from searchlib.analysis.morph import lemmatise, name_lemma, stem_english
 from searchlib.analysis.stopwords import STOP_WORDS
 from searchlib.analysis.tokenizers import HYPHENS
 from searchlib.model import Lang
 from searchlib.text.normalise import normalise_word
+from searchlib.text.translit import translit_key
 
 __all__ = [
     "CompoundFilter",
@@ -26,10 +27,12 @@ __all__ = [
     "StopWordFilter",
     "LemmaFilter",
     "EnglishStemFilter",
+    "TranslitFilter",
 ]
 
 _HYPHEN_SPLIT = re.compile("[" + re.escape(HYPHENS) + "]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
+_ALL_STOPS = frozenset().union(*STOP_WORDS.values())
 
 
 class _ConfigFilter(Filter):
@@ -201,3 +204,43 @@ class EnglishStemFilter(_ConfigFilter):
             if not t.stopped and t.text.isascii():
                 t.text = stem_english(t.text, algorithm)
             yield t
+
+
+class TranslitFilter(_ConfigFilter):
+    """Names across scripts: replace a word by its script-independent key
+    (`searchlib.text.translit.translit_key`), after taking Cyrillic words to their lemma.
+
+    At index time only capitalised words are kept (names; sentence-initial words come along and
+    do little harm); at query time every word is keyed, so ``zelensky`` typed in lowercase still
+    finds ``Зеленського``. Stop words of every language and keys under three letters are
+    dropped. A Cyrillic word is lemmatised with the Ukrainian dictionary when it knows the word,
+    else the Russian one, else its ending is stripped.
+
+    >>> from searchlib.analysis.tokenizers import WordTokenizer
+    >>> chain = WordTokenizer() | NormaliseFilter() | TranslitFilter()
+    >>> [t.text for t in chain("Зустріч Зеленського і Zelensky у Києві", mode="index")]
+    ['zustrich', 'zelensk', 'zelensk', 'kiv']
+    """
+
+    is_morph = True
+
+    def __init__(self, min_length: int = 3) -> None:
+        self.min_length = min_length
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        min_length = self.min_length
+        for t in tokens:
+            if t.stopped:
+                yield t
+                continue
+            if t.mode != "query" and not getattr(t, "capitalised", t.text[:1].isupper()):
+                continue
+            word = t.text.lower()
+            if word in _ALL_STOPS:
+                continue
+            if _CYRILLIC.search(word):
+                word = name_lemma(word)
+            key = translit_key(word)
+            if len(key) >= min_length:
+                t.text = key
+                yield t

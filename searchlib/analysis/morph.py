@@ -21,6 +21,7 @@ __all__ = [
     "lemmatise",
     "candidate_lemmas",
     "strip_ending",
+    "name_lemma",
     "stem_english",
     "cache_stats",
     "clear_caches",
@@ -162,6 +163,35 @@ def lemmatise(word: str, lang: Lang) -> str:
     return lemma
 
 
+_NAME_LEMMAS: dict[str, str] = {}
+
+
+def name_lemma(word: str) -> str:
+    """The lemma of a lowercase Cyrillic word of unknown language (for names across scripts):
+    Ukrainian when that dictionary knows the word, else Russian, else the word without its
+    ending.
+
+    >>> name_lemma("зеленського"), name_lemma("зеленского"), name_lemma("києва")
+    ('зеленський', 'зеленск', 'київ')
+    """
+    lemma = _NAME_LEMMAS.get(word)
+    if lemma is not None:
+        _STATS["hits"] += 1
+        return lemma
+    _STATS["misses"] += 1
+    for lang in (Lang.UK, Lang.RU):
+        parses = [p for p in _morph(lang).parse(word) if p.is_known]
+        if parses:
+            lemma = lemmatise(word, lang)
+            break
+    else:
+        lemma = strip_ending(word, Lang.UK)
+    if len(_NAME_LEMMAS) >= _CACHE_LIMIT:
+        _NAME_LEMMAS.clear()
+    _NAME_LEMMAS[word] = lemma
+    return lemma
+
+
 _STEMMERS: dict[str, Callable[[str], str]] = {}
 _STEMS: dict[str, str] = {}
 
@@ -201,4 +231,5 @@ def clear_caches() -> None:
     """Empty the lemma and stem caches and reset the statistics (benchmarks)."""
     _LEMMAS.clear()
     _STEMS.clear()
+    _NAME_LEMMAS.clear()
     _STATS.update(hits=0, misses=0)

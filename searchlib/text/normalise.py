@@ -102,8 +102,13 @@ def normalise_word(word: str, *, fold_yo: bool = True) -> str:
     """
     if word.isascii():
         return word.translate(_APOSTROPHE_TABLE) if "`" in word else word
-    word = _nfc(_repair_homoglyphs(_fold_chars(word)))
-    return word.translate(_YO_TABLE) if fold_yo else word
+    for _ in range(3):  # a fold can let NFC compose a new letter (Е + U+0308 -> Ё): repeat
+        folded = _repair_homoglyphs(_fold_chars(word))
+        folded = _nfc(folded.translate(_YO_TABLE) if fold_yo else folded)
+        if folded == word:
+            break
+        word = folded
+    return word
 
 
 def normalise(text: str, *, fold_yo: bool = False) -> str:
@@ -117,7 +122,10 @@ def normalise(text: str, *, fold_yo: bool = False) -> str:
     >>> normalise("Расiя")
     'Расія'
     """
-    text = _nfc(_MIXED_WORD.sub(lambda m: _repair_homoglyphs(m.group(0)), _fold_chars(text)))
-    if fold_yo:
-        text = text.translate(_YO_TABLE)
+    for _ in range(3):  # see normalise_word: repeat until nothing changes
+        folded = _MIXED_WORD.sub(lambda m: _repair_homoglyphs(m.group(0)), _fold_chars(text))
+        folded = _nfc(folded.translate(_YO_TABLE) if fold_yo else folded)
+        if folded == text:
+            break
+        text = folded
     return _SPACES.sub(" ", text).strip()
