@@ -37,6 +37,21 @@ _NOT_FOUND = re.compile(
     r"\b404\b|page not found|not found|страница не найдена|сторінку не знайдено"
     r"|сторінка не знайдена|ошибка 404|помилка 404", re.I)
 _WORDS = re.compile(r"\w+")
+# Headings that start the page furniture after an article (related stories, comments, sign-up
+# boxes); the body is cut at the first one in its last 30%. Measured on the gold pages:
+# these lines were never part of a gold body and trailed 6 of the 8 lowest-precision pages.
+_TAIL_HEADINGS = re.compile(
+    r"^(?:more from\b|more stories\b|related(?: articles| stories| coverage| news)?$|"
+    r"read more$|recommended$|popular$|most (?:read|popular|viewed)\b|comments?$|"
+    r"join our commenting forum|you must confirm your public display name|"
+    r"sign up (?:for|to)\b|subscribe to our newsletter|"
+    r"читайте также|читайте також|читайте нас|новости партн[её]ров|новини партнерів|"
+    r"комментарии$|коментарі$|популярное$|популярне$|похожие новости|схожі новини)",
+    re.I)
+_TAIL_LINES = re.compile(
+    r"^(?:follow .{1,40} on (?:google news|twitter|facebook|x)\b|"
+    r"this is a breaking news? story\b|share this (?:article|story)\b|"
+    r"photo: [^.]{1,40}$|фото: [^.]{1,40}$)", re.I)
 # Body text that JSON-LD ``articleBody`` beats: when trafilatura keeps less than this share of the
 # declared body it has cut the article short (measured on the gold pages: The New Yorker splits
 # its story over many containers and trafilatura keeps 47%; pages where both agree are >= 0.85).
@@ -97,6 +112,7 @@ def extract_article(data: bytes, *, url: str | None = None, path: str | None = N
     body = _extract_body(tree, meta, page_url, source, options)
     title = meta.title or ""
     body = _strip_repeated_head(body, (title, meta.h1, meta.html_title))
+    body = _strip_page_furniture(body)
     if len(body) < options.min_text_chars:
         if meta.free is False:
             raise NotAnArticle(source, "paywall stub: the page marks the article as not free "
@@ -192,6 +208,23 @@ def _strip_repeated_head(body: str, headings: tuple[str | None, ...]) -> str:
     while len(lines) > 1 and heads and _norm(lines[0]) in heads:
         lines.pop(0)
     return "\n".join(lines).strip()
+
+
+def _strip_page_furniture(body: str) -> str:
+    """Cut the related-stories / comments tail and drop sign-up and photo-credit lines."""
+    lines = body.split("\n")
+    total = sum(len(line) for line in lines)
+    seen = 0
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.strip().lstrip("-•* ").strip()
+        if seen > 0.7 * total and len(stripped) < 120 and _TAIL_HEADINGS.match(stripped):
+            break
+        seen += len(line)
+        if len(stripped) < 200 and _TAIL_LINES.match(stripped):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def _find_date(tree: lxml.html.HtmlElement, url: str | None) -> datetime | None:

@@ -141,3 +141,13 @@ def test_json_ld_article_body_when_extractor_keeps_too_little() -> None:
     html = article_page(title="Bridge", text=EN_TEXT.split(". ")[0], json_ld=ld)
     article = extract_article(html.encode())
     assert len(article.text) >= len(body) * 0.9
+
+
+def test_related_stories_tail_and_signup_lines_are_dropped() -> None:
+    tail = ("More from Daily News. Ferry fares rise again. Council elections set for May. "
+            "Weather warning for the weekend")
+    html = article_page(text=f"{EN_TEXT} Sign up for our daily briefing. {tail}")
+    article = extract_article(html.encode())
+    assert "The mayor promised regular updates" in article.text
+    assert "Ferry fares" not in article.text
+    assert "Sign up" not in article.text

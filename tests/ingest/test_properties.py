@@ -1,0 +1,38 @@
+"""Property-based: for any bytes, extract_article returns an Article or raises InputError."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchlib.errors import InputError
+from searchlib.ingest import extract_article
+from searchlib.model import Article
+
+_TAGS = st.sampled_from(["<p>", "</p>", "<div>", "</div>", "<html>", "<body>", "<title>",
+                         "</title>", "<h1>", "<script type='application/ld+json'>", "</script>",
+                         "<meta charset='koi8-r'>", "<!DOCTYPE html [<!ENTITY a 'b'>]>", "&a;",
+                         '{"@type": "NewsArticle", "datePublished": "2025-13-45"}', "\x00"])
+_HTML = st.lists(st.one_of(_TAGS, st.text(max_size=80)), max_size=60).map("".join)
+_ENCODINGS = st.sampled_from(["utf-8", "cp1251", "koi8-u", "utf-16"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(html=_HTML, encoding=_ENCODINGS)
+def test_any_markup_gives_an_article_or_input_error(html: str, encoding: str) -> None:
+    data = html.encode(encoding, "replace")
+    try:
+        article = extract_article(data, path="fuzz.html")
+    except InputError as err:
+        assert err.source == "fuzz.html"
+        return
+    assert isinstance(article, Article) and article.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=2000))
+def test_any_bytes_give_an_article_or_input_error(data: bytes) -> None:
+    try:
+        extract_article(data, path="fuzz.bin")
+    except InputError as err:
+        assert err.source == "fuzz.bin"
