@@ -136,6 +136,18 @@ def load_gold_pages() -> list[GoldPage]:
     return pages
 
 
+def load_all_pages() -> list[GoldPage]:
+    """Every corpus page under html/{uk,ru,en}, with its gold data where there is some."""
+    gold = {page.path: page for page in load_gold_pages()}
+    pages: list[GoldPage] = []
+    for lang in ("uk", "ru", "en"):
+        for path in sorted((HTML_DIR / lang).glob("*")):
+            if path.is_file():
+                pages.append(gold.get(path) or GoldPage(path=path, lang=lang, url=None,
+                                                        title=None, body=None, date=None))
+    return pages
+
+
 # ---------------------------------------------------------------- extractors
 
 
@@ -206,7 +218,7 @@ def run(quick: bool = False, verbose: bool = False) -> dict:
     """Run every extractor over the gold pages; return the summary that `main` prints."""
     from searchlib.text import detect_language
 
-    pages = load_gold_pages()
+    pages = load_all_pages()
     if not pages:
         raise SystemExit(f"corpus not found at {HTML_DIR.resolve()}: nothing to benchmark")
     if quick:
@@ -219,6 +231,7 @@ def run(quick: bool = False, verbose: bool = False) -> dict:
     scores: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
     times: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
     dates_ok = dates_total = lang_ok = title_lang_ok = titles = 0
+    titles_ok = titles_gold = 0
     for page in pages:
         data = read_page_bytes(page.path)
         for name, extractor in EXTRACTORS.items():
@@ -241,6 +254,9 @@ def run(quick: bool = False, verbose: bool = False) -> dict:
                 dates_ok += result["date"] == page.date
                 if verbose and result["date"] != page.date:
                     print(f"  date {result['date']} != gold {page.date} {page.path.name}")
+            if page.title:
+                titles_gold += 1
+                titles_ok += token_prf(result["title"] or "", page.title)[2] >= 0.9
             lang_ok += str(result["lang"]) == page.lang
             if result["title"]:
                 titles += 1
@@ -261,6 +277,8 @@ def run(quick: bool = False, verbose: bool = False) -> dict:
         "extractors": table,
         "date_accuracy": round(dates_ok / dates_total, 4) if dates_total else None,
         "date_pages": dates_total,
+        "title_accuracy": round(titles_ok / titles_gold, 4) if titles_gold else None,
+        "title_pages": titles_gold,
         "lang_accuracy_pages": round(lang_ok / len(pages), 4),
         "lang_accuracy_titles": round(title_lang_ok / titles, 4) if titles else None,
         "pages": len(pages),
@@ -274,6 +292,7 @@ def run(quick: bool = False, verbose: bool = False) -> dict:
 def _print_table(summary: dict) -> None:
     print(f"machine: {summary['machine']}; versions: {summary['versions']}")
     print(f"pages: {summary['pages']} ({summary['body_pages']} with gold bodies, "
+          f"{summary['title_pages']} with gold titles, "
           f"{summary['date_pages']} with gold dates){' [quick]' if summary['quick'] else ''}")
     print(f"{'extractor':<12} {'lang':<5} {'pages':>5} {'P':>7} {'R':>7} {'F1':>7}")
     for name, rows in summary["extractors"].items():
@@ -286,7 +305,9 @@ def _print_table(summary: dict) -> None:
     for name, rows in summary["extractors"].items():
         print(f"{name:<12} {rows['ms_per_page']['median']:>8.2f}")
     print(f"date accuracy (same day): {summary['date_accuracy']} on {summary['date_pages']} pages")
-    print(f"language accuracy: pages {summary['lang_accuracy_pages']}, "
+    print(f"title accuracy (token F1 >= 0.9 vs gold): {summary['title_accuracy']} on "
+          f"{summary['title_pages']} pages")
+    print(f"language accuracy on {summary['pages']} pages: pages {summary['lang_accuracy_pages']}, "
           f"titles alone {summary['lang_accuracy_titles']}")
 
 
