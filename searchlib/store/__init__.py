@@ -1,14 +1,28 @@
-"""Index stage: the on-disk Whoosh index (schema, batched writer, lock, statistics).
+"""Index stage: the on-disk Whoosh index (schema, batched writer, lock, rebuild, check, stats).
 
 Not here: query parsing, ranking and rendering (`searchlib.query`), reading files (`ingest`).
 """
 
+from searchlib.store.check import CheckReport
+from searchlib.store.lock import LockHolder
 from searchlib.store.schema import LANGS, SCHEMA_VERSION, text_field, title_field
-from searchlib.store.store import DEFAULT_BATCH_SIZE, IndexStats, Store
+from searchlib.store.store import (
+    DEFAULT_BATCH_SIZE,
+    DeleteReport,
+    IndexStats,
+    OptimizeReport,
+    RebuildReport,
+    Store,
+)
 
 __all__ = [
     "Store",
     "IndexStats",
+    "DeleteReport",
+    "OptimizeReport",
+    "RebuildReport",
+    "CheckReport",
+    "LockHolder",
     "DEFAULT_BATCH_SIZE",
     "SCHEMA_VERSION",
     "LANGS",
