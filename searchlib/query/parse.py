@@ -57,13 +57,14 @@ FIELDS: dict[str, str] = {
     "title": "words of the headline",
     "text": "words of the lead and body (also `body:`)",
     "author": 'an author\'s full name, e.g. author:"Оксана Гребенюк"',
-    "source": "the outlet's site, e.g. source:kyivledger.example",
+    "source": 'the outlet exactly as `stats`/facets show it, e.g. source:"Kyiv Ledger"',
     "lang": "uk, ru or en",
     "tag": "a tag or section",
     "published": "a date or range, e.g. published:[2025-08-01 TO 2025-08-31]",
 }
 """The fields a query may name (`name:value`), with what they match."""
 _ALIASES = ("body",)
+_EXACT_FIELD = {"title": "title_exact", "text": "text_exact"}
 
 _CONTROL = frozenset({"Cc", "Cs", "Co", "Cn"})
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
@@ -93,7 +94,11 @@ class _PositionalParser(qparser.QueryParser):
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
         if issubclass(termclass, wq.FuzzyTerm):
-            # Edit distance applies to the word as typed (lowercased), not to its lemma.
+            # Edit distance applies to the word as written, so it is matched against surface
+            # forms (the `*_exact` fields), not lemmas or stems.
+            exact = _EXACT_FIELD.get(fieldname.split("_")[0], fieldname)
+            if self.schema and exact in self.schema:
+                fieldname = exact
             return termclass(fieldname, text.lower(), boost=boost)
         if not (self.schema and fieldname in self.schema) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
@@ -145,7 +150,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
     _check_syntax(text, schema)
-    text = text.translate(_SPACES)
+    text = _compact_range_dates(text.translate(_SPACES))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
     candidates = tuple(langs) if langs else query_languages(text)
@@ -169,6 +174,17 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
                          f"it expands to more than {MAX_TERMS} terms; use fewer words")
     return query
+
+
+_RANGE = re.compile(r"(published:\s*[\[{])([^\]}]*)([\]}])")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+
+
+def _compact_range_dates(text: str) -> str:
+    """``2025-08-01`` -> ``20250801`` inside published ranges (Whoosh's range parser misreads
+    dashes there and silently widens the range to the whole year)."""
+    return _RANGE.sub(lambda m: m.group(1) + _ISO_DATE.sub(
+        lambda d: "".join(part for part in d.groups() if part), m.group(2)) + m.group(3), text)
 
 
 def _explain_whoosh_error(text: str, err: Exception) -> str:
@@ -253,19 +269,19 @@ def _expanding(query: Query) -> Iterator[Query]:
         yield from _expanding(child)
 
 
-def check_expansions(query: Query, reader, text: str) -> None:
+def check_expansions(query: Query, reader, text: str, *, limit: int = MAX_EXPANSIONS) -> None:
     """Raise `QueryError` when a wildcard, prefix, fuzzy term or range of `query` would expand
-    to more than `MAX_EXPANSIONS` words of the index.
+    to more than `limit` words of the index.
 
     Counting stops at the limit, so the check itself is bounded.
     """
     for multi in _expanding(query):
         if multi.fieldname not in reader.schema:
             continue
-        words = islice(multi._btexts(reader), MAX_EXPANSIONS + 1)
-        if sum(1 for _ in words) > MAX_EXPANSIONS:
+        words = islice(multi._btexts(reader), limit + 1)
+        if sum(1 for _ in words) > limit:
             shown = getattr(multi, "text", None) or str(multi)
-            raise QueryError(text, f"{shown!r} matches more than {MAX_EXPANSIONS} different "
+            raise QueryError(text, f"{shown!r} matches more than {limit} different "
                              "words in the index; add letters before the * or narrow the range")
 
 
