@@ -42,7 +42,7 @@ def test_structured_data_fills_every_field() -> None:
     page = article_page(head=HEAD, json_ld=NEWS_LD).encode("utf-8")
     article = extract_article(page, url="https://www.news.example.com/2025/08/bridge?utm=x",
                               path="page.html")
-    assert article.title == "Bridge repair approved by the council"
+    assert article.title == "Bridge repair approved"  # the visible <h1>, same story as JSON-LD
     assert article.published == datetime(2025, 8, 24, 7, 30, tzinfo=UTC)
     assert article.modified == datetime(2025, 8, 25, 8, 0, tzinfo=UTC)
     assert article.authors == ("Jane Doe", "John Roe")
