@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from searchlib.errors import ConfigError, IndexLocked
+from searchlib.errors import ConfigError, IndexLocked, StoreError
 
 try:
     import fcntl
@@ -121,11 +121,12 @@ class FolderLock:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 holder = read_holder(self.folder)
-                raise IndexLocked(
-                    str(self.folder),
-                    holder.describe() if holder else "another writer",
-                    holder.since if holder else None,
-                )
+                if holder is None:
+                    raise IndexLocked(str(self.folder), "another writer", None)
+                who = holder.describe()
+                if holder.is_dead():
+                    who += ", which has exited; a process it started still holds the lock"
+                raise IndexLocked(str(self.folder), who, holder.since)
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, _POLL_MAX)
         previous = _parse_holder(os.pread(fd, 4096, 0))
@@ -136,9 +137,12 @@ class FolderLock:
         os.pwrite(fd, json.dumps(record.to_json()).encode("utf-8"), 0)
         self._fd = fd
 
-    @staticmethod
-    def _try_lock(path: Path) -> int | None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    def _try_lock(self, path: Path) -> int | None:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StoreError(f"cannot lock index {self.folder} for writing: {err.strerror}; "
+                             "check that the folder exists and is writable") from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:

@@ -174,6 +174,20 @@ def _new_meta(generation: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+_CREATE_WAIT = 30.0
+"""Seconds `create` waits for the folder lock (another process creating the same index)."""
+
+
+def _holds_documents(folder: Path) -> bool:
+    """True when `folder` holds a Whoosh index with documents (ours or anybody's)."""
+    if not whoosh_index.exists_in(str(folder)):
+        return False
+    try:
+        return whoosh_index.open_dir(str(folder)).doc_count_all() > 0
+    except Exception:  # unreadable: not ours to overwrite
+        return True
+
+
 def _folder_size(folder: Path) -> int:
     total = 0
     for entry in folder.iterdir():
@@ -209,12 +223,21 @@ class Store:
     def create(cls, path: str | os.PathLike[str]):
         """Create an empty index at `path` (the folder may exist but must hold no index)."""
         folder = Path(path)
-        if cls.exists(folder) or whoosh_index.exists_in(str(folder)):
+        if cls.exists(folder):
             raise IndexExists(str(folder))
         folder.mkdir(parents=True, exist_ok=True)
-        ix = create_generation(folder, MAIN_NAME, build_schema())
-        meta = _new_meta(MAIN_NAME)
-        write_meta(folder, meta)
+        lock = FolderLock(folder, purpose="create")
+        lock.acquire(_CREATE_WAIT)
+        try:
+            # Under the lock: another process may have created it meanwhile. An empty Whoosh
+            # index without a meta file is our own create, interrupted: it is started again.
+            if cls.exists(folder) or _holds_documents(folder):
+                raise IndexExists(str(folder))
+            ix = create_generation(folder, MAIN_NAME, build_schema())
+            meta = _new_meta(MAIN_NAME)
+            write_meta(folder, meta)
+        finally:
+            lock.release()
         return cls(folder, ix, meta)
 
     @classmethod
@@ -241,7 +264,12 @@ class Store:
 
     @classmethod
     def open_or_create(cls, path: str | os.PathLike[str]):
-        return cls.open(path) if cls.exists(path) else cls.create(path)
+        if cls.exists(path):
+            return cls.open(path)
+        try:
+            return cls.create(path)
+        except IndexExists:  # another process created it first
+            return cls.open(path)
 
     # -- reading -------------------------------------------------------------------------------
 
