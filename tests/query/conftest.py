@@ -1,7 +1,7 @@
 """A real index built once per session from the shared corpus (skipped when it is absent).
 
-~200 dated Ukrainian news articles from `text/babel-ua` (CSV with dates and outlets), 50 BBC
-business stories (English, undated) and 50 Russian Wikinews stories (undated), plus one reprint
+150 dated Ukrainian news articles from `text/babel-ua` (CSV with dates and outlets), 40 BBC
+business stories (English, undated) and 40 Russian Wikinews stories (undated), plus one reprint
 made at test time from a babel-ua article (new lead, source note, a day later, another outlet),
 so duplicate collapse is tested on real text. Nothing from the corpus is copied into the repo.
 """
@@ -18,8 +18,8 @@ import pytest
 from searchlib.api import Index
 from searchlib.model import Article, Lang, parse_datetime
 
-BABEL_ARTICLES = 200
-OTHER_ARTICLES = 50
+BABEL_ARTICLES = 150
+OTHER_ARTICLES = 40
 REPRINT_OF = "babel-7"
 REPRINT_ID = "reprint-of-babel-7"
 
