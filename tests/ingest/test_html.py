@@ -151,3 +151,12 @@ def test_related_stories_tail_and_signup_lines_are_dropped() -> None:
     assert "The mayor promised regular updates" in article.text
     assert "Ferry fares" not in article.text
     assert "Sign up" not in article.text
+
+
+def test_embedded_social_posts_are_not_article_text() -> None:
+    tweet = ('<blockquote class="twitter-tweet"><p>Someone else tweeted this loudly</p>'
+             "&mdash; Somebody (@somebody) July 18, 2026</blockquote>")
+    html = article_page().replace("</article>", f"{tweet}</article>")
+    article = extract_article(html.encode())
+    assert "tweeted" not in article.text
+    assert "The mayor promised regular updates" in article.text
