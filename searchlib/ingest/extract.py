@@ -114,11 +114,11 @@ def extract_article(data: bytes, *, url: str | None = None, path: str | None = N
     except RecursionError as err:
         raise InputError(source, "HTML nested too deeply to read") from err
     page_url = meta.page_url
-    _refuse_non_articles(meta, page_url, source)
     body = _extract_body(tree, meta, page_url, source, options)
     title = meta.title or ""
     body = _strip_repeated_head(body, (title, meta.h1, meta.html_title))
     body = _strip_page_furniture(body)
+    _refuse_non_articles(meta, page_url, source, body)
     if len(body) < options.min_text_chars:
         if meta.free is False:
             raise NotAnArticle(source, "paywall stub: the page marks the article as not free "
@@ -155,11 +155,12 @@ def _drop_outlet_names(authors: tuple[str, ...], meta: PageMetadata, url: str | 
     return tuple(a for a in authors if a.casefold() not in outlets)
 
 
-def _refuse_non_articles(meta: PageMetadata, url: str | None, source: str) -> None:
+def _refuse_non_articles(meta: PageMetadata, url: str | None, source: str, body: str) -> None:
     heading = " ".join(t for t in (meta.html_title, meta.h1) if t)
-    if heading and _NOT_FOUND.search(heading) and len(heading) < 120:
+    # Only short pages: a real story may well be titled "... not found in the river".
+    if heading and len(body) < 1500 and _NOT_FOUND.search(heading) and len(heading) < 120:
         raise NotAnArticle(source, f"error page ({heading[:80]!r}), not an article")
-    if meta.is_article_type:
+    if meta.is_article_type or meta.og_type == "article" or meta.published is not None:
         return
     if url:
         try:
@@ -168,7 +169,7 @@ def _refuse_non_articles(meta: PageMetadata, url: str | None, source: str) -> No
             path = ""
         if path.strip("/") in ("", "index.html", "index.php", "index.htm"):
             raise NotAnArticle(source, f"home page ({url}), not an article")
-    if meta.is_listing_type and meta.og_type != "article":
+    if meta.is_listing_type:
         raise NotAnArticle(source, "section/listing page (JSON-LD CollectionPage/ItemList), "
                                    "not an article")
 

@@ -160,3 +160,8 @@ def test_embedded_social_posts_are_not_article_text() -> None:
     article = extract_article(html.encode())
     assert "tweeted" not in article.text
     assert "The mayor promised regular updates" in article.text
+
+
+def test_a_story_about_something_not_found_is_still_an_article() -> None:
+    html = article_page(title="Missing hiker not found after 404 km search", text=EN_TEXT * 4)
+    assert extract_article(html.encode()).title.startswith("Missing hiker")
