@@ -388,10 +388,15 @@ def _hit(hit, schema, searcher: Searcher) -> Hit:
         source=stored.get("source"),
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
-        snippet=make_snippet(stored.get("text") or "", terms, schema[body_field].analyzer),
+        snippet=make_snippet(_body(stored), terms, schema[body_field].analyzer),
         group=members[0][1] if members else stored["id"],
         duplicates=max(0, len(members) - 1),
     )
+
+
+def _body(stored: dict[str, Any]) -> str:
+    # The indexed body is lead + text: a match in the lead must be shown and marked too.
+    return "\n\n".join(part for part in (stored.get("lead"), stored.get("text")) if part)
 
 
 def _has_copies(searcher: Searcher, key: str) -> bool:
