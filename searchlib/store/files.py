@@ -28,7 +28,7 @@ from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 
 from searchlib.errors import IndexCorrupt, IndexNotFound
-from searchlib.store.lock import LOCK_FILE
+from searchlib.store.lock import LOCK_FILE, drop_in_children, keep_in_children
 
 __all__ = [
     "META_FILE",
@@ -72,6 +72,40 @@ class DurableStorage(FileStorage):
             _fsync_file(Path(self.folder) / name)
         super().rename_file(oldname, newname, safe)
         _fsync_dir(Path(self.folder))
+
+
+    def lock(self, name):  # type: ignore[no-untyped-def]
+        return _ForkSafeLock(self._fpath(name)) if _ForkSafeLock is not None else super().lock(name)
+
+
+def _make_fork_safe_lock() -> type | None:
+    try:
+        from whoosh.util.filelock import FcntlLock
+    except ImportError:  # pragma: no cover - Windows
+        return None
+
+    class ForkSafeLock(FcntlLock):
+        """Whoosh's `WRITELOCK`, closed in forked children like our own lock (`lock.py`)."""
+
+        def acquire(self, blocking=False):  # type: ignore[no-untyped-def]
+            acquired = super().acquire(blocking)
+            if acquired:
+                drop_in_children(self.fd, self._forget)
+            return acquired
+
+        def _forget(self) -> None:
+            self.fd = None
+            self.locked = False
+
+        def release(self):  # type: ignore[no-untyped-def]
+            if self.fd is not None:
+                keep_in_children(self.fd)
+            super().release()
+
+    return ForkSafeLock
+
+
+_ForkSafeLock = _make_fork_safe_lock()
 
 
 def _fsync_file(path: Path) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,8 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["LOCK_FILE", "LockHolder", "FolderLock", "read_holder", "pid_alive"]
+__all__ = ["LOCK_FILE", "LockHolder", "FolderLock", "read_holder", "pid_alive",
+           "drop_in_children", "keep_in_children"]
 
 LOCK_FILE = "searchlib.lock"
 _POLL_START, _POLL_MAX = 0.02, 0.25
@@ -93,6 +95,39 @@ def read_holder(folder: Path) -> LockHolder | None:
     return _parse_holder(raw) if raw.strip() else None
 
 
+_HELD: dict[int, Callable[[], None]] = {}
+"""fd -> forget callback, of the file locks this process holds (see `drop_in_children`)."""
+
+
+def drop_in_children(fd: int, forget: Callable[[], None]) -> None:
+    """Close the locked `fd` in processes forked from this one; `forget()` runs there first.
+
+    A forked child (e.g. an indexing worker) shares the parent's lock file description. Were it
+    to keep it open, the lock would outlive a parent killed by SIGKILL for as long as the child
+    lives. Closing the copy (never LOCK_UN, which would unlock the parent too) prevents that.
+    """
+    _HELD[fd] = forget
+
+
+def keep_in_children(fd: int) -> None:
+    """Undo `drop_in_children` (the lock was released)."""
+    _HELD.pop(fd, None)
+
+
+def _drop_inherited_locks() -> None:
+    for fd, forget in list(_HELD.items()):
+        forget()
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class FolderLock:
     """The exclusive write lock of one index folder; `acquire(wait)`, then `release()`."""
 
@@ -136,6 +171,7 @@ class FolderLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record.to_json()).encode("utf-8"), 0)
         self._fd = fd
+        drop_in_children(fd, self._forget)
 
     def _try_lock(self, path: Path) -> int | None:
         try:
@@ -152,11 +188,15 @@ class FolderLock:
             raise
         return fd
 
+    def _forget(self) -> None:
+        self._fd = None
+
     def release(self) -> None:
         """Clear the holder record and release the lock (safe to call twice)."""
         fd, self._fd = self._fd, None
         if fd is None:
             return
+        keep_in_children(fd)
         try:
             os.ftruncate(fd, 0)
         finally:

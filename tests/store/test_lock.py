@@ -134,6 +134,47 @@ def test_stale_lock_of_a_killed_writer_is_detected_and_cleared(fresh_index: Inde
     assert [a.id for a in fresh_index.articles()] == ["t1"]
 
 
+FORKING_HOLDER = """
+import os, sys, time
+from searchlib.api import Index
+from searchlib.model import Article
+
+def articles():
+    yield Article(id="held", title="Held", text="Written by the lock holder.")
+    child = os.fork()  # like an indexing worker: forked while both write locks are held
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    print(f"holding {child}", flush=True)
+    sys.stdin.readline()
+
+Index.open(sys.argv[1]).add(articles())
+"""
+
+
+def test_a_forked_child_of_a_killed_writer_does_not_keep_the_lock(fresh_index: Index) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", FORKING_HOLDER, str(fresh_index.path)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline().split()[1])
+    try:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert _alive(child)
+        assert fresh_index.add([_article(1)]).indexed == 1  # no waiting
+        assert [a.id for a in fresh_index.articles()] == ["t1"]
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_readers_keep_working_and_see_whole_batches_during_writes(fresh_index: Index) -> None:
     errors: list[BaseException] = []
     seen: list[int] = []
