@@ -548,6 +548,7 @@ class Store:
                                *searcher.document_numbers(url=url)}
                     if not docnums or ids is None:
                         not_found.append(url)
+                        continue
                     deleted.update((ids[n], None) for n in sorted(docnums))
             for article_id in deleted:
                 batches.writer.delete_by_term("id", article_id)
