@@ -137,5 +137,28 @@ def decode_html(data: bytes, *, charset: str | None = None, source: str = "<html
             continue
         text = _strict(data, codec)
         if text is not None:
-            return text
+            return _fix_mislabelled_cyrillic(data, text, codec)
     return _detect(data)[0]
+
+
+def _fix_mislabelled_cyrillic(data: bytes, text: str, codec: str) -> str:
+    """Re-decode a page whose single-byte declaration is wrong for its Cyrillic bytes.
+
+    Old Russian/Ukrainian sites often declare koi8-r or latin-1 on windows-1251 bytes (and the
+    other way round). Another Cyrillic codec wins only when it turns mostly-upper-case or Latin
+    junk into mostly lower-case Cyrillic prose, so a French latin-1 page stays French.
+    """
+    if data.isascii():
+        return text
+    declared_score = _cyrillic_score(text)
+    for candidate in ("cp1251", "koi8-u"):
+        if candidate == codec:
+            continue
+        other = data.decode(candidate, "replace")
+        score = _cyrillic_score(other)
+        sample = other[:50000]
+        letters = sum(1 for ch in sample if ch.isalpha())
+        if (score > max(2 * declared_score, 20)
+                and len(_LOWER.findall(sample)) > 0.3 * letters):
+            return other
+    return text

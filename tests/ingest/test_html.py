@@ -165,3 +165,19 @@ def test_embedded_social_posts_are_not_article_text() -> None:
 def test_a_story_about_something_not_found_is_still_an_article() -> None:
     html = article_page(title="Missing hiker not found after 404 km search", text=EN_TEXT * 4)
     assert extract_article(html.encode()).title.startswith("Missing hiker")
+
+
+@pytest.mark.parametrize(("declared", "actual"), [("koi8-r", "cp1251"), ("windows-1251", "koi8-r"),
+                                                  ("iso-8859-1", "cp1251")])
+def test_wrongly_declared_cyrillic_charset(declared: str, actual: str) -> None:
+    html = article_page(title="Новости дня", text=RU_TEXT, charset=declared)
+    article = extract_article(html.encode(actual))
+    assert "льготные кредиты" in article.text and article.lang is Lang.RU
+
+
+def test_latin1_page_stays_latin1() -> None:
+    text = ("Le conseil municipal a approuvé un nouveau plan pour réparer le vieux pont. "
+            "Les ingénieurs ont déclaré que les travaux débuteraient au printemps prochain. ") * 4
+    html = article_page(title="Le pont sera réparé", text=text, charset="iso-8859-1")
+    article = extract_article(html.encode("latin-1"))
+    assert "approuvé" in article.text and "réparer" in article.text
