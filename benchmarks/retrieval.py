@@ -124,9 +124,9 @@ def load_ru_kw_eval(limit: int) -> Iterator[Item]:
                             break
 
 
-def collections(quick: bool) -> dict[Lang, list[Item]]:
+def collections(quick: bool, size: int | None = None) -> dict[Lang, list[Item]]:
     """Known-item collections per language, sampled reproducibly."""
-    size = 300 if quick else 1500
+    size = size or (300 if quick else 1500)
     rng = random.Random(SEED)
 
     def sample(items: Iterable[Item], k: int) -> list[Item]:
@@ -185,6 +185,51 @@ class LuceneBM25(scoring.BM25F):
 def plain_analyzer() -> Analyzer:
     """Whoosh with no morphology: the floor of issue 4."""
     return RegexTokenizer() | LowercaseFilter()
+
+
+def variant_analyzer(name: str, lang: Lang) -> Analyzer:
+    """Analyzer variants compared by ``--variants`` (what each design choice is worth)."""
+    from searchlib.analysis.filters import (
+        CompoundFilter,
+        LemmaFilter,
+        NormaliseFilter,
+        SnowballStemFilter,
+        StopWordFilter,
+    )
+    from searchlib.analysis.tokenizers import WordTokenizer
+
+    if name == "plain":
+        return plain_analyzer()
+    if name == "searchlib":
+        return build_analyzer(lang)
+    base = WordTokenizer() | CompoundFilter() | NormaliseFilter() | LowercaseFilter()
+    stop = base | StopWordFilter(lang)
+    if name == "surface+stop":
+        return stop
+    if name == "no-stop":
+        return base | (SnowballStemFilter() if lang is Lang.EN else LemmaFilter(lang))
+    if name == "porter" and lang is Lang.EN:
+        return stop | SnowballStemFilter("porter")
+    if name == "snowball" and lang is Lang.RU:
+        return stop | SnowballStemFilter("russian")
+    if name.startswith("surface=") and lang is not Lang.EN:
+        return stop | LemmaFilter(lang, surface=name.split("=", 1)[1])
+    raise KeyError(name)
+
+
+VARIANTS = {
+    Lang.UK: ["plain", "surface+stop", "searchlib", "surface=none", "surface=all", "no-stop"],
+    Lang.RU: [
+        "plain",
+        "surface+stop",
+        "searchlib",
+        "surface=none",
+        "surface=all",
+        "no-stop",
+        "snowball",
+    ],
+    Lang.EN: ["plain", "surface+stop", "searchlib", "no-stop", "porter"],
+}
 
 
 def build_query(analyzer: Analyzer, text: str, field: str = "text") -> Q.Query:
@@ -379,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small samples (about a minute)")
     parser.add_argument("--only", default="retrieval,lemma,lang")
     parser.add_argument("--passages", action="store_true", help="also run the passage variant")
+    parser.add_argument("--variants", action="store_true", help="compare analyzer variants")
+    parser.add_argument("--size", type=int, help="articles per language (default 1500)")
     parser.add_argument("--langs", default="uk,ru,en")
     parser.add_argument(
         "--build-prior", action="store_true", help="rebuild searchlib's Ukrainian lemma prior"
@@ -396,17 +443,16 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "quick": args.quick,
     }
-    cols = collections(args.quick)
+    cols = collections(args.quick, args.size)
     if "retrieval" in only:
         weightings = {"bm25f": scoring.BM25F(), "lucene-idf": LuceneBM25()}
         rows = []
         modes = [False, True] if args.passages else [False]
         for lang in [Lang(code) for code in args.langs.split(",")]:
             for passage_mode in modes:
-                for name, analyzer in (
-                    ("plain", plain_analyzer()),
-                    ("searchlib", build_analyzer(lang)),
-                ):
+                names = VARIANTS[lang] if args.variants else ["plain", "searchlib"]
+                for name in names:
+                    analyzer = variant_analyzer(name, lang)
                     clear_caches()
                     res = run_known_item(
                         cols[lang], analyzer, weightings, passage_mode=passage_mode
@@ -429,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         row = rows[-1]
                         print(
-                            f"{row['lang']:3} {row['task']:8} {name:10} {wname:11} "
+                            f"{row['lang']:3} {row['task']:8} {name:13} {wname:11} "
                             f"MRR@10 {row['mrr10']:.4f}  R@10 {row['recall10']:.3f}  "
                             f"q={row['queries']} d={row['docs']} index {row['index_s']}s "
                             f"query {row['query_ms']}ms hit {row['cache_hit_rate']}",

@@ -197,7 +197,7 @@ _STEMS: dict[str, str] = {}
 
 
 def stem_english(word: str, algorithm: str = "english") -> str:
-    """The Snowball stem of a lowercase English word (PyStemmer, cached).
+    """The Snowball stem of a lowercase word (PyStemmer, cached; English unless `algorithm`).
 
     >>> stem_english("elections")
     'elect'

@@ -4,7 +4,8 @@ The uk and ru lists hold inflected forms because stop words are removed *before*
 (issue 4: that halves query CPU, and the dictionary is never asked about "що" or "это").
 They are deliberately short: function words only, no numerals or content words, so that a
 query such as "два роки" or "після війни" keeps its meaning. The English list is Lucene's
-`EnglishAnalyzer` default set.
+`EnglishAnalyzer` default set plus the question words (what, who, when ...), which carry
+nothing in question-like queries.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _UK = """
 там тебе те тепер ти ті тих то тобі тобто того тоді той тому тут у уже усі усе усього
 і хоч хоча хто це цей ця ці цього цієї цим цими цих цю чи чим чого чому що щоб щодо як
 яка який яке які якого якої яких якому якій яким якими якщо яку ці ще тощо зокрема
+скільки навіщо куди звідки котрого котрої котрих
 """.split()
 
 _RU = """
@@ -35,11 +37,13 @@ _RU = """
 той только том тот ты у уж уже хотя чего чей чем что чтобы чье чья эта эти этим этих
 это этого этой этом этот эту я ведь вдруг вон всё её ещё ни нибудь себе себя собой
 который которая которое которые которого которой которых которому котором которым
+сколько почему зачем куда откуда какие каких каким какими каком какую какого какой какое
 """.split()
 
 _EN = """
 a an and are as at be but by for if in into is it no not of on or such that the their
 then there these they this to was will with
+what which who whom whose when where why how
 """.split()
 
 STOP_WORDS: dict[Lang, frozenset[str]] = {
