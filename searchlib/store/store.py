@@ -293,11 +293,15 @@ class Store:
             self._stamp = stamp
 
     def _open_searcher(self) -> Searcher:
+        return self._on_live_generation(lambda ix: ix.searcher())
+
+    def _on_live_generation(self, action: Callable[[whoosh_index.Index], Any]) -> Any:
+        """`action(ix)` on the live Whoosh index, retried if a rebuild swaps it meanwhile."""
         for attempt in range(3):
             stamp = self._stamp
             ix = self._whoosh()
             try:
-                return ix.searcher()
+                return action(ix)
             except (OSError, whoosh_index.EmptyIndexError) as err:
                 # The generation was deleted under us by a rebuild's swap: follow it and retry.
                 if attempt < 2 and self._follow_swaps and meta_stamp(self.path) != stamp:
@@ -323,8 +327,8 @@ class Store:
         return self._whoosh().schema
 
     def __len__(self) -> int:
-        with self.searcher() as searcher:
-            return searcher.doc_count()
+        count: int = self._on_live_generation(lambda ix: ix.doc_count())
+        return count
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
