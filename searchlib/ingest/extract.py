@@ -142,7 +142,7 @@ def extract_article(data: bytes, *, url: str | None = None, path: str | None = N
         modified=meta.modified,
         lang=lang,
         source=meta.publisher or host_of(page_url) or meta.site_name,
-        tags=meta.tags,
+        tags=_drop_outlet_names(meta.tags, meta, page_url),
         alternates=meta.alternates,
         path=path,
     )
@@ -150,8 +150,11 @@ def extract_article(data: bytes, *, url: str | None = None, path: str | None = N
 
 def _drop_outlet_names(authors: tuple[str, ...], meta: PageMetadata, url: str | None
                        ) -> tuple[str, ...]:
-    """Authors without the outlet itself (pages often name the publisher as the author)."""
-    outlets = {n.casefold() for n in (meta.publisher, meta.site_name, host_of(url)) if n}
+    """Names without the outlet itself (pages name the publisher as author, or as a tag)."""
+    host = host_of(url) or host_of(meta.canonical_url)
+    outlets = {n.casefold() for n in (meta.publisher, meta.site_name, host) if n}
+    if host:
+        outlets.add(host.split(".")[0])
     return tuple(a for a in authors if a.casefold() not in outlets)
 
 

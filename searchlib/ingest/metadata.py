@@ -33,6 +33,11 @@ _ARTICLE_TYPES = {
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+_TAG = re.compile(r"<[^<>]{0,500}>")
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
+_JUNK_TAG = re.compile(
+    r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # UUIDs
+    r"|[\w .&-]{1,30}:\s*\S.*)$")  # "Category: Travel", "RSBI:HUMAN-RIGHTS" (CMS key: value)
 _BY = re.compile(r"^(?:by|автор|авторы|автори|от|від)[:\s]+", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:;|\||\band\b|&|\bи\b|\bі\b|\bта\b)\s*", re.I)
 _TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " « ", " » ")
@@ -67,6 +72,8 @@ class PageMetadata:
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    if "<" in value and ">" in value:
+        value = _TAG.sub(" ", value)
     if "&" in value:
         # JSON-LD and meta values are often HTML-escaped twice ("&#8216;" in the JSON string).
         value = html.unescape(value)
@@ -135,6 +142,8 @@ def clean_names(values: Any) -> tuple[str, ...]:
 
     >>> clean_names(["By Jane Doe and John Roe", {"name": "Jane Doe"}, "https://x.org/jane"])
     ('Jane Doe', 'John Roe')
+    >>> clean_names(["Ann Lee, Bo Ray", "sophie-foster", "Олена_Коваль"])
+    ('Ann Lee', 'Bo Ray', 'Олена Коваль')
     """
     names: list[str] = []
     for raw in _flatten(values):
@@ -145,16 +154,23 @@ def clean_names(values: Any) -> tuple[str, ...]:
             continue
         for part in _NAME_SPLIT.split(_BY.sub("", text)):
             part = part.strip(" ,.")
-            if 1 < len(part) <= 80 and part.casefold() not in {n.casefold() for n in names}:
-                names.append(part)
+            if _SLUG.match(part):
+                continue
+            pieces = [p.strip() for p in part.split(",")]
+            if len(pieces) > 1 and not all(len(p.split()) >= 2 for p in pieces):
+                pieces = [part]  # "Doe, Jane" style, keep as one
+            for name in pieces:
+                name = name.replace("_", " ")
+                if 1 < len(name) <= 80 and name.casefold() not in {n.casefold() for n in names}:
+                    names.append(name)
     return tuple(names)
 
 
 def clean_tags(values: Any) -> tuple[str, ...]:
     """Tags/keywords as a tuple of clean, distinct strings (comma-separated strings are split).
 
-    >>> clean_tags(["Ukraine, energy", "energy", "  "])
-    ('Ukraine', 'energy')
+    >>> clean_tags(["Ukraine, energy", "energy", "  ", "Category: Travel", "NATO"])
+    ('Ukraine', 'energy', 'NATO')
     """
     tags: list[str] = []
     seen: set[str] = set()
@@ -166,7 +182,7 @@ def clean_tags(values: Any) -> tuple[str, ...]:
             continue
         for part in text.split(","):
             part = part.strip()
-            if 0 < len(part) <= 100 and part.casefold() not in seen:
+            if 0 < len(part) <= 100 and part.casefold() not in seen and not _JUNK_TAG.match(part):
                 seen.add(part.casefold())
                 tags.append(part)
     return tuple(tags)
