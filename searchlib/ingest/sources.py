@@ -41,7 +41,16 @@ def _kind(path: Path) -> str:
         return "jsonl"
     if name.endswith(_WARC):
         return "warc"
-    return "html"
+    if name.endswith(_HTML):
+        return "html"
+    # A file named explicitly with another extension (.shtml, .php, no extension) is read as
+    # HTML when it looks like markup; anything else is refused with the list of formats.
+    with path.open("rb") as stream:
+        head = stream.read(1024).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "html"
+    raise InputError(str(path), "unsupported file type: expected .html/.htm, .jsonl or .warc "
+                                "(each optionally .gz), or a file starting with HTML markup")
 
 
 def find_inputs(paths: Iterable[str | Path]) -> list[Path]:

@@ -290,3 +290,13 @@ def test_damaged_warc(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"this is not a warc file\r\n\r\n" * 10))
     failure = _only_failure(_read(path))
     assert failure.source == str(path) and "WARC" in failure.reason
+
+
+def test_explicit_files_with_other_extensions(tmp_path: Path) -> None:
+    page = tmp_path / "story.shtml"
+    page.write_text(article_page(), encoding="utf-8")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some notes, not a page", encoding="utf-8")
+    article, failure = _read(page, notes)
+    assert isinstance(article, Article)
+    assert isinstance(failure, Failure) and "unsupported file type" in failure.reason
