@@ -23,7 +23,7 @@ DRIVER = Path(__file__).with_name("crash_driver.py")
 SEED = 20251128
 ARTICLES = 160
 BATCH = 8
-RUNS = 24
+RUNS = 20
 
 
 def _write_input(path: Path, count: int = ARTICLES) -> list[str]:
