@@ -108,9 +108,9 @@ def _detect(data: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy, rarely needed
 
     guess = from_bytes(data[:200000]).best()
-    codec = normalise_charset(guess.encoding) if guess is not None else None
-    if codec:
-        return data.decode(codec, "replace"), codec
+    guessed = normalise_charset(guess.encoding) if guess is not None else None
+    if guessed:
+        return data.decode(guessed, "replace"), guessed
     return data.decode("cp1252", "replace"), "cp1252"
 
 
@@ -132,12 +132,12 @@ def decode_html(data: bytes, *, charset: str | None = None, source: str = "<html
         if utf8 is not None:
             return utf8
     for label in (charset, _declared_in_page(data)):
-        codec = normalise_charset(label)
-        if codec is None or codec.startswith(("utf-16", "utf-32")):
+        declared = normalise_charset(label)
+        if declared is None or declared.startswith(("utf-16", "utf-32")):
             continue
-        text = _strict(data, codec)
-        if text is not None:
-            return _fix_mislabelled_cyrillic(data, text, codec)
+        decoded = _strict(data, declared)
+        if decoded is not None:
+            return _fix_mislabelled_cyrillic(data, decoded, declared)
     return _detect(data)[0]
 
 

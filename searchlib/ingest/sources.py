@@ -120,8 +120,11 @@ def _failure(err: SearchlibError, source: str) -> Failure:
 class _CappedReader(io.RawIOBase):
     """A binary stream that raises `InputError` once more than `cap` bytes were read from it."""
 
-    def __init__(self, stream: IO[bytes], cap: int, source: str, what: str) -> None:
+    def __init__(self, stream: IO[bytes], cap: int, source: str, what: str,
+                 also_close: IO[bytes] | None = None) -> None:
+        super().__init__()
         self._stream = stream
+        self._also_close = also_close
         self._left = cap
         self._cap = cap
         self._source = source
@@ -129,6 +132,13 @@ class _CappedReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+            if self._also_close is not None:
+                self._also_close.close()
+        super().close()
 
     def readinto(self, buffer: Any) -> int:
         try:
@@ -150,9 +160,10 @@ def _open(path: Path, options: IngestOptions) -> IO[bytes]:
     raw = path.open("rb")
     if not path.name.lower().endswith(".gz"):
         return raw
-    gz = gzip.GzipFile(fileobj=raw, mode="rb")
+    gz: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     capped = _CappedReader(gz, options.max_decompressed_bytes, str(path),
-                           "decompressed data (IngestOptions.max_decompressed_bytes)")
+                           "decompressed data (IngestOptions.max_decompressed_bytes)",
+                           also_close=raw)
     return io.BufferedReader(capped, buffer_size=_CHUNK)
 
 
