@@ -106,6 +106,8 @@ def read_articles(paths: Iterable[str | Path], *, options: IngestOptions | None 
             yield _failure(err, source)
         except OSError as err:
             yield Failure(source=source, reason=f"cannot read the file: {err.strerror or err}")
+        except RecursionError:
+            yield Failure(source=source, reason="structure nested too deeply to read")
         if progress is not None:
             progress(1)
 
@@ -358,3 +360,5 @@ def _warc_record(record: Any, iterator: Any, source: str,
         yield Failure(source=where, reason=err.reason)
     except (EOFError, zlib.error, ValueError) as err:
         yield Failure(source=where, reason=f"damaged record payload: {type(err).__name__}: {err}")
+    except RecursionError:
+        yield Failure(source=where, reason="record nested too deeply to read")

@@ -36,3 +36,31 @@ def test_any_bytes_give_an_article_or_input_error(data: bytes) -> None:
         extract_article(data, path="fuzz.bin")
     except InputError as err:
         assert err.source == "fuzz.bin"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["id", "text", "title", "lang", "published", "authors",
+                                       "tags", "url", "alternates", "x"]), children, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(records=st.lists(_JSON_VALUES, min_size=1, max_size=5))
+def test_any_jsonl_line_gives_an_article_or_a_failure_with_its_line(records: list,
+                                                                    tmp_path_factory) -> None:
+    import json
+
+    from searchlib.ingest import read_articles
+    from searchlib.model import Failure
+
+    path = tmp_path_factory.mktemp("jsonl") / "fuzz.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    results = list(read_articles([path]))
+    assert len(results) == len(records)
+    for number, result in enumerate(results, start=1):
+        assert isinstance(result, Article | Failure)
+        if isinstance(result, Failure):
+            assert result.line == number and result.source == str(path)
