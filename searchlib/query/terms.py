@@ -1,10 +1,11 @@
 """Top terms: the words that distinguish the articles matching a query from the rest of the index.
 
-Per language, the best-ranked matches (at most `SAMPLE` of them) are re-analysed with that
-language's analyzer; for each index term (a lemma or stem) we count the sampled articles that
-contain it, and compare that rate with the term's document frequency in all other articles of
-the language (log-likelihood ratio, G²; only over-represented terms). Each term is shown as the
-surface form it most often has in the sample ("elections", not the stem "elect").
+Per language, the best-ranked matches (at most `SAMPLE` of them, their first `SAMPLE_CHARS`
+characters) are re-analysed with that language's analyzer; for each index term (a lemma or
+stem) we count the sampled articles that contain it, and compare that rate with the term's
+document frequency in all other articles of the language (log-likelihood ratio, G²; only
+over-represented terms). Each term is shown as the surface form it most often has in the sample
+("elections", not the stem "elect"; lowercase unless always capitalised).
 
 Not here: rendering (`searchlib.cli`).
 """
@@ -24,8 +25,12 @@ from searchlib.store import LANGS, Store, text_field
 
 __all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE"]
 
-SAMPLE = 300
-"""Matching articles analysed per language (the best-ranked ones); bounds the cost."""
+SAMPLE = 100
+"""Matching articles analysed per language (the best-ranked ones). Re-analysis is the cost
+(pymorphy3 on words not in its cache: ~20 ms per 2,000 characters, measured with
+`benchmarks/research.py`), so this and `SAMPLE_CHARS` bound a top-terms call to a few seconds."""
+SAMPLE_CHARS = 3000
+"""Characters analysed per sampled article (title and lead come first)."""
 MIN_ARTICLES = 2
 """A term must occur in at least this many sampled articles."""
 
@@ -123,7 +128,7 @@ def _rank(searcher: Any, lang: Lang, docnums: list[int], matching: int, in_lang:
     for docnum in docnums:
         stored = searcher.stored_fields(docnum)
         body = "\n\n".join(p for p in (stored.get("title"), stored.get("lead"),
-                                       stored.get("text")) if p)
+                                       stored.get("text")) if p)[:SAMPLE_CHARS]
         seen: set[str] = set()
         last_pos = -1
         for token in analyzer(body, positions=True, chars=True, mode="index"):
