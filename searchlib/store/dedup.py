@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from contextlib import ExitStack
 from typing import Any
 
 from searchlib.model import Article
@@ -117,6 +118,7 @@ class DuplicateFinder:
         self._store = store
         self._batch_size = max(1, batch_size)
         self._searcher: Any = None
+        self._context = ExitStack()
         self._since_refresh = 0
         self._recent: OrderedDict[str, tuple[tuple[int, ...], str]] = OrderedDict()
         self._by_value: dict[int, set[str]] = {}
@@ -140,9 +142,8 @@ class DuplicateFinder:
         return fields
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self._searcher = None
+        self._context.close()
 
     def _candidates(self, article_id: str, values: tuple[int, ...]):
         shared: Counter[str] = Counter()
@@ -178,7 +179,8 @@ class DuplicateFinder:
             self._since_refresh = 1
             if not len(self._store):
                 return None
-            self._searcher = self._store._ix.searcher()
+            self._context = ExitStack()
+            self._searcher = self._context.enter_context(self._store.searcher())
         return self._searcher
 
     def _remember(self, article_id: str, values: tuple[int, ...], group: str) -> None:
