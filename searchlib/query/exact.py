@@ -3,9 +3,12 @@
 A Whoosh query-parser plugin. ``=word`` (also ``title:=word``, ``text:=word``) is looked up in
 the surface-form fields (``title_exact`` / ``text_exact``, analysed by `build_exact_analyzer`:
 normalised and lowercased, no lemmas), so apostrophe variants, stress marks and ``ё`` still
-fold but the inflection must match. ``=прем'єр-міністра`` keeps the hyphenated word whole. For an
-exact *phrase*, use ``="..."`` is not needed: quoted phrases already match word order; prefix
-each word with ``=`` to pin forms.
+fold but the inflection must match. ``=прем'єр-міністра`` keeps the hyphenated word whole.
+Quoted phrases keep matching every form in word order; to pin the forms of a phrase, use
+``title:`` / ``text:`` with the exact fields or prefix single words with ``=``.
+
+Wire it into the parser with ``parser.add_plugin(ExactFormPlugin())``; it relies on the
+language fields being named ``title_<lang>`` / ``text_<lang>`` (MultifieldPlugin / aliases).
 """
 
 from __future__ import annotations
