@@ -139,3 +139,12 @@ def test_every_command_has_an_example(runner) -> None:
     for name in ("search", "timeline", "top-terms", "similar", "suggest", "export"):
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Example: searchlib " + name in result.stdout
+
+
+def test_hostile_queries_exit_2_fast(runner, sample_index_dir) -> None:
+    for query in ("Канада " * 200_000, "(" * 5000, "\x07", "published:[nonsense TO x]"):
+        result = _run(runner, sample_index_dir, "search", query, code=2)
+        assert result.stderr.startswith("Error: invalid query")
+        assert len(result.stderr) < 2000  # the message quotes the query, never all of it
+    everything = json.loads(_run(runner, sample_index_dir, "search", "*", "--json").stdout)
+    assert everything["parsed"] == "*" and everything["total"] > 10
