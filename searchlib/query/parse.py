@@ -6,7 +6,8 @@ terms in its own language's fields, so it is scored by one part only and scores 
 
 The language (README "Query language"): words are AND-ed; ``OR``, ``NOT``, ``( )``;
 ``"phrase"`` and ``"a b"~N`` (within N words); ``title:``, ``text:``, ``author:``, ``source:``,
-``lang:``, ``tag:``, ``published:[2025-08-01 TO 2025-08-31]``; ``word*`` / ``wo?d``; ``word~``
+``lang:``, ``tag:``, ``published:[2025-08-01 TO 2025-08-31]`` (open: ``[2025-08-01 TO]``; one
+day or month: ``published:2025-08``); ``word*`` / ``wo?d``; ``word~``
 (fuzzy, 1 edit; ``word~2`` for 2). A lone ``*`` matches every article.
 
 Hostile input is refused before Whoosh sees it (Whoosh silently drops what it cannot parse):
@@ -126,13 +127,13 @@ class _PositionalParser(qparser.QueryParser):
         return queries[0] if len(queries) == 1 else And(queries)
 
 
-def _parser(schema: Schema, lang: Lang) -> qparser.QueryParser:
+def _parser(schema: Schema, lang: Lang, date_errors: list[str]) -> qparser.QueryParser:
     title, text = title_field(lang), text_field(lang)
     parser = _PositionalParser(None, schema, group=qparser.AndGroup)
     parser.add_plugin(qparser.MultifieldPlugin([title, text]))
     parser.add_plugin(qparser.FieldAliasPlugin({title: ["title"], text: ["text", "body"]}))
     parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(DateParserPlugin(free=False))
+    parser.add_plugin(DateParserPlugin(free=False, callback=date_errors.append))
     return parser
 
 
@@ -152,7 +153,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
     _check_syntax(text, schema)
-    text = _compact_range_dates(text.translate(_SPACES))
+    original, text = text, _compact_range_dates(text.translate(_SPACES))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
     candidates = tuple(langs) if langs else query_languages(text)
@@ -160,12 +161,17 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     for lang in candidates:
         if lang not in LANGS:
             continue
+        date_errors: list[str] = []
         try:
-            parsed = _parser(schema, lang).parse(text).normalize()
+            parsed = _parser(schema, lang, date_errors).parse(text).normalize()
         except RecursionError as err:
-            raise QueryError(text, "it is nested too deeply") from err
+            raise QueryError(original, "it is nested too deeply") from err
         except Exception as err:  # Whoosh raises assorted errors on odd syntax
-            raise QueryError(text, _explain_whoosh_error(text, err)) from err
+            raise QueryError(original, _explain_whoosh_error(text, err)) from err
+        if date_errors:
+            raise QueryError(original, _explain_whoosh_error(text, None),
+                             position=original.find("published:") if "published:" in original
+                             else None)
         if parsed is not NullQuery and not isinstance(parsed, type(NullQuery)):
             parts.append(_lone_stars_match_all(parsed))
     if not parts:
@@ -178,18 +184,18 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     return query
 
 
-_RANGE = re.compile(r"(published:\s*[\[{])([^\]}]*)([\]}])")
+_RANGE = re.compile(r"(published:\s*)(\[[^\]}]*\]|\{[^\]}]*\}|\S+)()")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 
 
 def _compact_range_dates(text: str) -> str:
-    """``2025-08-01`` -> ``20250801`` inside published ranges (Whoosh's range parser misreads
-    dashes there and silently widens the range to the whole year)."""
+    """``2025-08-01`` -> ``20250801`` in published: values (Whoosh's date parser misreads dashes
+    in ranges and silently widens the range to the whole year)."""
     return _RANGE.sub(lambda m: m.group(1) + _ISO_DATE.sub(
         lambda d: "".join(part for part in d.groups() if part), m.group(2)) + m.group(3), text)
 
 
-def _explain_whoosh_error(text: str, err: Exception) -> str:
+def _explain_whoosh_error(text: str, err: Exception | None) -> str:
     if "published:" in text:
         return ("a date in published: could not be read; use published:YYYY-MM-DD or "
                 "published:[YYYY-MM-DD TO YYYY-MM-DD]")

@@ -145,3 +145,23 @@ def test_search_never_raises_anything_but_query_error(sample_index: Index, text:
     except QueryError:
         return
     assert results.total >= len(results.hits)
+
+
+@pytest.mark.parametrize(("query", "days"), [
+    ("published:2025-08-24", 1),
+    ("published:2025-08", 31),
+    ("published:[2025-08-01 TO 2025-08-31]", 31),
+    ("published:[2025-08 TO 2025-09-15]", 46),
+])
+def test_date_forms_cover_exactly_their_days(query: str, days: int) -> None:
+    parsed = parse_query(query, SCHEMA)
+    assert isinstance(parsed, wq.NumericRange)
+    span = (parsed.end - parsed.start + 1) / 86_400_000_000  # whoosh longs are microseconds
+    assert round(span) == days
+
+
+@pytest.mark.parametrize("query", ["published:nonsense", "published:>2025-08-01",
+                                   "published:[2025-13-45 TO 2025-14-01]"])
+def test_unreadable_dates_are_query_errors(query: str) -> None:
+    with pytest.raises(QueryError, match="published:YYYY-MM-DD"):
+        parse_query(query, SCHEMA)
