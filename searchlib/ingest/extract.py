@@ -37,6 +37,7 @@ _NOT_FOUND = re.compile(
     r"\b404\b|page not found|not found|страница не найдена|сторінку не знайдено"
     r"|сторінка не знайдена|ошибка 404|помилка 404", re.I)
 _WORDS = re.compile(r"\w+")
+_SPACES = re.compile(r"[ \t\u00a0]+")
 # Headings that start the page furniture after an article (related stories, comments, sign-up
 # boxes); the body is cut at the first one in its last 30%. Measured on the gold pages:
 # these lines were never part of a gold body and trailed 6 of the 8 lowest-precision pages.
@@ -46,6 +47,7 @@ _TAIL_HEADINGS = re.compile(
     r"join our commenting forum|you must confirm your public display name|"
     r"sign up (?:for|to)\b|subscribe to our newsletter|"
     r"читайте также|читайте також|читайте нас|новости партн[её]ров|новини партнерів|"
+    r"по теме$|до теми$|на тему$|загрузка\.\.\.$|"
     r"комментарии$|коментарі$|популярное$|популярне$|похожие новости|схожі новини)",
     re.I)
 _TAIL_LINES = re.compile(
@@ -223,15 +225,23 @@ def _strip_repeated_head(body: str, headings: tuple[str | None, ...]) -> str:
 
 
 def _strip_page_furniture(body: str) -> str:
-    """Cut the related-stories / comments tail and drop sign-up and photo-credit lines."""
-    lines = body.split("\n")
+    """Cut the related-stories / comments tail and drop sign-up and photo-credit lines.
+
+    A tail heading cuts the text when it sits in the last 30% of it, or when only short lines
+    (a link list) follow it; a "most read" box in the middle of a story is followed by the
+    story's own paragraphs and is left alone.
+    """
+    lines = [_SPACES.sub(" ", line).strip() for line in body.split("\n")]
+    lines = [line for line in lines if line.strip("-•* ")]
     total = sum(len(line) for line in lines)
     seen = 0
     kept: list[str] = []
-    for line in lines:
-        stripped = line.strip().lstrip("-•* ").strip()
-        if seen > 0.7 * total and len(stripped) < 120 and _TAIL_HEADINGS.match(stripped):
-            break
+    for index, line in enumerate(lines):
+        stripped = line.lstrip("-•* ").strip()
+        if len(stripped) < 120 and _TAIL_HEADINGS.match(stripped):
+            rest = lines[index + 1:]
+            if seen > 0.7 * total or not rest or max(len(r) for r in rest) < 100:
+                break
         seen += len(line)
         if len(stripped) < 200 and _TAIL_LINES.match(stripped):
             continue

@@ -181,3 +181,14 @@ def test_latin1_page_stays_latin1() -> None:
     html = article_page(title="Le pont sera réparé", text=text, charset="iso-8859-1")
     article = extract_article(html.encode("latin-1"))
     assert "approuvé" in article.text and "réparer" in article.text
+
+
+def test_related_links_list_is_cut_even_after_a_short_story() -> None:
+    story = UK_TEXT
+    links = "".join(f"<li><a href='/n/{i}'>12 січня, 2016 Новина номер {i}</a></li>"
+                    for i in range(12))
+    html = article_page(title="Новини", text=story).replace(
+        "</article>", f"<h3>До теми</h3><ul>{links}</ul></article>")
+    article = extract_article(html.encode())
+    assert "генератори" in article.text
+    assert "Новина номер" not in article.text and "До теми" not in article.text
