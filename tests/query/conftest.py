@@ -73,3 +73,9 @@ def corpus_index_dir(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 @pytest.fixture(scope="session")
 def corpus_index(corpus_index_dir: Path) -> Index:
     return Index.open(corpus_index_dir)
+
+
+@pytest.fixture(scope="session")
+def reprint_pair() -> tuple[str, str]:
+    """(original id, reprint id) of the near-duplicate pair planted in the corpus index."""
+    return REPRINT_OF, REPRINT_ID

@@ -12,7 +12,6 @@ from searchlib.api import Index
 from searchlib.errors import ConfigError, QueryError
 from searchlib.model import Lang
 from searchlib.query import Filters, SearchOptions
-from tests.query.conftest import REPRINT_ID, REPRINT_OF
 
 EVERYTHING = "Україна OR Ukraine OR Украина OR Харьков OR зерно"
 
@@ -58,16 +57,17 @@ def test_author_and_tag_facets_on_samples(sample_index: Index) -> None:
     assert sample_index.search("Харьков", tag=tag, collapse=False).total == count
 
 
-def test_near_duplicates_collapse_to_the_earliest(corpus_index: Index) -> None:
-    original = corpus_index.get(REPRINT_OF)
+def test_near_duplicates_collapse_to_the_earliest(corpus_index: Index, reprint_pair) -> None:
+    original_id, reprint_id = reprint_pair
+    original = corpus_index.get(original_id)
     words = " ".join(original.title.split()[:4])
     collapsed = corpus_index.search(f'"{words}"')
     everything = corpus_index.search(f'"{words}"', collapse=False)
-    assert {h.id for h in everything.hits} >= {REPRINT_OF, REPRINT_ID}
-    assert REPRINT_ID not in {h.id for h in collapsed.hits}
+    assert {h.id for h in everything.hits} >= {original_id, reprint_id}
+    assert reprint_id not in {h.id for h in collapsed.hits}
     assert collapsed.total == everything.total - 1
-    hit = next(h for h in collapsed.hits if h.id == REPRINT_OF)
-    assert hit.group == REPRINT_OF and hit.duplicates == 1
+    hit = next(h for h in collapsed.hits if h.id == original_id)
+    assert hit.group == original_id and hit.duplicates == 1
 
 
 def test_search_json_has_facets_suggestion_and_groups(sample_index: Index) -> None:
@@ -148,10 +148,12 @@ def test_export_streams_every_match_with_provenance(corpus_index: Index) -> None
     everything.close()
 
 
-def test_export_marks_duplicates_and_rejects_unknown_fields(corpus_index: Index) -> None:
+def test_export_marks_duplicates_and_rejects_unknown_fields(corpus_index: Index,
+                                                           reprint_pair) -> None:
+    original_id, reprint_id = reprint_pair
     with corpus_index.export("*", collapse=False, fields=["id", "duplicate_of"]) as exported:
         marked = {r["id"]: r["duplicate_of"] for r in exported.rows()}
-    assert marked[REPRINT_ID] == REPRINT_OF and marked[REPRINT_OF] is None
+    assert marked[reprint_id] == original_id and marked[original_id] is None
     assert len(marked) == len(corpus_index)
     with pytest.raises(ConfigError, match="body"):
         corpus_index.export("*", fields=["id", "body"])
@@ -190,13 +192,15 @@ def test_no_suggestion_for_known_inflected_words(sample_index: Index) -> None:
 
 
 def test_similar_finds_translations_duplicates_and_related(sample_index: Index,
-                                                          corpus_index: Index) -> None:
+                                                          corpus_index: Index,
+                                                          reprint_pair) -> None:
+    original_id, reprint_id = reprint_pair
     uk = sample_index.search("Канада", lang="uk").hits[0]
     found = sample_index.similar(uk.id)
     translations = {a.lang for a in found.articles if a.reason == "translation"}
     assert translations == {Lang.RU, Lang.EN}
-    reprint = corpus_index.similar(REPRINT_OF)
-    assert reprint.articles[0].id == REPRINT_ID and reprint.articles[0].reason == "duplicate"
+    reprint = corpus_index.similar(original_id)
+    assert reprint.articles[0].id == reprint_id and reprint.articles[0].reason == "duplicate"
     related = [a for a in reprint.articles if a.reason == "related"]
     assert related and all(a.lang is Lang.UK for a in related)
     with pytest.raises(QueryError, match="no article"):
