@@ -327,21 +327,23 @@ def read_metadata(tree: lxml.html.HtmlElement, *, url: str | None = None) -> Pag
             listing = True
 
     canonical = None
-    alternates: list[tuple[str, str]] = []
+    hreflang: list[tuple[str, str]] = []
     for link in tree.iterfind(".//link[@rel]"):
         rel = (link.get("rel") or "").lower().split()
         if "canonical" in rel and canonical is None:
             canonical = _absolute(url, link.get("href"))
         elif "alternate" in rel and link.get("hreflang"):
-            code = (link.get("hreflang") or "").strip().lower()
-            target = _absolute(url, link.get("href"))
-            if code and code != "x-default" and target and (code, target) not in alternates:
-                alternates.append((code, target))
+            hreflang.append(((link.get("hreflang") or "").strip().lower(), link.get("href") or ""))
     og_url = _absolute(url, _first(meta, "og:url"))
     page_url = url or canonical or og_url
     canonical = canonical or og_url
     own = {u for u in (url, canonical) if u}
-    alternates = [(code, target) for code, target in alternates if target not in own]
+    alternates: list[tuple[str, str]] = []
+    for code, href in hreflang:
+        target = _absolute(page_url, href)
+        if (code and code != "x-default" and target and target not in own
+                and (code, target) not in alternates):
+            alternates.append((code, target))
 
     publisher = article.get("publisher")
     publisher_name = _clean(publisher.get("name")) if isinstance(publisher, dict) else (

@@ -192,3 +192,14 @@ def test_related_links_list_is_cut_even_after_a_short_story() -> None:
     article = extract_article(html.encode())
     assert "генератори" in article.text
     assert "Новина номер" not in article.text and "До теми" not in article.text
+
+
+def test_relative_hreflang_resolves_against_the_canonical_url() -> None:
+    head = ('<link rel="canonical" href="https://news.example.ua/uk/2025/08/story">'
+            '<link rel="alternate" hreflang="ru" href="/ru/2025/08/story">'
+            '<link rel="alternate" hreflang="uk" href="/uk/2025/08/story">'
+            '<link rel="alternate" hreflang="x-default" href="/2025/08/story">')
+    article = extract_article(article_page(text=UK_TEXT, title="Новини", head=head).encode())
+    assert article.url == article.canonical_url == "https://news.example.ua/uk/2025/08/story"
+    assert article.alternates == (("ru", "https://news.example.ua/ru/2025/08/story"),)
+    assert article.source == "news.example.ua"
