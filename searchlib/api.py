@@ -82,7 +82,11 @@ class Index(Store):
 
     def search_many(self, queries: Iterable[str], *, limit: int = 10,
                     options: SearchOptions | None = None) -> Iterator[SearchResults]:
-        """Run many queries with one open index and one set of loaded dictionaries."""
+        """Run many queries with one open index and one set of loaded dictionaries.
+
+        No did-you-mean unless `options` asks for it (batch runs should not pay for it).
+        """
+        options = options or SearchOptions(suggest=False)
         for query in queries:
             yield self.search(query, options, limit=limit)
 

@@ -208,6 +208,7 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
             click.echo(parsed)
         return
     if queries_file is not None:
+        options = options.updated(suggest=False)  # batch runs: no did-you-mean lookups
         for query_id, text in _read_queries(queries_file):
             record: dict[str, Any] = {"query_id": query_id} if query_id is not None else {}
             try:
