@@ -30,13 +30,15 @@ _UK_LETTERS = re.compile(r"[іїєґ]|(?<=[а-яіїєґ])['\u2019\u02bc](?=[а-
 _RU_LETTERS = re.compile(r"[ыэъё]")
 
 _UK_WORDS = frozenset(
-    """та що це як від його її їх які який яка яке був була було були також щодо цього року
+    """та що це як від його її їх які який яка яке був була було були також щодо цього року з
+    буде
     він вони але тому ще через після між під чи або коли де для із зі своїх своє є бути
     має мають може можна вже тільки лише понад однак проте зокрема наразі сьогодні вчора
     україни україна україні київ києві президент уряд війни""".split()
 )
 _RU_WORDS = frozenset(
-    """что это как от его ее их которые который которая было был была были также года
+    """что это как от его ее их которые который которая было был была были также года с к
+    будет
     он они но еще через после между под или когда где для из своих есть быть может можно
     уже только лишь более однако сегодня вчера россии россия украины президент правительство
     войны кроме если чтобы этого этом этой эти""".split()
@@ -44,6 +46,13 @@ _RU_WORDS = frozenset(
 # Words in both lists cancel out; keep only the distinctive ones.
 _UK_ONLY_WORDS = _UK_WORDS - _RU_WORDS
 _RU_ONLY_WORDS = _RU_WORDS - _UK_WORDS
+
+# Spelling patterns (log-likelihood weights) for texts too short to hold a marker letter, as
+# headlines often are: uk plurals in -и after hard consonants (ru writes -ы), infinitives in
+# -ти, -ння and -ць, 1st person plural -имо/-емо; ru -ие/-ия (uk -іє/-ія), -ться is shared.
+_UK_PATTERNS = re.compile(r"[бвдзлмнпрстф]и\b|ти\b|ння|ць|[иеє]мо\b")
+_RU_PATTERNS = re.compile(r"и[еяю]\b|ие|ия")
+_PATTERN_WEIGHT = 0.8
 
 # Per-letter rates of the marker letters in each language, and the log weight of one word.
 _UK_MARK_IN_UK = 0.075
@@ -70,6 +79,7 @@ def language_scores(text: str) -> tuple[int, int, float]:
         + other
         * math.log((1 - _UK_MARK_IN_UK - _RU_MARK_IN_UK) / (1 - _RU_MARK_IN_RU - _UK_MARK_IN_RU))
     )
+    llr += _PATTERN_WEIGHT * (len(_UK_PATTERNS.findall(sample)) - len(_RU_PATTERNS.findall(sample)))
     for word in _WORDS.findall(sample):
         if word in _UK_ONLY_WORDS:
             llr += _WORD_WEIGHT
