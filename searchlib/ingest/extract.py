@@ -39,8 +39,8 @@ _NOT_FOUND = re.compile(
 _WORDS = re.compile(r"\w+")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Headings that start the page furniture after an article (related stories, comments, sign-up
-# boxes); the body is cut at the first one in its last 30%. Measured on the gold pages:
-# these lines were never part of a gold body and trailed 6 of the 8 lowest-precision pages.
+# boxes); see `_strip_page_furniture` for where they cut. Measured on the gold pages: these lines
+# were never part of a gold body and trailed 6 of the 8 lowest-precision pages.
 _TAIL_HEADINGS = re.compile(
     r"^(?:more from\b|more stories\b|related(?: articles| stories| coverage| news)?$|"
     r"read more$|recommended$|popular$|most (?:read|popular|viewed)\b|comments?$|"

@@ -176,6 +176,13 @@ def _read_page(path: Path, options: IngestOptions) -> bytes:
                                  f"{options.max_file_bytes} (IngestOptions.max_file_bytes)")
     with _open(path, options) as stream:
         data = stream.read(options.max_file_bytes + 1)
+    if data.startswith(b"\x1f\x8b") and not path.name.lower().endswith(".gz"):
+        # A gzipped page saved without .gz (an HTTP body kept with Content-Encoding: gzip).
+        capped = _CappedReader(gzip.GzipFile(fileobj=io.BytesIO(data)),  # type: ignore[arg-type]
+                               options.max_decompressed_bytes, source,
+                               "decompressed data (IngestOptions.max_decompressed_bytes)")
+        with io.BufferedReader(capped) as stream:
+            data = stream.read(options.max_file_bytes + 1)
     if len(data) > options.max_file_bytes:
         raise InputError(source, f"page decompresses to more than {options.max_file_bytes} "
                                  "bytes (IngestOptions.max_file_bytes)")

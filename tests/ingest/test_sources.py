@@ -300,3 +300,10 @@ def test_explicit_files_with_other_extensions(tmp_path: Path) -> None:
     article, failure = _read(page, notes)
     assert isinstance(article, Article)
     assert isinstance(failure, Failure) and "unsupported file type" in failure.reason
+
+
+def test_gzipped_page_without_gz_extension(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(gzip.compress(article_page().encode()))
+    (article,) = _read(path)
+    assert isinstance(article, Article)
