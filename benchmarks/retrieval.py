@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import itertools
 import json
 import math
 import platform
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,6 +249,28 @@ def build_query(analyzer: Analyzer, text: str, field: str = "text") -> Q.Query:
     return Q.Or(clauses) if clauses else Q.NullQuery
 
 
+def word_queries(
+    analyzer: Analyzer, exact: Analyzer, text: str, *, boost: float, names_only: bool
+) -> Q.Query:
+    """Per word: its lemma term, OR-ed with its surface form in the exact field (boosted by
+    `boost`; for capitalised words only if `names_only`). Stop words are left out."""
+    from searchlib.analysis.tokenizers import WORD_PATTERN
+
+    clauses: list[Q.Query] = []
+    for match in WORD_PATTERN.finditer(text):
+        word = match.group(0)
+        lemmas = list(dict.fromkeys(t.text for t in analyzer(word, mode="query")))
+        if not lemmas:
+            continue
+        alternatives: list[Q.Query] = [Q.Term("text", lemma) for lemma in lemmas]
+        if boost and (word[:1].isupper() or not names_only):
+            alternatives += [
+                Q.Term("exact", t.text, boost=boost) for t in exact(word, mode="query")
+            ]
+        clauses.append(alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives))
+    return Q.Or(clauses) if clauses else Q.NullQuery
+
+
 @dataclass(frozen=True, slots=True)
 class RunResult:
     mrr: float
@@ -264,9 +287,28 @@ def run_known_item(
     weightings: dict[str, scoring.WeightingModel],
     *,
     passage_mode: bool,
+    exact_bonus: bool = False,
 ) -> dict[str, RunResult]:
-    """Index the bodies (or their passages) and score every title as a query."""
-    schema = Schema(id=ID(stored=True), text=TEXT(analyzer=analyzer, phrase=False))
+    """Index the bodies (or their passages) and score every title as a query.
+
+    With `exact_bonus`, bodies also go to an ``exact`` field (`build_exact_analyzer`) and each
+    weighting is also run with the word queries of `word_queries`.
+    """
+    from searchlib.analysis import build_exact_analyzer
+
+    exact = build_exact_analyzer()
+    fields = {"id": ID(stored=True), "text": TEXT(analyzer=analyzer, phrase=False)}
+    if exact_bonus:
+        fields["exact"] = TEXT(analyzer=exact, phrase=False)
+    schema = Schema(**fields)
+    builders: dict[str, Callable[[str], Q.Query]] = {"": lambda t: build_query(analyzer, t)}
+    if exact_bonus:
+        for boost in (0.3, 1.0):
+            for names_only in (True, False):
+                key = f"+exact{'-names' if names_only else '-all'}@{boost}"
+                builders[key] = lambda t, b=boost, n=names_only: word_queries(
+                    analyzer, exact, t, boost=b, names_only=n
+                )
     with tempfile.TemporaryDirectory(prefix="searchlib-bench-") as tmp:
         ix = whoosh_index.create_in(tmp, schema)
         started = time.perf_counter()
@@ -275,29 +317,120 @@ def run_known_item(
         for item in items:
             bodies = passages(item) if passage_mode else [item.body]
             for n, body in enumerate(bodies):
-                writer.add_document(id=f"{item.id}#{n}", text=body)
+                if exact_bonus:
+                    writer.add_document(id=f"{item.id}#{n}", text=body, exact=body)
+                else:
+                    writer.add_document(id=f"{item.id}#{n}", text=body)
                 ndocs += 1
         writer.commit()
         index_s = time.perf_counter() - started
         results: dict[str, RunResult] = {}
-        for name, weighting in weightings.items():
+        for (name, weighting), (bname, builder) in itertools.product(
+            weightings.items(), builders.items()
+        ):
             reciprocal = 0.0
             found = 0
             started = time.perf_counter()
             with ix.searcher(weighting=weighting) as searcher:
                 for item in items:
-                    hits = searcher.search(build_query(analyzer, item.title), limit=10)
+                    hits = searcher.search(builder(item.title), limit=10)
                     for rank, hit in enumerate(hits, 1):
                         if hit["id"].split("#", 1)[0] == item.id:
                             reciprocal += 1 / rank
                             found += 1
                             break
             query_s = time.perf_counter() - started
-            results[name] = RunResult(
+            results[name + bname] = RunResult(
                 reciprocal / len(items), found / len(items), len(items), ndocs, index_s, query_s
             )
         ix.close()
     return results
+
+
+# --------------------------------------------------------------------------------- names
+
+
+def names_across_scripts() -> list[dict[str, object]]:
+    """Names across scripts on SlavicNER: person entities that occur in uk and ru documents.
+
+    All uk and ru SlavicNER documents go into one index (``text_uk`` / ``text_ru`` with the
+    language analyzers, ``names`` with `build_translit_analyzer`). Queries per entity: its
+    English name from the entity id (``PER-Theresa-May`` -> ``Theresa May``, Latin script) and
+    its Ukrainian name (``Мей``) against the Russian documents. Relevant: the documents the
+    qrels list for the entity (in the target language). Systems: the language fields alone
+    (what a same-script search finds) and the language fields OR ``names`` (boost 0.3).
+    Reports MRR@10 and recall@100.
+    """
+    from searchlib.analysis import build_translit_analyzer
+
+    qrels = TEXTS.parent / "qa" / "slavicner-entity-qrels" / "entity_docs.tsv"
+    entities: dict[str, dict[str, tuple[str, set[str]]]] = {}
+    with open(qrels, encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row["entity_id"].startswith("PER-"):
+                docs = set(row["docs"].split())
+                entities.setdefault(row["entity_id"], {})[row["lang"]] = (row["lemma_top"], docs)
+    entities = {k: v for k, v in entities.items() if {"uk", "ru"} <= set(v)}
+    translit = build_translit_analyzer()
+    schema = Schema(
+        id=ID(stored=True),
+        text_uk=TEXT(analyzer=build_analyzer(Lang.UK), phrase=False),
+        text_ru=TEXT(analyzer=build_analyzer(Lang.RU), phrase=False),
+        text_en=TEXT(analyzer=build_analyzer(Lang.EN), phrase=False),
+        names=TEXT(analyzer=translit, phrase=False),
+    )
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="searchlib-bench-") as tmp:
+        ix = whoosh_index.create_in(tmp, schema)
+        writer = ix.writer(limitmb=256)
+        for lang in ("uk", "ru"):
+            for path in sorted((TEXTS / "slavicner" / "raw").glob(f"*/{lang}/*.txt")):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                doc_id = str(path.relative_to(TEXTS.parent))
+                writer.add_document(id=doc_id, names=text, **{f"text_{lang}": text})
+        writer.commit()
+
+        def lang_query(text: str, lang: Lang) -> Q.Query:
+            return build_query(build_analyzer(lang), text, field=f"text_{lang}")
+
+        def names_query(text: str) -> Q.Query:
+            keys = [t.text for t in translit(text, mode="query")]
+            return Q.Or([Q.Term("names", k, boost=0.3) for k in keys]) if keys else Q.NullQuery
+
+        tasks = {
+            "english name -> uk+ru docs": [
+                (eid.split("-", 1)[1].replace("-", " "), v["uk"][1] | v["ru"][1], Lang.EN)
+                for eid, v in entities.items()
+            ],
+            "uk name -> ru docs": [(v["uk"][0], v["ru"][1], Lang.RU) for v in entities.values()],
+        }
+        with ix.searcher(weighting=LuceneBM25()) as searcher:
+            for task, queries in tasks.items():
+                for system in ("language fields", "language fields + names"):
+                    reciprocal = recall = 0.0
+                    for text, relevant, lang in queries:
+                        q = lang_query(text, lang)
+                        if system.endswith("names"):
+                            q = Q.Or([q, names_query(text)])
+                        hits = [h["id"] for h in searcher.search(q, limit=100)]
+                        first = next((r for r, d in enumerate(hits[:10], 1) if d in relevant), 0)
+                        reciprocal += 1 / first if first else 0.0
+                        recall += len(relevant & set(hits)) / min(len(relevant), 100)
+                    row = {
+                        "task": task,
+                        "system": system,
+                        "queries": len(queries),
+                        "mrr10": round(reciprocal / len(queries), 4),
+                        "recall100": round(recall / len(queries), 4),
+                    }
+                    rows.append(row)
+                    print(
+                        f"names: {task:28} {system:24} MRR@10 {row['mrr10']:.4f} "
+                        f"R@100 {row['recall100']:.4f} q={len(queries)}",
+                        flush=True,
+                    )
+        ix.close()
+    return rows
 
 
 # --------------------------------------------------------------------------------- lemmas
@@ -422,9 +555,12 @@ def language_accuracy(cols: dict[Lang, list[Item]]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small samples (about a minute)")
-    parser.add_argument("--only", default="retrieval,lemma,lang")
+    parser.add_argument("--only", default="retrieval,names,lemma,lang")
     parser.add_argument("--passages", action="store_true", help="also run the passage variant")
     parser.add_argument("--variants", action="store_true", help="compare analyzer variants")
+    parser.add_argument(
+        "--exact-bonus", action="store_true", help="also try lemma OR exact-form queries"
+    )
     parser.add_argument("--size", type=int, help="articles per language (default 1500)")
     parser.add_argument("--langs", default="uk,ru,en")
     parser.add_argument(
@@ -455,7 +591,11 @@ def main(argv: list[str] | None = None) -> int:
                     analyzer = variant_analyzer(name, lang)
                     clear_caches()
                     res = run_known_item(
-                        cols[lang], analyzer, weightings, passage_mode=passage_mode
+                        cols[lang],
+                        analyzer,
+                        weightings,
+                        passage_mode=passage_mode,
+                        exact_bonus=args.exact_bonus and name == "searchlib",
                     )
                     for wname, r in res.items():
                         rows.append(
@@ -475,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         row = rows[-1]
                         print(
-                            f"{row['lang']:3} {row['task']:8} {name:13} {wname:11} "
+                            f"{row['lang']:3} {row['task']:8} {name:13} {wname:28} "
                             f"MRR@10 {row['mrr10']:.4f}  R@10 {row['recall10']:.3f}  "
                             f"q={row['queries']} d={row['docs']} index {row['index_s']}s "
                             f"query {row['query_ms']}ms hit {row['cache_hit_rate']}",
@@ -485,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             if row["analyzer"] == "searchlib":
                 assert row["mrr10"] > 0.3, f"MRR@10 collapsed: {row}"
+    if "names" in only:
+        report["names"] = names_across_scripts()
     if "lemma" in only:
         clear_caches()
         lem = lemma_accuracy(args.quick)
