@@ -430,10 +430,14 @@ class Store:
                     lock.release()
 
     def _open_writer(self, wait: float) -> IndexWriter:
+        from searchlib.store.parallel import wrap_writer
+
         try:
-            return self._ix.writer(timeout=wait, limitmb=256)
+            writer = self._ix.writer(timeout=wait, limitmb=256)
         except whoosh_index.LockError as err:
             raise IndexLocked(str(self.path), "a Whoosh writer outside searchlib", None) from err
+        # Big batches are analysed and written by worker processes (issue 7: indexing speed).
+        return wrap_writer(self, writer, lambda: self._ix.writer(timeout=60.0, limitmb=256))
 
     def add(
         self,

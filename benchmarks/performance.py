@@ -1,0 +1,381 @@
+"""Performance benchmark: indexing throughput, query latency, cold start and memory (issue 7).
+
+Run from the repository root::
+
+    python -m benchmarks.performance            # 100k articles, 3 indexing runs (hours here)
+    python -m benchmarks.performance --quick    # 2k articles, 2 runs (a few minutes)
+    python -m benchmarks.performance --size 20000 --runs 3 --only indexing,querying
+
+One command builds indexes from the real article texts of ``../shared/corpus/text`` (scaled to
+``--size`` by re-using texts, see `benchmarks._common`) with searchlib and with plain Whoosh
+(`StandardAnalyzer`, same documents, stored title + body) **in the same run**, alternating the
+two so machine noise hits both. It prints a table per part and one JSON line (also written to
+``benchmarks/out/``), with medians, ratios to the baseline, machine, versions and corpus size.
+
+Parts:
+
+- indexing: docs/s (wall), CPU seconds, peak RSS of the process tree (workers included), index
+  bytes per article; searchlib with its default workers and, with ``--serial``, also serially.
+- querying: p50/p95 latency of top-10 results *with highlighted snippets* over a fixed set of uk,
+  ru and en queries on the indexes of the last indexing run (each query: median of its runs; the
+  baseline highlights with Whoosh's own highlighter).
+- coldstart: ``searchlib search QUERY --index DIR`` as a fresh process, start to exit, against
+  the same for a minimal plain-Whoosh script; plus what ``import searchlib`` loads.
+
+Correctness (exits 1 when broken, so a broken pipeline cannot look fast): both indexes hold
+``--size`` documents; the baseline's hit count for one exact word equals the count of articles
+whose analysed text contains it; searchlib finds at least as many (it also matches inflections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import (
+    OUT_DIR,
+    PeakRSS,
+    Timer,
+    build_baseline,
+    corpus_available,
+    corpus_summary,
+    folder_size,
+    load_corpus,
+    machine,
+    median,
+    percentile,
+    print_table,
+    scaled_articles,
+    write_result,
+)
+
+QUERIES: tuple[str, ...] = (
+    # ru (RT / NG / Wikinews topics)
+    "нефть", "санкции против России", "Владимир Путин", "выборы президента", "чемпионат мира",
+    "Сирия", "курс рубля", "Брексит",
+    # uk (Brown-UK, babel-ua, Nashi Groshi)
+    "Порошенко", "Верховна Рада", "ціни на газ", "освіта", "Київ", "тендер", "війна",
+    "Зеленський",
+    # en (BBC)
+    "election", "oil prices", "Tony Blair", "music awards", "mobile phones", "economy",
+    "football", "London",
+)
+"""Fixed query set: short news queries of one to three words in each language."""
+
+CHECK_WORD = "нефть"
+"""The correctness query: an exact word frequent in the Russian sub-corpora."""
+
+TARGETS = {"indexing_ratio": 1.0, "query_ratio": 1.2, "query_p95_ms": 150.0,
+           "coldstart_s": 0.5, "peak_rss_gb": 1.5}
+
+
+# --------------------------------------------------------------------------------- indexing
+
+
+def _build_ours(path: Path, articles: list[Any], *, workers: int | None) -> dict[str, Any]:
+    from searchlib.api import Index
+    from searchlib.store.parallel import close_pools
+
+    saved = os.environ.get("SEARCHLIB_WORKERS")
+    if workers is not None:
+        os.environ["SEARCHLIB_WORKERS"] = str(workers)
+    try:
+        index = Index.create(path)
+        with PeakRSS() as memory, Timer() as timer:
+            report = index.add(articles)
+            timer.stop()
+        close_pools(index)
+    finally:
+        if saved is None:
+            os.environ.pop("SEARCHLIB_WORKERS", None)
+        else:
+            os.environ["SEARCHLIB_WORKERS"] = saved
+    return {"wall": timer.wall, "cpu": timer.cpu, "peak_rss": memory.peak,
+            "indexed": report.indexed + report.updated, "size": folder_size(path)}
+
+
+def _build_base(path: Path, articles: list[Any]) -> dict[str, Any]:
+    with PeakRSS() as memory, Timer() as timer:
+        build_baseline(path, articles)
+        timer.stop()
+    return {"wall": timer.wall, "cpu": timer.cpu, "peak_rss": memory.peak,
+            "indexed": len(articles), "size": folder_size(path)}
+
+
+def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool,
+                 ) -> tuple[dict[str, Any], Path, Path]:
+    """Alternate baseline and searchlib builds `runs` times; keep the last run's indexes."""
+    variants = ["whoosh", "searchlib"] + (["searchlib-serial"] if serial else [])
+    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for run in range(runs):
+        for variant in variants:
+            path = work / f"{variant}-{run}"
+            if variant == "whoosh":
+                outcome = _build_base(path, articles)
+            else:
+                outcome = _build_ours(path, articles,
+                                      workers=1 if variant == "searchlib-serial" else None)
+            outcome["docs_s"] = len(articles) / outcome["wall"]
+            results[variant].append(outcome)
+            print(f"  run {run + 1}/{runs} {variant}: {outcome['docs_s']:.1f} docs/s, "
+                  f"{outcome['cpu']:.0f} CPU s", file=sys.stderr, flush=True)
+            if run < runs - 1:
+                shutil.rmtree(path)
+    summary: dict[str, Any] = {}
+    for variant, outcomes in results.items():
+        summary[variant] = {
+            "docs_s": median([o["docs_s"] for o in outcomes]),
+            "wall_s": median([o["wall"] for o in outcomes]),
+            "cpu_s": median([o["cpu"] for o in outcomes]),
+            "peak_rss_mb": max(o["peak_rss"] for o in outcomes) / 1e6,
+            "bytes_per_article": median([o["size"] for o in outcomes]) / len(articles),
+            "indexed": outcomes[-1]["indexed"],
+            "runs_docs_s": [round(o["docs_s"], 2) for o in outcomes],
+        }
+    # Ratio per run (neighbouring builds share the machine's load), then the median.
+    for variant in variants[1:]:
+        summary[variant]["ratio"] = median([
+            ours["docs_s"] / base["docs_s"]
+            for ours, base in zip(results[variant], results["whoosh"], strict=True)
+        ])
+    last = runs - 1
+    return summary, work / f"searchlib-{last}", work / f"whoosh-{last}"
+
+
+# --------------------------------------------------------------------------------- querying
+
+
+def _baseline_search(ix: Any, parser: Any, text: str) -> tuple[int, list[str]]:
+    with ix.searcher() as searcher:
+        results = searcher.search(parser.parse(text), limit=10)
+        snippets = [hit.highlights("body") for hit in results]
+        return len(results), snippets
+
+
+def run_querying(ours_dir: Path, base_dir: Path, rounds: int) -> dict[str, Any]:
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import MultifieldParser
+
+    from searchlib.api import Index
+
+    ours = Index.open(ours_dir)
+    base = whoosh_index.open_dir(str(base_dir))
+    parser = MultifieldParser(["title", "body"], base.schema)
+    timings: dict[str, dict[str, list[float]]] = {"searchlib": {}, "whoosh": {}}
+    totals: dict[str, dict[str, int]] = {"searchlib": {}, "whoosh": {}}
+    for round_number in range(rounds + 1):  # round 0 warms caches and dictionaries
+        for text in QUERIES:
+            started = time.perf_counter()
+            result = ours.search(text, limit=10)
+            ours_s = time.perf_counter() - started
+            started = time.perf_counter()
+            base_total, _ = _baseline_search(base, parser, text)
+            base_s = time.perf_counter() - started
+            totals["searchlib"][text] = result.total
+            totals["whoosh"][text] = base_total
+            if round_number:
+                timings["searchlib"].setdefault(text, []).append(ours_s)
+                timings["whoosh"].setdefault(text, []).append(base_s)
+    summary: dict[str, Any] = {}
+    for variant, per_query in timings.items():
+        per_query_ms = [median(v) * 1000 for v in per_query.values()]
+        summary[variant] = {"p50_ms": percentile(per_query_ms, 50),
+                            "p95_ms": percentile(per_query_ms, 95),
+                            "max_ms": max(per_query_ms)}
+    summary["ratio_p50"] = summary["searchlib"]["p50_ms"] / summary["whoosh"]["p50_ms"]
+    summary["ratio_p95"] = summary["searchlib"]["p95_ms"] / summary["whoosh"]["p95_ms"]
+    summary["slowest"] = sorted(
+        ((round(median(v) * 1000, 1), q) for q, v in timings["searchlib"].items()), reverse=True,
+    )[:3]
+    summary["totals"] = totals
+    return summary
+
+
+# --------------------------------------------------------------------------------- cold start
+
+_BASELINE_CLI = """
+import sys
+from whoosh import index
+from whoosh.qparser import MultifieldParser
+ix = index.open_dir(sys.argv[1])
+with ix.searcher() as s:
+    for hit in s.search(MultifieldParser(["title", "body"], ix.schema).parse(sys.argv[2]),
+                        limit=10):
+        print(hit["title"]); print(hit.highlights("body"))
+"""
+
+
+def _wall(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def _import_breakdown(command: list[str]) -> dict[str, float]:
+    """Cumulative import ms of the heaviest top-level packages (``python -X importtime``)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *command], check=True,
+                          capture_output=True, text=True)
+    packages: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        if not cumulative.isdigit() or name.startswith(" "):
+            continue
+        top = name.strip()
+        if "." not in top:  # a top-level import: its cumulative time includes its children
+            packages[top] = packages.get(top, 0.0) + int(cumulative) / 1000
+    return dict(sorted(packages.items(), key=lambda kv: -kv[1])[:8])
+
+
+def run_coldstart(ours_dir: Path, base_dir: Path, runs: int) -> dict[str, Any]:
+    query = "Київ"
+    script = Path(sys.executable).with_name("searchlib")
+    entry = [str(script)] if script.exists() else [sys.executable, "-m", "searchlib"]
+    cli = [*entry, "search", query, "--index", str(ours_dir)]
+    probe = ("import sys, searchlib; "
+             "print(','.join(m for m in ('whoosh', 'lxml', 'pymorphy3', 'trafilatura') "
+             "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    return {
+        "python_s": _wall([sys.executable, "-c", "pass"], runs),
+        "searchlib_help_s": _wall([*entry, "--help"], runs),
+        "searchlib_search_s": _wall(cli, runs),
+        "whoosh_script_s": _wall([sys.executable, "-c", _BASELINE_CLI, str(base_dir), query],
+                                 runs),
+        "import_searchlib_loads": loaded or "nothing heavy",
+        "search_imports_ms": _import_breakdown(
+            ["-m", "searchlib", "search", query, "--index", str(ours_dir)]),
+    }
+
+
+# --------------------------------------------------------------------------------- checks
+
+
+def check_correctness(ours_dir: Path, base_dir: Path, articles: list[Any]) -> dict[str, Any]:
+    from whoosh import index as whoosh_index
+    from whoosh.analysis import StandardAnalyzer
+    from whoosh.query import Or, Term
+
+    from searchlib.api import Index
+
+    analyzer = StandardAnalyzer()
+    expected = sum(
+        1 for a in articles
+        if any(t.text == CHECK_WORD for t in analyzer(a.title + "\n" + a.text))
+    )
+    base = whoosh_index.open_dir(str(base_dir))
+    with base.searcher() as searcher:
+        base_hits = len(searcher.search(Or([Term("title", CHECK_WORD), Term("body", CHECK_WORD)]),
+                                        limit=None))
+        base_docs = searcher.doc_count()
+    ours = Index.open(ours_dir)
+    ours_hits = ours.search(CHECK_WORD, limit=1).total
+    checks = {"articles": len(articles), "searchlib_docs": len(ours), "whoosh_docs": base_docs,
+              "word": CHECK_WORD, "expected_exact": expected, "whoosh_hits": base_hits,
+              "searchlib_hits": ours_hits}
+    problems = []
+    if not (len(ours) == base_docs == len(articles)):
+        problems.append("document counts differ")
+    if base_hits != expected or expected == 0:
+        problems.append(f"whoosh found {base_hits} articles with {CHECK_WORD!r}, expected "
+                        f"{expected}")
+    if ours_hits < expected:
+        problems.append(f"searchlib found {ours_hits} < {expected} articles with {CHECK_WORD!r}")
+    checks["ok"] = not problems
+    checks["problems"] = problems
+    return checks
+
+
+# --------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2k articles, 2 runs")
+    parser.add_argument("--size", type=int, help="articles to index (default 100000)")
+    parser.add_argument("--runs", type=int, help="indexing runs per variant (default 3)")
+    parser.add_argument("--query-rounds", type=int, default=5)
+    parser.add_argument("--serial", action="store_true", help="also index with one process")
+    parser.add_argument("--only", default="indexing,querying,coldstart",
+                        help="comma-separated parts (indexing is always run: the others use "
+                             "its indexes)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the indexes in benchmarks/out/indexes-<size>")
+    args = parser.parse_args(argv)
+    size = args.size or (2000 if args.quick else 100_000)
+    runs = args.runs or (2 if args.quick else 3)
+    parts = {p.strip() for p in args.only.split(",")}
+    if not corpus_available():
+        print("the shared corpus (../shared/corpus/text) is absent: nothing to measure",
+              file=sys.stderr)
+        return 2
+
+    base_articles = load_corpus()
+    articles = scaled_articles(base_articles, size)
+    info = {"machine": machine(), "corpus": corpus_summary(articles),
+            "real_articles": len(base_articles), "size": size, "runs": runs,
+            "workers": os.environ.get("SEARCHLIB_WORKERS") or "default"}
+    from searchlib.store.parallel import default_workers
+    info["workers"] = default_workers()
+    print(f"corpus: {len(base_articles)} real articles scaled to {size} "
+          f"({info['corpus']['by_lang']}, mean {info['corpus']['mean_chars']} chars); "
+          f"{runs} run(s); {info['machine']['cpus']} CPUs; workers {info['workers']}",
+          flush=True)
+
+    work = OUT_DIR / f"indexes-{size}" if args.keep else Path(tempfile.mkdtemp(prefix="perf-"))
+    if work.exists() and args.keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    record: dict[str, Any] = {"benchmark": "performance", **info, "targets": TARGETS}
+    try:
+        indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial)
+        record["indexing"] = indexing
+        rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_rss_mb"],
+                 v["bytes_per_article"]] for name, v in indexing.items()]
+        print_table(f"Indexing {size} articles (median of {runs})",
+                    ["variant", "docs/s", "x whoosh", "CPU s", "peak RSS MB", "bytes/article"],
+                    rows)
+        record["correctness"] = check_correctness(ours_dir, base_dir, articles)
+        if "querying" in parts:
+            querying = run_querying(ours_dir, base_dir, args.query_rounds)
+            record["querying"] = {k: v for k, v in querying.items() if k != "totals"}
+            print_table(f"Top-10 with snippets, {len(QUERIES)} queries x {args.query_rounds}",
+                        ["variant", "p50 ms", "p95 ms", "max ms"],
+                        [[v, querying[v]["p50_ms"], querying[v]["p95_ms"], querying[v]["max_ms"]]
+                         for v in ("searchlib", "whoosh")])
+            print(f"ratio p50 {querying['ratio_p50']:.2f}x, p95 {querying['ratio_p95']:.2f}x; "
+                  f"slowest: {querying['slowest']}")
+        if "coldstart" in parts:
+            cold = run_coldstart(ours_dir, base_dir, max(runs * 2, 5))
+            record["coldstart"] = cold
+            print_table("Cold start (median wall s)", ["command", "s"], [
+                ["python -c pass", cold["python_s"]],
+                ["searchlib --help", cold["searchlib_help_s"]],
+                ["searchlib search QUERY", cold["searchlib_search_s"]],
+                ["plain Whoosh search script", cold["whoosh_script_s"]],
+            ])
+            print(f"import searchlib loads: {cold['import_searchlib_loads']}; "
+                  f"search imports (ms): {cold['search_imports_ms']}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    checks = record["correctness"]
+    print(f"\ncorrectness: {checks}")
+    write_result("performance", record)
+    return 0 if checks["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Parallel indexing (`searchlib.store.parallel`) builds the same index as one process does."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from searchlib.api import Index
+from searchlib.ingest import find_inputs, read_articles
+from searchlib.model import Article
+from searchlib.store import parallel
+
+QUERIES = ("Канада", "бібліотека", "оборона", "Chernihiv library", "Київ", "восстановили")
+
+
+@pytest.fixture(scope="module")
+def articles(samples_dir: Path) -> list[Article]:
+    """Sample articles made into 4 distinct variants each (sentences rotated, own ids/URLs)."""
+    base = [a for a in read_articles(find_inputs([samples_dir])) if isinstance(a, Article)]
+    out: list[Article] = []
+    for k in range(4):
+        for article in base:
+            sentences = article.text.split(". ")
+            shift = k % max(len(sentences), 1)
+            out.append(dataclasses.replace(
+                article, id=f"{article.id}-{k}",
+                text=". ".join(sentences[shift:] + sentences[:shift]),
+                url=f"{article.url}#v{k}" if article.url else None,
+                canonical_url=f"{article.canonical_url}#v{k}" if article.canonical_url else None,
+            ))
+    return out
+
+
+def _build(path: Path, articles: list[Article], workers: int,
+           monkeypatch: pytest.MonkeyPatch) -> Index:
+    monkeypatch.setenv("SEARCHLIB_WORKERS", str(workers))
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10)
+    index = Index.create(path)
+    report = index.add(articles, batch_size=1000)
+    assert report.indexed == len(articles)
+    return index
+
+
+def _postings(index: Index) -> dict[tuple[str, str], tuple[int, float]]:
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        return {
+            (field, term): (reader.doc_frequency(field, term), reader.frequency(field, term))
+            for field in reader.indexed_field_names()
+            for term in reader.lexicon(field)
+        }
+
+
+def _ranking(index: Index, query: str) -> list[tuple[str, float, str]]:
+    results = index.search(query, limit=20)
+    return [(hit.id, round(hit.score, 6), hit.snippet.text) for hit in results.hits]
+
+
+def test_parallel_build_equals_serial_build(tmp_path, articles, monkeypatch):
+    serial = _build(tmp_path / "serial", articles, 1, monkeypatch)
+    fast = _build(tmp_path / "parallel", articles, 2, monkeypatch)
+    try:
+        # Two workers wrote one segment each: the workers really did the writing.
+        assert fast.stats().segments >= 2
+        assert len(fast) == len(serial) == len(articles)
+        assert _postings(fast) == _postings(serial)
+        for query in QUERIES:
+            assert _ranking(fast, query) == _ranking(serial, query), query
+        assert any(_ranking(fast, query) for query in QUERIES)
+        for article in articles[::7]:
+            assert fast.get(article.id) == serial.get(article.id)
+    finally:
+        parallel.close_pools(fast)
+
+
+def test_parallel_index_takes_updates_deletes_and_optimize(tmp_path, articles, monkeypatch):
+    index = _build(tmp_path / "index", articles, 2, monkeypatch)
+    try:
+        # More changed articles than the threshold: the updates go through the workers too.
+        changed = [dataclasses.replace(a, text=a.text + " Занзібарслово.") for a in articles[:12]]
+        report = index.add([*changed, *articles[12:]])
+        assert (report.updated, report.unchanged) == (12, len(articles) - 12)
+        assert len(index) == len(articles)
+        assert all(index.get(a.id).text.endswith("Занзібарслово.") for a in changed)
+        # A Ukrainian word is searched in the Ukrainian fields: the changed uk articles.
+        found = {hit.id for hit in index.search("Занзібарслово", limit=50).hits}
+        assert found == {a.id for a in changed if a.lang == "uk"}
+        assert found
+        assert index.delete([articles[1].id]) == 1
+        assert index.get(articles[1].id) is None
+        index.optimize()
+        assert index.stats().segments == 1
+        assert len(index) == len(articles) - 1
+    finally:
+        parallel.close_pools(index)
+
+
+def test_small_batches_never_start_workers(tmp_path, articles, monkeypatch):
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    index = Index.create(tmp_path / "index")
+    index.add(articles[:5])
+    assert not [key for key in parallel._POOLS if key[0] == id(index)]
+    assert len(index) == 5
+
+
+def test_default_workers_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    assert parallel.default_workers() == 1
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "3")
+    assert parallel.default_workers() == 3
+    monkeypatch.delenv("SEARCHLIB_WORKERS")
+    assert 1 <= parallel.default_workers() <= 4
