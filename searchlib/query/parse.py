@@ -31,6 +31,8 @@ from whoosh.query import And, NullQuery, Or, Query
 
 from searchlib.errors import QueryError
 from searchlib.model import Lang
+from searchlib.query.exact import ExactFormPlugin
+from searchlib.query.names import names_query
 from searchlib.store import LANGS, text_field, title_field
 from searchlib.text import query_languages
 
@@ -124,7 +126,15 @@ class _PositionalParser(qparser.QueryParser):
             else Or([termclass(fieldname, form, boost=boost) for form in g])
             for g in groups
         ]
-        return queries[0] if len(queries) == 1 else And(queries)
+        query = queries[0] if len(queries) == 1 else And(queries)
+        if fieldname.startswith("text_"):
+            # A capitalised word may be a name written in another script (issue 4): its
+            # script-independent key in `names` is a low-boost alternative (None until the
+            # schema has that field).
+            names = names_query(text, self.schema)
+            if names is not None:
+                query = Or([query, names])
+        return query
 
 
 def _parser(schema: Schema, lang: Lang, date_errors: list[str]) -> qparser.QueryParser:
@@ -133,6 +143,7 @@ def _parser(schema: Schema, lang: Lang, date_errors: list[str]) -> qparser.Query
     parser.add_plugin(qparser.MultifieldPlugin([title, text]))
     parser.add_plugin(qparser.FieldAliasPlugin({title: ["title"], text: ["text", "body"]}))
     parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(ExactFormPlugin())  # `=Києва`: that form only (the exact fields)
     parser.add_plugin(DateParserPlugin(free=False, callback=date_errors.append))
     return parser
 
