@@ -5,7 +5,9 @@ Part of the ingest stage (bytes in, `Article` out). Holds values only; reading h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from searchlib.errors import ConfigError
 
 __all__ = ["IngestOptions"]
 
@@ -31,3 +33,10 @@ class IngestOptions:
     max_html_depth: int = 256
     min_text_chars: int = 150
     favor_recall: bool = False
+
+    def __post_init__(self) -> None:
+        for option in fields(self):
+            value = getattr(self, option.name)
+            if option.type in ("int", int) and (not isinstance(value, int) or value < 1):
+                raise ConfigError(f"IngestOptions.{option.name} must be a positive integer, "
+                                  f"got {value!r}")

@@ -307,3 +307,10 @@ def test_gzipped_page_without_gz_extension(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(article_page().encode()))
     (article,) = _read(path)
     assert isinstance(article, Article)
+
+
+def test_bad_options_are_a_config_error() -> None:
+    from searchlib.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="max_file_bytes"):
+        IngestOptions(max_file_bytes=0)
