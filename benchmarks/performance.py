@@ -309,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query-rounds", type=int, default=5)
     parser.add_argument("--serial", action="store_true", help="also index with one process")
     parser.add_argument("--only", default="indexing,querying,coldstart",
-                        help="comma-separated parts (indexing is always run: the others use "
-                             "its indexes)")
+                        help="comma-separated parts; without indexing, the others use the "
+                             "indexes a --keep run left in benchmarks/out/indexes-<size>")
     parser.add_argument("--keep", action="store_true",
                         help="keep the indexes in benchmarks/out/indexes-<size>")
     args = parser.parse_args(argv)
@@ -334,19 +334,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{runs} run(s); {info['machine']['cpus']} CPUs; workers {info['workers']}",
           flush=True)
 
-    work = OUT_DIR / f"indexes-{size}" if args.keep else Path(tempfile.mkdtemp(prefix="perf-"))
-    if work.exists() and args.keep:
-        shutil.rmtree(work)
-    work.mkdir(parents=True, exist_ok=True)
+    kept = OUT_DIR / f"indexes-{size}"
+    reuse = "indexing" not in parts
+    keep = args.keep or reuse
+    work = kept if keep else Path(tempfile.mkdtemp(prefix="perf-"))
+    if reuse and not work.is_dir():
+        print(f"no indexes to reuse in {work}: run with --keep first", file=sys.stderr)
+        return 2
+    if not reuse:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True, exist_ok=True)
     record: dict[str, Any] = {"benchmark": "performance", **info, "targets": TARGETS}
     try:
-        indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial)
-        record["indexing"] = indexing
-        rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_rss_mb"],
-                 v["bytes_per_article"]] for name, v in indexing.items()]
-        print_table(f"Indexing {size} articles (median of {runs})",
-                    ["variant", "docs/s", "x whoosh", "CPU s", "peak RSS MB", "bytes/article"],
-                    rows)
+        if reuse:
+            ours_dir = max(work.glob("searchlib-[0-9]*"))
+            base_dir = max(work.glob("whoosh-[0-9]*"))
+        else:
+            indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial)
+            record["indexing"] = indexing
+            rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_rss_mb"],
+                     v["bytes_per_article"]] for name, v in indexing.items()]
+            print_table(f"Indexing {size} articles (median of {runs})",
+                        ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB",
+                         "bytes/article"], rows)
         record["correctness"] = check_correctness(ours_dir, base_dir, articles)
         if "querying" in parts:
             querying = run_querying(ours_dir, base_dir, args.query_rounds)
@@ -369,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"import searchlib loads: {cold['import_searchlib_loads']}; "
                   f"search imports (ms): {cold['search_imports_ms']}")
     finally:
-        if not args.keep:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
     checks = record["correctness"]
     print(f"\ncorrectness: {checks}")
