@@ -47,6 +47,9 @@ MIN_SHINGLES = 8
 """Bodies shorter than this (about a dozen words) are never grouped: too little to judge."""
 _CANDIDATES = 10
 _MIN_SHARED = 4
+_LOOKUP = 16
+"""Smallest sketch values looked up in the index. Articles with Jaccard >= 0.7 share about 13
+of them on average, so requiring `_MIN_SHARED` finds them; fewer lookups, faster indexing."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -158,17 +161,28 @@ class DuplicateFinder:
         yield from self._indexed_candidates(article_id, values, set(shared))
 
     def _indexed_candidates(self, article_id: str, values: tuple[int, ...], seen: set[str]):
-        from whoosh import query as wq
-
         searcher = self._current_searcher()
         if searcher is None:
             return
-        tokens = _tokens(values).split()
-        query = wq.Or([wq.Term("dup_sketch", token) for token in tokens])
-        for hit in searcher.search(query, limit=_CANDIDATES):
-            stored = hit.fields()
+        # Posting lists of the smallest sketch values, read directly per segment: most occur in
+        # no other article, so this is a few term-dictionary lookups (a scored Or query of all
+        # 64 values cost 40 ms per article on 2k articles).
+        tokens = _tokens(values[:_LOOKUP]).split()
+        shared: Counter[tuple[int, int]] = Counter()
+        leaves = searcher.reader().leaf_readers()
+        for number, (leaf, _offset) in enumerate(leaves):
+            for token in tokens:
+                if ("dup_sketch", token) in leaf:
+                    shared.update((number, d) for d in leaf.postings("dup_sketch", token).all_ids())
+        for (number, docnum), count in shared.most_common(_CANDIDATES):
+            if count < _MIN_SHARED:
+                break
+            leaf = leaves[number][0]
+            if leaf.is_deleted(docnum):
+                continue
+            stored = leaf.stored_fields(docnum)
             other = stored.get("id")
-            if other == article_id or other in seen or hit.score is None:
+            if other == article_id or other in seen:
                 continue
             yield stored.get("dup_group") or other, _values(stored.get("dup_sketch"))
 
