@@ -52,7 +52,10 @@ MAX_RESULTS_WINDOW = 100_000
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Filters:
-    """Restrictions on which articles a search may return (all given ones must hold)."""
+    """Restrictions on which articles a search may return (all given ones must hold).
+
+    `since` and `until` are inclusive; an `until` at midnight (a bare date) covers that day.
+    """
 
     lang: Lang | None = None
     source: str | None = None
@@ -80,7 +83,7 @@ class Filters:
         if self.tag:
             parts.append(wq.Term("tag", self.tag.lower()))
         if self.since or self.until:
-            parts.append(wq.DateRange("published", _naive(self.since), _naive(self.until)))
+            parts.append(wq.DateRange("published", _naive(self.since), _end_of(self.until)))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -141,6 +144,15 @@ class SearchOptions:
         return {"limit": self.limit, "offset": self.offset, "sort": self.sort,
                 "filters": self.filters.to_json(), "facets": self.facets,
                 "collapse": self.collapse}
+
+
+def _end_of(until: datetime | None) -> datetime | None:
+    """`until` as given, or the end of that day when it is a bare date (midnight UTC), so
+    ``--until 2025-08-31`` includes articles published during the 31st."""
+    value = _naive(until)
+    if value is not None and value.time() == datetime.min.time():
+        value = value.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return value
 
 
 def _naive(value: datetime | None) -> datetime | None:

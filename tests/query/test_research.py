@@ -212,3 +212,9 @@ def test_every_source_in_facets_is_counted_once(corpus_index: Index) -> None:
     truth = Counter(a.source for a in corpus_index.articles())
     for source, count in counts.items():
         assert truth[source] == count
+
+
+def test_until_a_date_includes_that_day(sample_index: Index) -> None:
+    day = datetime(2025, 8, 24, tzinfo=UTC)
+    canada = sample_index.search("Канада OR Canada", since=day, until=day, collapse=False)
+    assert canada.total == 3  # published during the 24th (10:30 local), not at midnight
