@@ -30,9 +30,14 @@ _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
 # letters (the positions differ only in box-drawing characters), so it decodes both correctly.
 _ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "koi8-r": "koi8-u"}
 _SNIFF_BYTES = 16384
-_CYRILLIC_CANDIDATES = ("utf-8", "cp1251", "koi8-u", "cp866", "iso8859-5", "mac-cyrillic")
+# cp866, mac-cyrillic and iso8859-5 are left out: almost unused on the web, and on short texts
+# they out-score windows-1251 (its lower case read as cp866 is half lower-case letters too).
+_CYRILLIC_CANDIDATES = ("utf-8", "cp1251", "koi8-u")
 _LOWER = re.compile(r"[а-яёіїєґ]")
-_UPPER = re.compile(r"[А-ЯЁІЇЄҐ]")
+# A capital right after another letter: rare in real text ("НАТО"), the norm when windows-1251
+# is read as KOI8 or the other way round (the two swap the cases).
+_UPPER = re.compile(r"(?<=[а-яёіїєґА-ЯЁІЇЄҐ])[А-ЯЁІЇЄҐ]")
+_MARKUP = re.compile(r"<[^>]*>|<script.*?</script>|<style.*?</style>", re.S | re.I)
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u2500-\u259f\ufffd]")
 
 
@@ -91,6 +96,17 @@ def _mostly_utf8(data: bytes) -> str | None:
     return text if broken <= 0.02 * non_ascii else None
 
 
+def _mostly_cyrillic(text: str) -> bool:
+    """Whether Cyrillic letters make up a real share of the letters outside the markup.
+
+    Keeps a latin-1 French or Spanish page (a few "й" when read as windows-1251) from being
+    taken for Cyrillic.
+    """
+    sample = _MARKUP.sub(" ", text[:100000])
+    letters = sum(1 for ch in sample if ch.isalpha())
+    return len(_LOWER.findall(sample)) > 0.3 * letters
+
+
 def _detect(data: bytes) -> tuple[str, str]:
     utf8 = _strict(data, "utf-8")
     if utf8 is None:
@@ -103,13 +119,20 @@ def _detect(data: bytes) -> tuple[str, str]:
         score = _cyrillic_score(text)
         if best is None or score > best[0]:
             best = (score, codec, text)
-    if best is not None and best[0] > 20:
+    if best is not None and best[0] > 0 and _mostly_cyrillic(best[2]):
         return best[2], best[1]
     from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy, rarely needed
 
     guess = from_bytes(data[:200000]).best()
     guessed = normalise_charset(guess.encoding) if guess is not None else None
-    if guessed:
+    # Between single-byte Latin code pages charset-normalizer guesses poorly on short pages
+    # (French read as cp1250: "è" -> "č"); our non-Cyrillic pages are English, for which
+    # windows-1252 (the WHATWG default) is right. Other guesses (CJK, UTF-16...) are kept.
+    latin = guessed is not None and guessed.startswith(("cp125", "iso8859", "latin", "mac-"))
+    # UTF-16/32 without a BOM (handled above) would be NUL-heavy, which `sniff_binary` refuses
+    # as binary; on short 8-bit text charset-normalizer sometimes still guesses them.
+    wide = guessed is not None and guessed.startswith(("utf-16", "utf-32"))
+    if guessed and not wide and (not latin or guessed in _CYRILLIC_CANDIDATES):
         return data.decode(guessed, "replace"), guessed
     return data.decode("cp1252", "replace"), "cp1252"
 
@@ -155,10 +178,6 @@ def _fix_mislabelled_cyrillic(data: bytes, text: str, codec: str) -> str:
         if candidate == codec:
             continue
         other = data.decode(candidate, "replace")
-        score = _cyrillic_score(other)
-        sample = other[:50000]
-        letters = sum(1 for ch in sample if ch.isalpha())
-        if (score > max(2 * declared_score, 20)
-                and len(_LOWER.findall(sample)) > 0.3 * letters):
+        if _cyrillic_score(other) > max(2 * declared_score, 20) and _mostly_cyrillic(other):
             return other
     return text

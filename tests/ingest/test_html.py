@@ -203,3 +203,12 @@ def test_relative_hreflang_resolves_against_the_canonical_url() -> None:
     assert article.url == article.canonical_url == "https://news.example.ua/uk/2025/08/story"
     assert article.alternates == (("ru", "https://news.example.ua/ru/2025/08/story"),)
     assert article.source == "news.example.ua"
+
+
+def test_undeclared_latin1_page_is_not_taken_for_cyrillic() -> None:
+    text = ("Le café de la place a rouvert après les travaux. Les élèves y préparent leurs "
+            "thèses, et le propriétaire a présenté un menu élaboré avec des producteurs de la "
+            "région. ") * 6
+    html = article_page(title="Café rénové", text=text, charset=None)
+    article = extract_article(html.encode("latin-1"))
+    assert "café" in article.text and "élèves" in article.text
