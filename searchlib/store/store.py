@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -451,8 +451,10 @@ class Store:
         """Index articles; replace the article with the same id or canonical URL; skip unchanged.
 
         An article replaces the stored one with the same id, and also a stored one with another id
-        whose canonical URL (else URL) is the same. Articles whose content hash is unchanged are
-        skipped. `items` may carry `Failure`s from ingest: they are counted in the report.
+        and the same canonical URL (of several articles with one canonical URL, the index keeps
+        the one indexed last). Articles whose content hash is unchanged are skipped, as is an
+        article stored unchanged under another id with the same canonical URL. `items` may carry
+        `Failure`s from ingest: they are counted in the report.
 
         Commits every `batch_size` articles, so an interruption keeps all earlier batches; an
         exception from `items` commits what was written before it. `progress(n)` is called with
@@ -472,13 +474,16 @@ class Store:
                 else:
                     content_hash = item.content_hash()
                     previous = known.get(item.id)
-                    if previous == content_hash:
+                    key = item.canonical_url
+                    replaced = owners.get(key) if key else None
+                    if replaced == item.id:
+                        replaced = None
+                    if previous == content_hash or (
+                            previous is None and replaced is not None
+                            and replace(item, id=replaced).content_hash() == known[replaced]):
+                        # Unchanged, or already stored, unchanged, under another id.
                         unchanged += 1
                     else:
-                        key = item.canonical_url or item.url
-                        replaced = owners.get(key) if key else None
-                        if replaced == item.id:
-                            replaced = None
                         document = article_to_document(item, content_hash)
                         document.update(duplicates.fields(item))
                         batches.write(document, exists=previous is not None, replaces=replaced)
@@ -504,7 +509,7 @@ class Store:
                            failures=tuple(failures))
 
     def _stored_keys(self) -> tuple[dict[str, str], dict[str, str]]:
-        """id -> content hash and id -> canonical URL (else URL) of every live article.
+        """id -> content hash and id -> canonical URL of every live article.
 
         Read from columns and postings, never from stored text, so it stays cheap on big indexes.
         """
@@ -516,13 +521,10 @@ class Store:
             hashes = reader.column_reader("content_hash")
             known = {ids[n]: hashes[n] for n in reader.all_doc_ids()}
             keys: dict[str, str] = {}
-            for field in ("canonical_url", "url"):
-                if field not in reader.schema:
-                    continue
-                for term in reader.lexicon(field):
-                    url = term.decode("utf-8") if isinstance(term, bytes) else term
-                    for docnum in reader.postings(field, term).all_ids():
-                        keys.setdefault(ids[docnum], url)
+            for term in reader.lexicon("canonical_url"):
+                url = term.decode("utf-8") if isinstance(term, bytes) else term
+                for docnum in reader.postings("canonical_url", term).all_ids():
+                    keys[ids[docnum]] = url
         return known, keys
 
     def _stored_hashes(self) -> dict[str, str]:

@@ -3,6 +3,7 @@ commit callbacks and optimize (real Whoosh index)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,18 +34,28 @@ def test_same_canonical_url_under_a_new_id_replaces_the_article(fresh_index: Ind
     assert {a.id for a in fresh_index.articles()} == {"new", "other"}
 
 
-def test_same_url_without_canonical_replaces_the_article(fresh_index: Index) -> None:
+def test_a_plain_url_alone_does_not_merge_articles(fresh_index: Index) -> None:
     fresh_index.add([_article("first", url="https://e.example/live")])
-    fresh_index.add([_article("second", url="https://e.example/live", text="Updated.")])
-    assert [a.id for a in fresh_index.articles()] == ["second"]
+    fresh_index.add([_article("second", url="https://e.example/live", text="Another entry.")])
+    assert sorted(a.id for a in fresh_index.articles()) == ["first", "second"]
 
 
-def test_an_article_that_moved_frees_its_old_url(fresh_index: Index) -> None:
-    fresh_index.add([_article("a", url="https://e.example/1")])
-    fresh_index.add([_article("a", url="https://e.example/2")])
-    report = fresh_index.add([_article("b", url="https://e.example/1")])
+def test_an_article_that_moved_frees_its_old_canonical_url(fresh_index: Index) -> None:
+    fresh_index.add([_article("a", canonical_url="https://e.example/1")])
+    fresh_index.add([_article("a", canonical_url="https://e.example/2")])
+    report = fresh_index.add([_article("b", canonical_url="https://e.example/1")])
     assert report.indexed == 1
     assert {a.id for a in fresh_index.articles()} == {"a", "b"}
+
+
+def test_the_same_article_under_another_id_is_unchanged(fresh_index: Index) -> None:
+    stored = _article("v1", canonical_url="https://e.example/s")
+    fresh_index.add([stored])
+    before = _tocs(fresh_index)
+    report = fresh_index.add([replace(stored, id="v2")])
+    assert (report.indexed, report.updated, report.unchanged) == (0, 0, 1)
+    assert [a.id for a in fresh_index.articles()] == ["v1"]
+    assert _tocs(fresh_index) == before
 
 
 def test_repeats_within_one_batch_leave_one_document(fresh_index: Index) -> None:
