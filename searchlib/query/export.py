@@ -20,9 +20,11 @@ from whoosh import query as wq
 
 from searchlib.errors import ConfigError
 from searchlib.query.search import (
+    Column,
     Filters,
     collapse_key,
     collapsed_docnums,
+    date_order,
     group_ids,
     matching_docnums,
     prepare,
@@ -108,8 +110,8 @@ class Export:
             keys: Any = None
             if "group" in fields or "duplicate_of" in fields:
                 reader = searcher.reader()
-                keys = reader.column_reader("dup_group")
-                ids = reader.column_reader("id")
+                keys = Column(reader, "dup_group", default="")
+                ids = Column(reader, "id", default="")
                 groups = group_ids(searcher, {keys[n] or ids[n] for n in self._docnums})
             for docnum in self._docnums:
                 stored = searcher.stored_fields(docnum)
@@ -194,8 +196,4 @@ def _ordered(searcher: Any, parsed: Any, matched: set[int], sort: str) -> list[i
     if sort == "relevance":
         results = searcher.search(parsed, filter=matched, limit=None)
         return [hit.docnum for hit in results]
-    reader = searcher.reader()
-    dates = reader.column_reader("published", translate=False)  # missing dates sort last
-    ids = reader.column_reader("id")
-    order = sorted(matched, key=lambda n: (dates[n], ids[n]), reverse=sort == "-date")
-    return order
+    return date_order(searcher, matched, newest_first=sort == "-date")

@@ -6,6 +6,7 @@ so timeline, export and top-terms match exactly the articles a search counts.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -33,6 +34,9 @@ __all__ = [
     "search",
     "prepare",
     "collapse_key",
+    "date_order",
+    "Column",
+    "MISSING_DATE",
     "matching_docnums",
     "collapsed_docnums",
     "group_members",
@@ -246,6 +250,51 @@ def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Que
     return parsed, filters.to_query() if filters else None
 
 
+MISSING_DATE = 2**64 - 1
+"""The raw ``published`` column value of an article without a date (sorts last)."""
+
+
+class Column:
+    """Read one column of any document of a (multi-segment) reader, by global document number.
+
+    Whoosh's multi-segment column reader leaves out segments that lack the column (no document
+    of that segment had a value) and then reads other documents' values for theirs; this reads
+    segment by segment and gives `default` where a segment has no column.
+    """
+
+    def __init__(self, reader: Any, fieldname: str, *, default: Any, raw: bool = False) -> None:
+        leaves = reader.leaf_readers()
+        self._offsets = [offset for _, offset in leaves]
+        self._readers = [leaf.column_reader(fieldname, translate=not raw)
+                         if leaf.has_column(fieldname) else None for leaf, _ in leaves]
+        self._default = default
+
+    def __getitem__(self, docnum: int) -> Any:
+        number = bisect_right(self._offsets, docnum) - 1
+        column = self._readers[number]
+        if column is None:
+            return self._default
+        return column[docnum - self._offsets[number]]
+
+
+def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:
+    """Document numbers by publication date (then id), undated articles last either way."""
+    reader = searcher.reader()
+    dates = Column(reader, "published", default=MISSING_DATE, raw=True)
+    ids = Column(reader, "id", default="")
+    dated: list[tuple[int, str, int]] = []
+    undated: list[tuple[str, int]] = []
+    for docnum in docnums:
+        value = dates[docnum]
+        if value == MISSING_DATE:
+            undated.append((ids[docnum], docnum))
+        else:
+            dated.append((value, ids[docnum], docnum))
+    dated.sort(reverse=newest_first)
+    undated.sort()
+    return [d[-1] for d in dated] + [d[-1] for d in undated]
+
+
 def collapse_key(stored_or_columns: dict[str, Any]) -> str:
     """The near-duplicate group key of a document (its own id when it has none)."""
     return stored_or_columns.get("dup_group") or stored_or_columns["id"]
@@ -263,9 +312,9 @@ def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
     Reads three columns only (no stored fields), so it stays fast for 100k matches.
     """
     reader = searcher.reader()
-    groups = reader.column_reader("dup_group")
-    ids = reader.column_reader("id")
-    dates = reader.column_reader("published", translate=False)  # ints; missing sorts last
+    groups = Column(reader, "dup_group", default="")
+    ids = Column(reader, "id", default="")
+    dates = Column(reader, "published", default=MISSING_DATE, raw=True)
     best: dict[str, tuple[int, str, int]] = {}
     for docnum in docnums:
         article_id = ids[docnum]
@@ -298,19 +347,24 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         matched = matching_docnums(searcher, parsed, filter_query)
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
-        kwargs: dict[str, Any] = {"limit": options.offset + options.limit,
-                                  "filter": matched, "terms": True}
-        if options.sort != "relevance":
-            kwargs["sortedby"] = sorting.MultiFacet(["published", "id"])
-            kwargs["reverse"] = options.sort == "-date"
-        if options.facets:
-            kwargs["groupedby"] = _facets()
-            kwargs["maptype"] = sorting.Count
-        results = searcher.search(parsed, **kwargs)
+        start, stop = options.offset, options.offset + options.limit
+        if options.sort == "relevance":
+            page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
+        else:
+            # Sorted here rather than by Whoosh, whose column default puts undated articles
+            # first when newest-first; only the page's articles are then scored and highlighted.
+            numbers = date_order(searcher, matched, newest_first=options.sort == "-date")
+            numbers = numbers[start:stop]
+            scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
+                                     terms=True)
+            by_number = {hit.docnum: hit for hit in scored}
+            page = [by_number[n] for n in numbers if n in by_number]
         total = len(matched)
-        page = results[options.offset: options.offset + options.limit]
         hits = tuple(_hit(hit, store.schema, searcher) for hit in page)
-        facets = _facet_counts(results) if options.facets else {}
+        facets: dict[str, dict[str, int]] = {}
+        if options.facets:
+            facets = _facet_counts(searcher.search(parsed, filter=matched, limit=1,
+                                                   groupedby=_facets(), maptype=sorting.Count))
         suggestion = _suggest(store, searcher, text, options) if total < SUGGEST_BELOW else None
     return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
                          hits=hits, sort=options.sort, collapsed=options.collapse,

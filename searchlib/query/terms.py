@@ -20,7 +20,13 @@ from typing import Any
 from whoosh import query as wq
 
 from searchlib.model import Lang
-from searchlib.query.search import Filters, collapsed_docnums, matching_docnums, prepare
+from searchlib.query.search import (
+    Column,
+    Filters,
+    collapsed_docnums,
+    matching_docnums,
+    prepare,
+)
 from searchlib.store import LANGS, Store, text_field
 
 __all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE"]
@@ -103,7 +109,7 @@ def top_terms(store: Store, text: str, *, limit: int = 20, filters: Filters | No
         if collapse:
             matched = collapsed_docnums(searcher, matched)
         reader = searcher.reader()
-        lang_column = reader.column_reader("lang")
+        lang_column = Column(reader, "lang", default="")
         for lang in langs or LANGS:
             mine = {n for n in matched if lang_column[n] == str(lang)}
             if not mine:

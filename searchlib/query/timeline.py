@@ -20,15 +20,21 @@ from typing import Any, Literal
 from whoosh import query as wq
 
 from searchlib.errors import ConfigError
-from searchlib.query.search import Filters, collapsed_docnums, matching_docnums, prepare
+from searchlib.query.search import (
+    MISSING_DATE,
+    Column,
+    Filters,
+    collapsed_docnums,
+    matching_docnums,
+    prepare,
+)
 from searchlib.store import Store
 
 __all__ = ["Bucket", "Timeline", "timeline", "plot_timeline", "PERIODS", "Period"]
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
-_MISSING = 2**64 - 1
-"""The ``published`` column value of an article without a date."""
+_MISSING = MISSING_DATE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,7 +114,7 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
     with store.searcher() as searcher:
         parsed, filter_query = prepare(searcher, text, filters)
         reader = searcher.reader()
-        dates = reader.column_reader("published", translate=False)
+        dates = Column(reader, "published", default=_MISSING, raw=True)
         field = reader.schema["published"]
         matched: set[int] = set()
         if parsed is not wq.NullQuery:

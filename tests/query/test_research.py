@@ -218,3 +218,38 @@ def test_until_a_date_includes_that_day(sample_index: Index) -> None:
     day = datetime(2025, 8, 24, tzinfo=UTC)
     canada = sample_index.search("Канада OR Canada", since=day, until=day, collapse=False)
     assert canada.total == 3  # published during the 24th (10:30 local), not at midnight
+
+
+def test_export_reads_one_snapshot_while_the_index_changes(fresh_index: Index) -> None:
+    from searchlib.model import Article
+
+    fresh_index.add([Article(id=f"a{n}", title=f"Grain report {n}", lang=Lang.EN,
+                             text=f"Grain exports rose in month {n} of the season.")
+                     for n in range(5)])
+    with fresh_index.export("grain") as exported:
+        fresh_index.add([Article(id="late", title="Grain late", lang=Lang.EN,
+                                 text="More grain news arrived late in the season.")])
+        fresh_index.delete(["a0"])
+        rows = [row["id"] for row in exported.rows()]
+    assert exported.total == 5 and sorted(rows) == [f"a{n}" for n in range(5)]
+    assert fresh_index.search("grain").total == 5  # a0 gone, late added
+
+
+def test_segments_without_dates_do_not_shift_column_values(fresh_index: Index) -> None:
+    from searchlib.model import Article
+
+    def grain(n: int, published: datetime | None) -> Article:
+        return Article(id=f"g{n}", title=f"Grain {n}", lang=Lang.EN, published=published,
+                       text=f"Grain exports, report number {n} of the series.")
+
+    fresh_index.add([grain(0, None), grain(1, None)])  # this segment has no date column
+    fresh_index.add([grain(2, datetime(2025, 3, 5, tzinfo=UTC)),
+                     grain(3, datetime(2025, 4, 5, tzinfo=UTC))])
+    result = fresh_index.timeline("grain", by="month")
+    assert [(b.start, b.count) for b in result.buckets] == [(date(2025, 3, 1), 1),
+                                                             (date(2025, 4, 1), 1)]
+    assert result.undated == 2
+    newest = fresh_index.search("grain", sort="-date", limit=2).hits
+    assert [h.id for h in newest] == ["g3", "g2"]
+    with fresh_index.export("grain", fields=["id", "published"]) as exported:
+        assert [r["id"] for r in exported.rows()][:2] == ["g2", "g3"]
