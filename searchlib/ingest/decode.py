@@ -1,10 +1,14 @@
-"""Bytes to text for HTML pages: charset from the HTTP header, a BOM, `<meta>`, or detection.
+"""Bytes to text for HTML pages: charset from a BOM, the HTTP header, `<meta>`, or detection.
 
-Part of the ingest stage. Order: HTTP ``Content-Type`` charset (WARC), BOM, ``<meta charset>`` /
-``http-equiv`` / XML declaration, then detection. One measured exception to that order: bytes that
-are valid UTF-8 and contain non-ASCII characters are read as UTF-8 even when a single-byte charset
-is declared, because windows-1251/KOI8 Cyrillic text is practically never valid UTF-8, while sites
-that moved to UTF-8 often keep an old ``windows-1251`` declaration. Does not parse HTML.
+Part of the ingest stage. Order: a byte-order mark (unambiguous, and browsers let it win over
+the header too), the HTTP ``Content-Type`` charset (WARC), ``<meta charset>`` / ``http-equiv`` /
+XML declaration, then detection (a Cyrillic case-pattern score for windows-1251 / KOI8-U / KOI8-R,
+then charset-normalizer). Two measured exceptions: bytes that are valid UTF-8 and contain
+non-ASCII characters are read as UTF-8 even when a single-byte charset is declared, because
+windows-1251/KOI8 Cyrillic text is practically never valid UTF-8 while sites that moved to UTF-8
+often keep an old ``windows-1251`` declaration; and a declared single-byte charset that turns
+Cyrillic bytes into junk is replaced by the Cyrillic code page that reads them as prose.
+Does not parse HTML.
 """
 
 from __future__ import annotations
