@@ -73,6 +73,10 @@ _EXACT_FIELD = {"title": "title_exact", "text": "text_exact"}
 
 _CONTROL = frozenset({"Cc", "Cs", "Co", "Cn"})
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+_QUESTION_MARKS = re.compile(r"(?:(?<=\w)|(?<=\s)|^)[?!]*\?[?!]*(?=[\s\"')\]]|$)")
+"""A question mark that ends a word ends a question ("Коли заснували Київ?"), it is not a
+one-letter wildcard (Whoosh would look up `київ?` unanalysed and miss `київ`); `wo?d` inside a
+word stays a wildcard."""
 _FIELD = re.compile(r"(?<![\w.@/:-])([A-Za-z_][A-Za-z0-9_]*):(?=\S)")
 _WORD = re.compile(r"[\w'’*?-]+", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
@@ -164,7 +168,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
     _check_syntax(text, schema)
-    original, text = text, _compact_range_dates(text.translate(_SPACES))
+    original, text = text, _compact_range_dates(_QUESTION_MARKS.sub(" ", text.translate(_SPACES)))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
     candidates = tuple(langs) if langs else query_languages(text)

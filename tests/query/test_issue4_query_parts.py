@@ -113,3 +113,13 @@ def test_names_key_finds_other_scripts_ranked_below_same_script(ix):
     assert found[0] == "zel-uk"
     assert set(found) == {"zel-uk", "zel-ru", "zel-en"}
     assert names_query("зеленський", schema) is None
+
+
+def test_question_marks_end_questions_not_words():
+    from searchlib.query.parse import parse_query
+    from searchlib.store.schema import build_schema
+
+    schema = build_schema()
+    assert "компанія" in str(parse_query("Коли була заснована компанія?", schema))
+    assert "?" not in str(parse_query("Who founded the company ?", schema))
+    assert "wo?d" in str(parse_query("wo?d", schema, langs=[Lang.EN]))
