@@ -360,7 +360,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
             by_number = {hit.docnum: hit for hit in scored}
             page = [by_number[n] for n in numbers if n in by_number]
         total = len(matched)
-        hits = tuple(_hit(hit, store.schema, searcher) for hit in page)
+        hits = tuple(_hit(hit, searcher.schema, searcher) for hit in page)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
             facets = _facet_counts(searcher.search(parsed, filter=matched, limit=1,

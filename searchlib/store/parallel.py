@@ -81,9 +81,15 @@ def _worker_main(storage: Any, indexname: str, jobs: Any, replies: Any, number: 
     from whoosh.writing import SegmentWriter
 
     ix = storage.open_index(indexname)
+    parent = os.getppid()
     writer = None
     while True:
-        kind, payload = jobs.get()
+        try:
+            kind, payload = jobs.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the parent died without stopping us
+                return
+            continue
         try:
             if kind == "docs":
                 if writer is None:
