@@ -363,7 +363,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         hits = tuple(_hit(hit, searcher.schema, searcher) for hit in page)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
-            facets = _facet_counts(searcher.search(parsed, filter=matched, limit=1,
+            facets = _facet_counts(searcher, searcher.search(parsed, filter=matched, limit=1,
                                                    groupedby=_facets(), maptype=sorting.Count))
         suggestion = _suggest(store, searcher, text, options) if total < SUGGEST_BELOW else None
     return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
@@ -381,15 +381,32 @@ def _facets() -> dict[str, sorting.FacetType]:
     }
 
 
-def _facet_counts(results) -> dict[str, dict[str, int]]:
+def _facet_counts(searcher: Searcher, results) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS:
         groups = results.groups(name)
         pairs = [(_facet_value(value), count) for value, count in groups.items()
                  if value not in (None, "", b"")]
         pairs.sort(key=lambda pair: (-pair[1], pair[0]))
-        counts[name] = dict(pairs[:FACET_VALUES])
+        counts[name] = {_display(searcher, name, value): count
+                        for value, count in pairs[:FACET_VALUES]}
     return counts
+
+
+_STORED_LISTS = {"author": "authors", "tag": "tags"}
+
+
+def _display(searcher: Searcher, facet: str, value: str) -> str:
+    """Authors and tags are indexed lowercased; show them as an article writes them (the
+    `--author`/`--tag` filters lowercase again, so the value round-trips)."""
+    stored_name = _STORED_LISTS.get(facet)
+    if stored_name is None:
+        return value
+    docnum = searcher.document_number(**{facet: value})
+    if docnum is None:
+        return value
+    written = searcher.stored_fields(docnum).get(stored_name) or ()
+    return next((w for w in written if w.replace(",", " ").lower() == value), value)
 
 
 def _facet_value(value: Any) -> str:
