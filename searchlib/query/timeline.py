@@ -151,28 +151,24 @@ def plot_timeline(result: Timeline, path: str | Path) -> Path:
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ConfigError(f"cannot plot to {target}: use a .png, .svg or .pdf file name")
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from matplotlib import pyplot
+        # The Figure API, not pyplot: no global backend switch in an app that embeds us.
+        from matplotlib.figure import Figure
     except ImportError as err:
         raise ConfigError("plotting needs matplotlib: pip install 'searchlib[plot]'") from err
     values = [b.share * 100 if result.normalized and b.share is not None else b.count
               for b in result.buckets]
     starts = [datetime.combine(b.start, datetime.min.time()) for b in result.buckets]
     width = {"day": 0.8, "week": 5.6, "month": 24.0}[result.by]
-    figure, axes = pyplot.subplots(figsize=(8, 3.2), dpi=150)
+    figure = Figure(figsize=(8, 3.2), dpi=150)
+    axes = figure.subplots()
+    axes.bar(starts, values, width=width, align="edge", color="#3b6ea5")
+    axes.set_ylabel("% of all articles" if result.normalized else "articles")
+    axes.set_title(f"{result.query} (per {result.by})", fontsize=10)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.autofmt_xdate()
+    figure.tight_layout()
     try:
-        axes.bar(starts, values, width=width, align="edge", color="#3b6ea5")
-        axes.set_ylabel("% of all articles" if result.normalized else "articles")
-        axes.set_title(f"{result.query} (per {result.by})", fontsize=10)
-        axes.spines[["top", "right"]].set_visible(False)
-        figure.autofmt_xdate()
-        figure.tight_layout()
-        try:
-            figure.savefig(target)
-        except OSError as err:
-            raise ConfigError(f"cannot write the plot to {target}: {err}") from err
-    finally:
-        pyplot.close(figure)
+        figure.savefig(target)
+    except OSError as err:
+        raise ConfigError(f"cannot write the plot to {target}: {err}") from err
     return target
