@@ -29,6 +29,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from searchlib.errors import StoreError
+
 __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "PARALLEL_THRESHOLD",
     "CHUNK_DOCS",
@@ -132,6 +134,7 @@ class _WorkerPool:
     """Worker processes bound to one Whoosh index (storage + index name)."""
 
     def __init__(self, storage: Any, indexname: str, workers: int) -> None:
+        self.folder = str(getattr(storage, "folder", indexname))
         context = multiprocessing.get_context("fork")
         self.replies = context.Queue()
         self.jobs = [context.Queue(maxsize=4) for _ in range(workers)]
@@ -163,7 +166,7 @@ class _WorkerPool:
                 dead = [n for n in pending if not self.processes[n].is_alive()]
                 if dead:
                     self.close()
-                    raise RuntimeError(f"indexing worker(s) {dead} died") from None
+                    raise self._failure(f"worker process(es) {dead} died") from None
                 continue
             if status == "error":
                 errors.append(payload)
@@ -171,8 +174,14 @@ class _WorkerPool:
             pending.discard(number)
             payloads.append(payload)
         if errors:
-            raise RuntimeError("indexing worker failed: " + "; ".join(errors))
+            raise self._failure("; ".join(errors))
         return payloads
+
+    def _failure(self, reason: str) -> StoreError:
+        return StoreError(
+            f"indexing worker failed on {self.folder}: {reason}; this batch was not written "
+            "(earlier batches were). Retry, or index in one process with SEARCHLIB_WORKERS=1"
+        )
 
     def close(self) -> None:
         if self.closed:

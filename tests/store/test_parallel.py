@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from searchlib.api import Index
+from searchlib.errors import StoreError
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import parallel
@@ -112,3 +113,20 @@ def test_default_workers_follows_the_environment(monkeypatch):
     assert parallel.default_workers() == 3
     monkeypatch.delenv("SEARCHLIB_WORKERS")
     assert 1 <= parallel.default_workers() <= 4
+
+
+def test_a_failing_worker_raises_store_error_and_writes_nothing(tmp_path, articles, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10)
+    index = Index.create(tmp_path / "index")
+    writer = parallel.ParallelWriter(index._ix.writer(), owner=index, workers=2)
+    try:
+        for number in range(15):
+            writer.add_document(id=f"bad-{number}", no_such_field="x")
+        with pytest.raises(StoreError, match="SEARCHLIB_WORKERS=1"):
+            writer.commit()
+        assert len(Index.open(tmp_path / "index")) == 0
+        # The lock was released and the workers still serve the next batch.
+        monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+        assert index.add(articles).indexed == len(articles)
+    finally:
+        parallel.close_pools(index)
