@@ -28,6 +28,7 @@ from searchlib.query import (
     timeline,
     top_terms,
 )
+from searchlib.query.scoring import LuceneBM25F
 from searchlib.query.search import prepare
 from searchlib.store import Store
 
@@ -44,6 +45,8 @@ class Index(Store):
     >>> index.search("defence").hits[0].id
     '1'
     """
+
+    weighting = LuceneBM25F()
 
     def search(
         self,

@@ -152,6 +152,23 @@ def _parser(schema: Schema, lang: Lang, date_errors: list[str]) -> qparser.Query
     return parser
 
 
+def _exclude_everywhere(query: Query, parts: list[Query]) -> Query:
+    """Apply top-level `NOT` words of every language's parse to the whole query.
+
+    Each language's part only sees its own fields, but the `names` alternative lets a part match
+    articles of other languages: `Харьков NOT театр` must not return a Russian theatre article
+    through the English part's `names:kharkov`.
+    """
+    negated = [
+        child.query
+        for part in parts
+        if isinstance(part, And)
+        for child in part.children()
+        if isinstance(child, wq.Not)
+    ]
+    return wq.AndNot(query, Or(negated)) if negated else query
+
+
 def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None) -> Query:
     """Parse a user query into a Whoosh query over the candidate languages' fields.
 
@@ -192,6 +209,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     if not parts:
         return NullQuery
     query = parts[0] if len(parts) == 1 else Or(parts)
+    query = _exclude_everywhere(query, parts)
     leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
     if leaves > MAX_TERMS:
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),

@@ -2,7 +2,8 @@
 
 Text is indexed once per language field (`title_uk`, `text_uk`, ...): an article fills only the
 fields of its own language, so a query analysed for several languages scores each article by its
-own language alone. `*_exact` fields hold surface forms for phrases and exact-form search.
+own language alone. `*_exact` fields hold surface forms for phrases and exact-form search;
+`names` holds script-independent keys of capitalised words (`Zelenskyy` meets `Зеленський`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from whoosh import fields
 
-from searchlib.analysis import build_analyzer, build_exact_analyzer
+from searchlib.analysis import build_analyzer, build_exact_analyzer, build_translit_analyzer
 from searchlib.model import Article, Lang
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@2"
+SCHEMA_VERSION = "searchlib-schema@3"
 """Bump when fields change; an index with another version is refused."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
@@ -67,6 +68,7 @@ def build_schema() -> fields.Schema:
         title_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True,
                                 field_boost=TITLE_BOOST),
         text_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True),
+        names=fields.TEXT(analyzer=build_translit_analyzer(), phrase=False),
     )
     for lang in LANGS:
         analyzer = build_analyzer(lang)
@@ -103,6 +105,7 @@ def article_to_document(article: Article, content_hash: str) -> dict[str, Any]:
         "lang": str(article.lang) if article.lang else "",
         "title_exact": article.title,
         "text_exact": body,
+        "names": f"{article.title}\n{body}",
         title_field(lang): article.title,
         text_field(lang): body,
     }

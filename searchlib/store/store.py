@@ -202,6 +202,9 @@ def _folder_size(folder: Path) -> int:
 class Store:
     """A searchlib index on disk. Use `Store.create` / `Store.open`, not the constructor."""
 
+    weighting: Any = None
+    """The Whoosh weighting searchers use (None: Whoosh's BM25F); the query stage sets its own."""
+
     def __init__(self, path: Path, whoosh_ix: whoosh_index.Index, meta: dict[str, Any]) -> None:
         self.path = path
         self._ix = whoosh_ix
@@ -293,7 +296,9 @@ class Store:
             self._stamp = stamp
 
     def _open_searcher(self) -> Searcher:
-        return self._on_live_generation(lambda ix: ix.searcher())
+        if self.weighting is None:
+            return self._on_live_generation(lambda ix: ix.searcher())
+        return self._on_live_generation(lambda ix: ix.searcher(weighting=self.weighting))
 
     def _on_live_generation(self, action: Callable[[whoosh_index.Index], Any]) -> Any:
         """`action(ix)` on the live Whoosh index, retried if a rebuild swaps it meanwhile."""

@@ -44,8 +44,8 @@ def test_search_options_json(runner, sample_index_dir: Path, sample_index: Index
 def test_search_text_shows_duplicates_facets_and_did_you_mean(runner, sample_index_dir) -> None:
     out = _run(runner, sample_index_dir, "search", "троллейбус", "--facets").stdout
     assert "+1 near-duplicate" in out and "source: " in out
-    out = _run(runner, sample_index_dir, "search", "Зеленьского").stdout
-    assert "0 results" in out and "Did you mean: Зеленского" in out
+    out = _run(runner, sample_index_dir, "search", "троллйбуса").stdout
+    assert "0 results" in out and "Did you mean: троллейбуса" in out
 
 
 def test_search_explain_prints_the_parsed_query(runner, sample_index_dir) -> None:
