@@ -64,6 +64,7 @@ class Index(Store):
         until: datetime | None = None,
         facets: bool | None = None,
         collapse: bool | None = None,
+        relax: bool | None = None,
     ) -> SearchResults:
         """Ranked articles matching `query`, with highlighted snippets.
 
@@ -72,7 +73,7 @@ class Index(Store):
         """
         options = (options or SearchOptions()).updated(
             limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,
-            tag=tag, since=since, until=until, facets=facets, collapse=collapse)
+            tag=tag, since=since, until=until, facets=facets, collapse=collapse, relax=relax)
         return search(self, query, options=options)
 
     def explain(self, query: str) -> str:

@@ -179,13 +179,15 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
 @click.option("--facets", is_flag=True, help="Count matches by source, language, author, tag.")
 @collapse_option
 @click.option("--explain", is_flag=True, help="Print the query as parsed, do not search.")
+@click.option("--strict", is_flag=True,
+              help="Never fill the page with articles that have only some of the words.")
 @click.option("--queries-file", type=click.File("r", encoding="utf-8"),
               help="Run one query per line (or JSONL {\"id\", \"query\"}); prints JSON Lines.")
 @filter_options
 @json_option
 def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
            page: int | None, sort: str, facets: bool, no_collapse: bool, explain: bool,
-           queries_file, as_json: bool, **filters: Any) -> None:
+           strict: bool, queries_file, as_json: bool, **filters: Any) -> None:
     """Search the index; ranked results with highlighted snippets.
 
     Example: searchlib search "Канада оборона" --limit 5
@@ -198,7 +200,7 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
 
     options = SearchOptions(
         limit=limit, offset=(page - 1) * limit if page else offset or 0, sort=sort,
-        facets=facets, collapse=not no_collapse).updated(**filters)
+        facets=facets, collapse=not no_collapse, relax=not strict).updated(**filters)
     store = _open_index(index_dir)
     if explain and query is not None:
         parsed = store.explain(query)
@@ -245,7 +247,11 @@ def _render_results(results) -> None:
     colour = _use_colour()
     click.echo(f"{results.total} result{'s' if results.total != 1 else ''} "
                f"for {results.query!r}")
+    partial_shown = False
     for rank, hit in enumerate(results.hits, results.offset + 1):
+        if hit.partial and not partial_shown:
+            click.echo("\n  -- articles with only some of the words --")
+            partial_shown = True
         meta = " · ".join(part for part in (
             str(hit.lang) if hit.lang else None,
             hit.source,

@@ -37,6 +37,7 @@ from searchlib.store import LANGS, text_field, title_field
 from searchlib.text import query_languages
 
 __all__ = [
+    "is_plain",
     "parse_query",
     "check_expansions",
     "query_words",
@@ -141,9 +142,11 @@ class _PositionalParser(qparser.QueryParser):
         return query
 
 
-def _parser(schema: Schema, lang: Lang, date_errors: list[str]) -> qparser.QueryParser:
+def _parser(schema: Schema, lang: Lang, date_errors: list[str],
+            any_word: bool = False) -> qparser.QueryParser:
     title, text = title_field(lang), text_field(lang)
-    parser = _PositionalParser(None, schema, group=qparser.AndGroup)
+    group = qparser.OrGroup if any_word else qparser.AndGroup
+    parser = _PositionalParser(None, schema, group=group)
     parser.add_plugin(qparser.MultifieldPlugin([title, text]))
     parser.add_plugin(qparser.FieldAliasPlugin({title: ["title"], text: ["text", "body"]}))
     parser.add_plugin(qparser.FuzzyTermPlugin())
@@ -169,8 +172,29 @@ def _exclude_everywhere(query: Query, parts: list[Query]) -> Query:
     return wq.AndNot(query, Or(negated)) if negated else query
 
 
-def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None) -> Query:
+def is_plain(text: str) -> bool:
+    """True for a query of two or more bare words: no operators, fields, quotes or wildcards.
+
+    >>> is_plain("скільки коштує м'ясо"), is_plain('"план дій"'), is_plain("a OR b")
+    (True, False, False)
+    """
+    words = text.split()
+    return (
+        len(words) > 1
+        and not _SYNTAX_CHARS.search(text)
+        and not any(word in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE") for word in words)
+    )
+
+
+_SYNTAX_CHARS = re.compile(r'["()\[\]{}:*~=^+]|(?<!\w)-|\?(?=\w)')
+
+
+def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None,
+                any_word: bool = False) -> Query:
     """Parse a user query into a Whoosh query over the candidate languages' fields.
+
+    Words are AND-ed; with `any_word` they are OR-ed, an article scoring higher the more of
+    them it has (used to fill a page when a plain query has too few full matches).
 
     Returns a query or raises `QueryError` (with the position of the problem where there is
     one) for an empty, oversized, unbalanced or otherwise unparsable query; nothing else.
@@ -195,7 +219,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
             continue
         date_errors: list[str] = []
         try:
-            parsed = _parser(schema, lang, date_errors).parse(text).normalize()
+            parsed = _parser(schema, lang, date_errors, any_word).parse(text).normalize()
         except RecursionError as err:
             raise QueryError(original, "it is nested too deeply") from err
         except Exception as err:  # Whoosh raises assorted errors on odd syntax

@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
-from searchlib.query.parse import check_expansions, parse_query
+from searchlib.query.parse import check_expansions, is_plain, parse_query
 from searchlib.store import Store, text_field, title_field
 
 __all__ = [
@@ -122,6 +122,10 @@ class SearchOptions:
     facets: bool = False
     collapse: bool = True
     suggest: bool = True
+    relax: bool = True
+    """A plain query (bare words, AND-ed) with fewer full matches than the page holds fills the
+    rest of the page with articles that have only some of the words, ranked after all full
+    matches and marked `partial`; `total` still counts full matches only."""
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -147,7 +151,7 @@ class SearchOptions:
     def to_json(self) -> dict[str, Any]:
         return {"limit": self.limit, "offset": self.offset, "sort": self.sort,
                 "filters": self.filters.to_json(), "facets": self.facets,
-                "collapse": self.collapse}
+                "collapse": self.collapse, "relax": self.relax}
 
 
 def _end_of(until: datetime | None) -> datetime | None:
@@ -187,6 +191,8 @@ class Hit:
     snippet: Snippet
     group: str = ""
     duplicates: int = 0
+    partial: bool = False
+    """True for an article that has only some of a plain query's words (see `relax`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -204,6 +210,7 @@ class Hit:
             "highlights": [list(span) for span in self.snippet.highlights],
             "group": self.group or self.id,
             "duplicates": self.duplicates,
+            "partial": self.partial,
         }
 
 
@@ -344,7 +351,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
                                  suggestion=_suggest(store, searcher, text, options))
         # Whoosh's count ignores the filter when it skips blocks, so the matches are
         # listed once without scoring: that set is the total, the collapse input and the filter.
-        matched = matching_docnums(searcher, parsed, filter_query)
+        matched = full_matches = matching_docnums(searcher, parsed, filter_query)
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
         start, stop = options.offset, options.offset + options.limit
@@ -361,6 +368,9 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
             page = [by_number[n] for n in numbers if n in by_number]
         total = len(matched)
         hits = tuple(_hit(hit, searcher.schema, searcher) for hit in page)
+        if options.relax and options.sort == "relevance" and total < stop and is_plain(text):
+            hits += _partial_hits(searcher, text, filter_query, full_matches,
+                                  start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
             facets = _facet_counts(searcher, searcher.search(parsed, filter=matched, limit=1,
@@ -369,6 +379,16 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
     return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
                          hits=hits, sort=options.sort, collapsed=options.collapse,
                          facets=facets, suggestion=suggestion)
+
+
+def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
+                  full_matches: set[int], *, start: int, stop: int) -> tuple[Hit, ...]:
+    """Hits [start:stop) of the articles with some but not all of the words of `text`."""
+    any_word = parse_query(text, searcher.schema, any_word=True)
+    results = searcher.search(any_word, filter=filter_query, mask=full_matches, limit=stop,
+                              terms=True)
+    return tuple(replace(_hit(hit, searcher.schema, searcher), partial=True)
+                 for hit in results[start:stop])
 
 
 def _facets() -> dict[str, sorting.FacetType]:

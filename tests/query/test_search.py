@@ -92,3 +92,25 @@ def test_long_article_is_highlighted_past_the_start(fresh_index: Index) -> None:
                              text=filler + "Наприкінці згадали Канаду.")])
     hit = fresh_index.search("Канада").hits[0]
     assert _marked(hit) == ["Канаду"]
+
+
+def test_plain_query_with_few_full_matches_fills_the_page_with_partial_ones(
+        sample_index: Index) -> None:
+    results = sample_index.search("Канада троллейбус", limit=5)
+    assert results.total == 0
+    assert results.hits and all(hit.partial for hit in results.hits)
+    scores = [hit.score for hit in results.hits]
+    assert scores == sorted(scores, reverse=True)
+    paged = sample_index.search("Канада троллейбус", limit=2, offset=1)
+    assert [h.id for h in paged.hits] == [h.id for h in results.hits[1:3]]
+
+    mixed = sample_index.search("Канада оборона", limit=10)
+    flags = [hit.partial for hit in mixed.hits]
+    assert flags[: mixed.total] == [False] * mixed.total and any(flags)
+    assert flags == sorted(flags)
+    assert sample_index.search('"Канада оборона"', limit=10).hits == ()
+
+
+def test_relax_off_and_operators_keep_strict_and(sample_index: Index) -> None:
+    assert sample_index.search("Канада троллейбус", relax=False).hits == ()
+    assert sample_index.search("Канада AND троллейбус").hits == ()
