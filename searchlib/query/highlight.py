@@ -12,13 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from whoosh.analysis import Analyzer
-from whoosh.highlight import (
-    FIRST,
-    BasicFragmentScorer,
-    ContextFragmenter,
-    set_matched_filter,
-    top_fragments,
-)
+from whoosh.highlight import ContextFragmenter, Fragment, set_matched_filter
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -75,13 +69,28 @@ def make_snippet(text: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet
         tokens = analyzer(text, chars=True, mode="index", removestops=False)
         fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
                                        charlimit=None)
-        fragments = top_fragments(
-            fragmenter.fragment_tokens(text, set_matched_filter(tokens, termset)),
-            FRAGMENTS, BasicFragmentScorer(), FIRST, minscore=1,
-        )
+        fragments = _best_fragments(
+            fragmenter.fragment_tokens(text, set_matched_filter(tokens, termset)))
         if fragments:
             return _join(text, fragments)
     return _opening(text)
+
+
+def _best_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:
+    """Up to `FRAGMENTS` passages, chosen greedily to show as many different query words as
+    possible (then the most matches), in text order: a two-word query shows both words."""
+    candidates = [f for f in fragments if f.matches]
+    chosen: list[Fragment] = []
+    shown: set[str] = set()
+    while candidates and len(chosen) < FRAGMENTS:
+        best = max(candidates, key=lambda f: (len({t.text for t in f.matches} - shown),
+                                              len(f.matches), -f.startchar))
+        if chosen and not {t.text for t in best.matches} - shown and len(best.matches) < 2:
+            break
+        chosen.append(best)
+        shown |= {t.text for t in best.matches}
+        candidates.remove(best)
+    return sorted(chosen, key=lambda f: f.startchar)
 
 
 def _join(text: str, fragments) -> Snippet:
@@ -89,9 +98,10 @@ def _join(text: str, fragments) -> Snippet:
     highlights: list[tuple[int, int]] = []
     length = 0
     for number, fragment in enumerate(fragments):
-        prefix = ELLIPSIS if fragment.startchar > 0 else ""
-        if number and not prefix:
-            prefix = " "
+        if number:
+            prefix = f" {ELLIPSIS} "
+        else:
+            prefix = ELLIPSIS if fragment.startchar > 0 else ""
         start = fragment.startchar
         body = text[start:fragment.endchar]
         base = length + len(prefix)
