@@ -24,7 +24,7 @@ from searchlib.model import Article, Failure, IndexReport, Lang
 if TYPE_CHECKING:
     from searchlib.api import Index
     from searchlib.ingest import read_articles
-    from searchlib.query import Hit, SearchResults, Snippet
+    from searchlib.query import Filters, Hit, SearchOptions, SearchResults, Snippet
 
 __all__ = [
     "Index",
@@ -33,6 +33,8 @@ __all__ = [
     "Failure",
     "IndexReport",
     "SearchResults",
+    "SearchOptions",
+    "Filters",
     "Hit",
     "Snippet",
     "read_articles",
@@ -50,6 +52,8 @@ __all__ = [
 _LAZY = {
     "Index": "searchlib.api",
     "SearchResults": "searchlib.query",
+    "SearchOptions": "searchlib.query",
+    "Filters": "searchlib.query",
     "Hit": "searchlib.query",
     "Snippet": "searchlib.query",
     "read_articles": "searchlib.ingest",
