@@ -111,7 +111,7 @@ def main() -> int:
         with Timer() as columns:
             _columns_only(index)
         rows.append(["re-add, all unchanged", f"{readd.wall:.2f} s", "", ""])
-        rows.append(["  stored keys (id, hash, URL)", f"{scan.wall * 1000:.0f} ms",
+        rows.append(["  stored keys (id, hash, canonical URL)", f"{scan.wall * 1000:.0f} ms",
                      f"{columns.wall * 1000:.0f} ms (id, hash)",
                      f"{scan.wall / columns.wall:.2f}x"])
 
