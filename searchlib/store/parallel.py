@@ -2,7 +2,8 @@
 
 Index stage. `ParallelWriter` stands in for the Whoosh writer of one `Store` batch. It keeps the
 Whoosh write lock, deletions and the commit in this process, and hands documents to long-lived
-worker processes (forked, so they share the loaded code), each of which runs a plain Whoosh
+worker processes (started by a fork server, never forked from the caller: a process with threads
+that forks can leave a lock held forever in the child), each of which runs a plain Whoosh
 `SegmentWriter` on its share and writes one new segment per commit. The commit adds those
 segments to the table of contents beside the ones the merge policy keeps, exactly as Whoosh's own
 multi-segment writer does, so the index on disk has the same format as a serial build.
@@ -13,8 +14,8 @@ dictionaries; measured here, that made `procs=2` no faster than one process. Our
 long as the `Store` and keep their caches warm across batches.
 
 Small writes never start workers: the first `PARALLEL_THRESHOLD` documents of a batch are held
-back, and a batch that commits with fewer is written in this process. Platforms without ``fork``
-(and `workers=1`) always write serially.
+back, and a batch that commits with fewer is written in this process. `workers=1` always writes
+serially.
 
 Not here: which articles to write, batching and locking (`store.py`).
 """
@@ -54,8 +55,6 @@ def default_workers() -> int:
     configured = os.environ.get("SEARCHLIB_WORKERS", "").strip()
     if configured.isdigit() and int(configured) >= 1:
         return int(configured)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -78,18 +77,19 @@ def _fsync_segment(storage: Any, segment: Any) -> None:
                 os.close(fd)
 
 
-def _worker_main(storage: Any, indexname: str, jobs: Any, replies: Any, number: int) -> None:
+def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, replies: Any,
+                 number: int, parent: int) -> None:
     """Loop of one worker: add documents to a segment; on "flush" finish it and send it back."""
     from whoosh.writing import SegmentWriter
 
+    storage = storage_class(folder)
     ix = storage.open_index(indexname)
-    parent = os.getppid()
     writer = None
     while True:
         try:
             kind, payload = jobs.get(timeout=1.0)
         except queue.Empty:
-            if os.getppid() != parent:  # the parent died without stopping us
+            if not _alive(parent):  # the parent died without stopping us
                 return
             continue
         try:
@@ -127,6 +127,16 @@ def _worker_main(storage: Any, indexname: str, jobs: Any, replies: Any, number: 
                 return
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process took the pid
+        return True
+    return True
+
+
 # ------------------------------------------------------------------------------- parent side
 
 
@@ -134,12 +144,14 @@ class _WorkerPool:
     """Worker processes bound to one Whoosh index (storage + index name)."""
 
     def __init__(self, storage: Any, indexname: str, workers: int) -> None:
-        self.folder = str(getattr(storage, "folder", indexname))
-        context = multiprocessing.get_context("fork")
+        self.folder = str(storage.folder)
+        context = _context()
         self.replies = context.Queue()
         self.jobs = [context.Queue(maxsize=4) for _ in range(workers)]
         self.processes = [
-            context.Process(target=_worker_main, args=(storage, indexname, jobs, self.replies, n),
+            context.Process(target=_worker_main,
+                            args=(type(storage), self.folder, indexname, jobs, self.replies, n,
+                                  os.getpid()),
                             name=f"searchlib-indexer-{n}", daemon=True)
             for n, jobs in enumerate(self.jobs)
         ]
@@ -200,6 +212,16 @@ class _WorkerPool:
                 process.join(timeout=1.0)
 
 
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        # The server imports this module once; each worker forks from that clean process.
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 def _backlog(jobs: Any) -> int:
     try:
         return jobs.qsize()
@@ -213,7 +235,7 @@ _POOLS_LOCK = threading.Lock()
 
 def _pool_for(owner: object, storage: Any, indexname: str, workers: int) -> _WorkerPool:
     """The live pool of `owner` (a Store) for this index, started on first use."""
-    key = (id(owner), str(getattr(storage, "folder", id(storage))), indexname)
+    key = (id(owner), str(storage.folder), indexname)
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None or pool.closed or len(pool.processes) != workers:
