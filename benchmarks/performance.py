@@ -109,7 +109,7 @@ def _build_base(path: Path, articles: list[Any]) -> dict[str, Any]:
             "indexed": len(articles), "size": folder_size(path)}
 
 
-def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool,
+def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool, workers: int,
                  ) -> tuple[dict[str, Any], Path, Path]:
     """Alternate baseline and searchlib builds `runs` times; keep the last run's indexes."""
     variants = ["whoosh", "searchlib"] + (["searchlib-serial"] if serial else [])
@@ -121,7 +121,7 @@ def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool,
                 outcome = _build_base(path, articles)
             else:
                 outcome = _build_ours(path, articles,
-                                      workers=1 if variant == "searchlib-serial" else None)
+                                      workers=1 if variant == "searchlib-serial" else workers)
             outcome["docs_s"] = len(articles) / outcome["wall"]
             results[variant].append(outcome)
             print(f"  run {run + 1}/{runs} {variant}: {outcome['docs_s']:.1f} docs/s, "
@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="indexing runs per variant (default 3)")
     parser.add_argument("--query-rounds", type=int, default=5)
     parser.add_argument("--serial", action="store_true", help="also index with one process")
+    parser.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4),
+                        help="SEARCHLIB_WORKERS for the searchlib build (default: CPUs, <= 4)")
     parser.add_argument("--only", default="indexing,querying,coldstart",
                         help="comma-separated parts; without indexing, the others use the "
                              "indexes a --keep run left in benchmarks/out/indexes-<size>")
@@ -326,9 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     articles = scaled_articles(base_articles, size)
     info = {"machine": machine(), "corpus": corpus_summary(articles),
             "real_articles": len(base_articles), "size": size, "runs": runs,
-            "workers": os.environ.get("SEARCHLIB_WORKERS") or "default"}
-    from searchlib.store.parallel import default_workers
-    info["workers"] = default_workers()
+            "workers": args.workers}
     print(f"corpus: {len(base_articles)} real articles scaled to {size} "
           f"({info['corpus']['by_lang']}, mean {info['corpus']['mean_chars']} chars); "
           f"{runs} run(s); {info['machine']['cpus']} CPUs; workers {info['workers']}",
@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             ours_dir = max(work.glob("searchlib-[0-9]*"))
             base_dir = max(work.glob("whoosh-[0-9]*"))
         else:
-            indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial)
+            indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial,
+                                                        args.workers)
             record["indexing"] = indexing
             rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_rss_mb"],
                      v["bytes_per_article"]] for name, v in indexing.items()]
