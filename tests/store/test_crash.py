@@ -7,6 +7,7 @@ or the real `searchlib index` command. Kill moments come from a seeded RNG, so a
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -126,6 +127,56 @@ def test_sigkill_of_the_cli_keeps_whole_batches_in_input_order(tmp_path: Path) -
     report = json.loads(finished.stdout)
     assert report["failed"] == 0
     assert _assert_sound(index_dir, all_ids) == set(all_ids)
+
+
+def _wait_for_children(pid: int, *, timeout: float) -> None:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while not children.read_text().strip():
+        assert time.monotonic() < deadline, "the indexer never started its workers"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+                    reason="needs /proc to see when the worker processes start")
+def test_sigkill_with_parallel_indexing_workers(tmp_path: Path) -> None:
+    # Batches above the parallel threshold are written by worker processes (issue 7). Only the
+    # indexer is killed, as the OOM killer would; its workers may outlive it.
+    source = tmp_path / "articles.jsonl"
+    all_ids = _write_input(source, 260)
+    index_dir = tmp_path / "index"
+    command = [sys.executable, str(DRIVER), str(index_dir), str(source), "250"]
+    env = {**os.environ, "SEARCHLIB_WORKERS": "2"}
+    rng = random.Random(SEED + 2)
+    groups: list[int] = []
+    try:
+        for run in range(2):
+            output = tmp_path / f"run{run}.txt"
+            with output.open("w") as stream:
+                proc = subprocess.Popen(command, stdout=stream, stderr=subprocess.DEVNULL,
+                                        env=env, start_new_session=True)
+            groups.append(proc.pid)
+            _wait_for_children(proc.pid, timeout=120)  # the workers are up: kill in there
+            time.sleep(rng.uniform(0.0, 1.5))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            lines = [line for line in output.read_text().splitlines(keepends=True)
+                     if line.endswith("\n")]
+            committed = max((int(line.split()[1]) for line in lines
+                             if line.startswith(("committed ", "done "))), default=0)
+            present = _assert_sound(index_dir, all_ids)
+            assert set(all_ids[:committed]) <= present
+        # Workers left by the killed indexers must not keep the index locked: the re-run does
+        # not wait for them (the driver uses wait=0).
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+        assert finished.returncode == 0, finished.stderr
+        assert _assert_sound(index_dir, all_ids) == set(all_ids)
+    finally:
+        for group in groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.mark.parametrize("run", range(2))
