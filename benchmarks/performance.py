@@ -14,8 +14,9 @@ two so machine noise hits both. It prints a table per part and one JSON line (al
 
 Parts:
 
-- indexing: docs/s (wall), CPU seconds, peak RSS of the process tree (workers included), index
-  bytes per article; searchlib with its default workers and, with ``--serial``, also serially.
+- indexing: docs/s (wall), CPU seconds, peak PSS of the process tree (workers included), index
+  bytes per article; searchlib with ``--workers`` worker processes (default: CPUs, <= 4) and,
+  with ``--serial``, also in one process.
 - querying: p50/p95 latency of top-10 results *with highlighted snippets* over a fixed set of uk,
   ru and en queries on the indexes of the last indexing run (each query: median of its runs; the
   baseline highlights with Whoosh's own highlighter).
