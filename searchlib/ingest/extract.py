@@ -78,9 +78,15 @@ def sniff_binary(data: bytes) -> str | None:
         if data.startswith(magic):
             return kind
     head = data[:8192]
-    if head.count(0) > len(head) // 100 and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    # Text in any charset we read has (almost) no C0 control bytes besides whitespace and ESC.
+    if len(head.translate(None, _TEXT_BYTES)) > len(head) // 100:
         return "binary data"
     return None
+
+
+_TEXT_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in b"\t\n\v\f\r\x1b")
 
 
 def extract_article(data: bytes, *, url: str | None = None, path: str | None = None,

@@ -64,3 +64,15 @@ def test_any_jsonl_line_gives_an_article_or_a_failure_with_its_line(records: lis
         assert isinstance(result, Article | Failure)
         if isinstance(result, Failure):
             assert result.line == number and result.source == str(path)
+
+
+def test_random_bytes_named_html_are_refused_as_binary(tmp_path) -> None:
+    import random
+
+    from searchlib.ingest import read_articles
+    from searchlib.model import Failure
+
+    page = tmp_path / "noise.html"
+    page.write_bytes(random.Random(7).randbytes(3000))
+    (item,) = list(read_articles([page]))
+    assert isinstance(item, Failure) and "binary" in item.reason
