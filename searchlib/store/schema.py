@@ -26,7 +26,7 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@3"
+SCHEMA_VERSION = "searchlib-schema@4"
 """Bump when fields change; an index with another version is refused."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
@@ -64,7 +64,8 @@ def build_schema() -> fields.Schema:
         published=fields.DATETIME(stored=True, sortable=True),
         # Near-duplicate groups (`searchlib.store.dedup`): group key column, sketch terms.
         dup_group=fields.ID(stored=True, sortable=True),
-        dup_sketch=fields.KEYWORD(stored=True),
+        dup_sketch=fields.KEYWORD(),
+        dup_values=fields.STORED(),
         title_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True,
                                 field_boost=TITLE_BOOST),
         text_exact=fields.TEXT(analyzer=build_exact_analyzer(), phrase=True),
