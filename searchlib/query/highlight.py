@@ -8,11 +8,12 @@ The stored text is re-analysed with the field's own analyzer, so inflected forms
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from whoosh.analysis import Analyzer
-from whoosh.highlight import ContextFragmenter, Fragment, set_matched_filter
+from whoosh.analysis import Analyzer, Token
+from whoosh.highlight import ContextFragmenter, Fragment
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -58,22 +59,61 @@ class Snippet:
         return {"text": self.text, "highlights": [list(span) for span in self.highlights]}
 
 
-def make_snippet(text: str, terms: Iterable[str], analyzer: Analyzer) -> Snippet:
-    """The best passages of `text` that contain any of the indexed `terms`.
+def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) -> Snippet:
+    """The best passages of `text` that contain any of the matched terms.
 
-    The whole text is considered (no character limit), tokens are produced in index mode so
-    every form the index holds can match, and falls back to the opening of the text.
+    `matchers` pairs each set of indexed terms with the analyzer of the field they come from
+    (lemmas, exact forms, name keys): each analyzer re-reads the text in index mode, so every
+    form the index holds is marked where it stands. The whole text is considered (no character
+    limit), but an analyzer stops at the paragraph where it has found all of its terms. Falls
+    back to the opening of the text.
     """
-    termset = frozenset(terms)
-    if termset and text:
-        tokens = analyzer(text, chars=True, mode="index", removestops=False)
+    spans: dict[tuple[int, int], str] = {}
+    for terms, analyzer in matchers:
+        termset = frozenset(terms)
+        if termset and text:
+            spans.update(_matched_spans(text, termset, analyzer))
+    if spans:
         fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
                                        charlimit=None)
-        fragments = _best_fragments(
-            fragmenter.fragment_tokens(text, set_matched_filter(tokens, termset)))
+        fragments = _best_fragments(fragmenter.fragment_tokens(text, _words(text, spans)))
         if fragments:
             return _join(text, fragments)
     return _opening(text)
+
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
+
+
+def _matched_spans(text: str, terms: frozenset[str],
+                   analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
+    """((start, end), term) of every token of `text` whose indexed form is in `terms`."""
+    missing = set(terms)
+    for paragraph in _PARAGRAPH.finditer(text):
+        base = paragraph.start()
+        for token in analyzer(paragraph.group(), chars=True, mode="index", removestops=False):
+            if token.text in terms:
+                missing.discard(token.text)
+                yield (base + token.startchar, base + token.endchar), token.text
+        if not missing:
+            return
+
+
+def _words(text: str, spans: dict[tuple[int, int], str]) -> Iterator[Token]:
+    """Word tokens of `text`, `matched` where a matched span overlaps them; `text` set to the
+    matched term, so passages count different query words, not different forms."""
+    ordered = sorted(spans.items())
+    cursor = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        while cursor < len(ordered) and ordered[cursor][0][1] <= start:
+            cursor += 1
+        hit = cursor < len(ordered) and ordered[cursor][0][0] < end
+        token = Token(text=ordered[cursor][1] if hit else word.group().lower(),
+                      startchar=start, endchar=end)
+        token.matched = hit
+        yield token
 
 
 def _best_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:

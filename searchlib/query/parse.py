@@ -201,7 +201,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
 
     >>> from searchlib.store.schema import build_schema
     >>> str(parse_query("Canada", build_schema(), langs=[Lang.EN]))
-    '(title_en:canada OR text_en:canada)'
+    '(title_en:canada OR text_en:canada OR names:kanad^0.3)'
     """
     if not isinstance(text, str) or not text.strip():
         raise QueryError(str(text or ""), "the query is empty; give at least one word")

@@ -471,12 +471,13 @@ def _hit(hit, schema, searcher: Searcher) -> Hit:
     stored = hit.fields()
     lang = Lang(stored["lang"]) if stored.get("lang") else None
     body_field = text_field(lang or Lang.EN)
-    fields_of_lang = {title_field(lang or Lang.EN), body_field}
-    terms = {
-        term.decode("utf-8") if isinstance(term, bytes) else term
-        for field_name, term in (hit.matched_terms() or ())
-        if field_name in fields_of_lang or field_name.endswith("_exact")
-    }
+    kinds = {title_field(lang or Lang.EN): "lang", body_field: "lang", "title_exact": "exact",
+             "text_exact": "exact", "names": "names"}
+    terms_of: dict[str, set[str]] = {}
+    for field_name, term in hit.matched_terms() or ():
+        if field_name in kinds:
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            terms_of.setdefault(kinds[field_name], set()).add(text)
     published = stored.get("published")
     key = collapse_key(stored)
     members = group_members(searcher, key) if key != stored["id"] or _has_copies(
@@ -491,7 +492,11 @@ def _hit(hit, schema, searcher: Searcher) -> Hit:
         source=stored.get("source"),
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
-        snippet=make_snippet(_body(stored), terms, schema[body_field].analyzer),
+        snippet=make_snippet(_body(stored), (
+            (terms_of.get("lang", ()), schema[body_field].analyzer),
+            (terms_of.get("exact", ()), schema["text_exact"].analyzer),
+            (terms_of.get("names", ()), schema["names"].analyzer),
+        )),
         group=members[0][1] if members else stored["id"],
         duplicates=max(0, len(members) - 1),
     )

@@ -114,3 +114,11 @@ def test_plain_query_with_few_full_matches_fills_the_page_with_partial_ones(
 def test_relax_off_and_operators_keep_strict_and(sample_index: Index) -> None:
     assert sample_index.search("Канада троллейбус", relax=False).hits == ()
     assert sample_index.search("Канада AND троллейбус").hits == ()
+
+
+def test_exact_forms_and_names_across_scripts_are_highlighted(sample_index: Index) -> None:
+    exact = sample_index.search("=Канади").hits[0]
+    assert _marked(exact) and set(_marked(exact)) == {"Канади"}
+    names = {hit.lang: _marked(hit) for hit in sample_index.search("Zelenskyy").hits}
+    assert any(word.startswith("Зеленськ") for word in names[Lang.UK])
+    assert any(word.startswith("Зеленск") for word in names[Lang.RU])
