@@ -134,6 +134,8 @@ def _wait_for_children(pid: int, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not children.read_text().strip():
         assert time.monotonic() < deadline, "the indexer never started its workers"
+        assert not Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"), (
+            "the indexer finished before it started its workers")
         time.sleep(0.05)
 
 
@@ -143,7 +145,9 @@ def test_sigkill_with_parallel_indexing_workers(tmp_path: Path) -> None:
     # Batches above the parallel threshold are written by worker processes (issue 7). Only the
     # indexer is killed, as the OOM killer would; its workers may outlive it.
     source = tmp_path / "articles.jsonl"
-    all_ids = _write_input(source, 260)
+    # Enough articles that a kill within 1.5 s of the workers starting always leaves batches
+    # for the next run's workers, however fast the machine.
+    all_ids = _write_input(source, 1200)
     index_dir = tmp_path / "index"
     command = [sys.executable, str(DRIVER), str(index_dir), str(source), "250"]
     env = {**os.environ, "SEARCHLIB_WORKERS": "2"}

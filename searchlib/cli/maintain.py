@@ -1,0 +1,242 @@
+"""Commands that read files or change the index: index, extract, show, stats, delete, rebuild,
+check, optimize. Each is one library call plus rendering."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from searchlib.cli._app import main
+from searchlib.cli._options import (
+    _emit_json,
+    _open_index,
+    _progress,
+    _report_failures,
+    _use_colour,
+    index_option,
+    json_option,
+    wait_option,
+)
+from searchlib.model import Article
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
+              help="Articles per commit.")
+@click.option("--wait", default=0.0, type=click.FloatRange(0), help="Seconds to wait for a lock.")
+@json_option
+def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
+          as_json: bool) -> None:
+    """Index HTML, .html.gz, WARC and JSONL files or folders.
+
+    Example: searchlib index samples/ --index ./index
+    """
+    from searchlib.api import Index
+    from searchlib.ingest import find_inputs, read_articles
+
+    inputs = find_inputs(paths)
+    store = Index.open_or_create(index_dir)
+    with _progress(len(inputs), "Indexing") as progress:
+        report = store.add(read_articles(inputs, progress=progress), batch_size=batch_size,
+                           wait=wait)
+    _report_failures(report.failures)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        click.echo(f"indexed {report.indexed}, updated {report.updated}, "
+                   f"skipped {report.skipped}, failed {len(report.failed)}")
+    if report.failed and not (report.indexed or report.updated or report.unchanged):
+        sys.exit(1)
+
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def extract(paths: tuple[Path, ...]) -> None:
+    """Extract articles from files without indexing them; prints JSON Lines.
+
+    Example: searchlib extract samples/uk/ > articles.jsonl
+    """
+    from searchlib.ingest import find_inputs, read_articles
+
+    extracted = failed = 0
+    for item in read_articles(find_inputs(paths)):
+        if isinstance(item, Article):
+            extracted += 1
+            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+            sys.stdout.flush()
+        else:
+            failed += not item.skipped
+            _report_failures((item,))
+    if failed and not extracted:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("article_id", metavar="ID")
+@index_option
+@json_option
+def show(article_id: str, index_dir: Path, as_json: bool) -> None:
+    """Show one indexed article in full.
+
+    Example: searchlib show 3f2a9c0e1b7d4a55
+    """
+    article = _open_index(index_dir).get(article_id)
+    if article is None:
+        raise click.ClickException(f"no article with id {article_id!r} in {index_dir}")
+    if as_json:
+        _emit_json(article.to_json())
+        return
+    click.echo(click.style(article.title, bold=True) if _use_colour() else article.title)
+    for label, value in (
+        ("id", article.id),
+        ("url", article.canonical_url or article.url),
+        ("published", article.published.isoformat() if article.published else None),
+        ("language", article.lang),
+        ("source", article.source),
+        ("authors", ", ".join(article.authors)),
+        ("tags", ", ".join(article.tags)),
+    ):
+        if value:
+            click.echo(f"{label + ':':<11}{value}")
+    click.echo("")
+    if article.lead:
+        click.echo(article.lead + "\n")
+    click.echo(article.text)
+
+
+@main.command()
+@index_option
+@json_option
+def stats(index_dir: Path, as_json: bool) -> None:
+    """Show how many articles the index holds, by language and source.
+
+    Example: searchlib stats --json
+    """
+    info = _open_index(index_dir).stats()
+    if as_json:
+        _emit_json(info.to_json())
+        return
+    click.echo(f"index:      {info.path}")
+    click.echo(f"articles:   {info.articles}")
+    click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in info.by_lang.items()))
+    click.echo("sources:    " + ", ".join(f"{k} {v}" for k, v in list(info.by_source.items())[:10]))
+    if info.first_published:
+        click.echo(f"published:  {info.first_published.date()} .. {info.last_published.date()}")
+    click.echo(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
+    click.echo(f"analyzer:   {info.analyzer}; {info.schema}; build {info.build_id}")
+
+
+
+
+
+@main.command()
+@click.argument("article_ids", nargs=-1, metavar="[ID]...")
+@click.option("--url", "urls", multiple=True, metavar="URL",
+              help="Delete the article with this URL or canonical URL (repeatable).")
+@index_option
+@wait_option
+@json_option
+def delete(article_ids: tuple[str, ...], urls: tuple[str, ...], index_dir: Path, wait: float,
+           as_json: bool) -> None:
+    """Delete articles by id or by URL; exits 1 when nothing matched.
+
+    Example: searchlib delete 3f2a9c0e1b7d4a55 --url https://news.example/story
+    """
+    if not article_ids and not urls:
+        raise click.UsageError("give at least one ID or --url URL")
+    report = _open_index(index_dir).remove(article_ids, urls=urls, wait=wait)
+    for missing in report.not_found:
+        click.echo(f"not found: {missing}", err=True)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        click.echo(f"deleted {len(report.deleted)}, not found {len(report.not_found)}")
+    if not report.deleted:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
+              help="Articles per commit.")
+@wait_option
+@json_option
+def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
+            as_json: bool) -> None:
+    """Rebuild the index aside and swap it in atomically; searches keep working meanwhile.
+
+    Without PATH, re-indexes the index's own stored articles (after a searchlib upgrade);
+    with PATH..., the new index holds exactly the articles read from those files.
+
+    Example: searchlib rebuild --index ./index
+    """
+    from searchlib.api import Index
+
+    if not paths:
+        report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait)
+    else:
+        from searchlib.ingest import find_inputs, read_articles
+
+        inputs = find_inputs(paths)
+        with _progress(len(inputs), "Rebuilding") as progress:
+            report = Index.rebuild(index_dir, read_articles(inputs, progress=progress),
+                                   batch_size=batch_size, wait=wait)
+    _report_failures(report.report.failures)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        before = "unreadable" if report.previous_articles is None else report.previous_articles
+        click.echo(f"rebuilt {report.path}: {report.articles} articles (before: {before}), "
+                   f"failed {len(report.report.failed)}, build {report.build_id}")
+
+
+@main.command()
+@index_option
+@json_option
+def check(index_dir: Path, as_json: bool) -> None:
+    """Verify the index (meta, segments, stored documents, counts); exits 1 on problems.
+
+    Example: searchlib check --index ./index --json
+    """
+    from searchlib.api import Index
+
+    report = Index.check(index_dir)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        click.echo(f"index:      {report.path}")
+        click.echo(f"articles:   {report.articles} ({report.documents} documents in "
+                   f"{report.segments} segment(s))")
+        click.echo(f"build:      {report.build_id}; {report.schema}; {report.analyzer}")
+        for note in report.notes:
+            click.echo(f"note:       {note}")
+        for problem in report.problems:
+            click.echo(f"problem:    {problem}")
+        click.echo("ok" if report.ok else f"{len(report.problems)} problem(s)")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@index_option
+@wait_option
+@json_option
+def optimize(index_dir: Path, wait: float, as_json: bool) -> None:
+    """Merge the index into one segment: faster searches, deleted articles purged from disk.
+
+    Example: searchlib optimize --index ./index
+    """
+    report = _open_index(index_dir).optimize(wait=wait)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        click.echo(f"optimized: {report.articles} articles, segments {report.segments_before} "
+                   f"-> {report.segments_after}, size {report.size_before / 1e6:.1f} MB -> "
+                   f"{report.size_after / 1e6:.1f} MB")

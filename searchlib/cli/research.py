@@ -1,0 +1,307 @@
+"""Commands that query the index: search, timeline, top-terms, similar, suggest, export.
+Each is one library call plus rendering."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from searchlib.cli._app import main
+from searchlib.cli._options import (
+    SORT_CHOICES,
+    _emit_json,
+    _filters,
+    _open_index,
+    _output_format,
+    _use_colour,
+    _write_csv,
+    collapse_option,
+    filter_options,
+    index_option,
+    json_option,
+    output_options,
+)
+from searchlib.errors import QueryError
+
+
+@main.command()
+@click.argument("query", required=False)
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--offset", type=click.IntRange(0), help="Skip this many hits.")
+@click.option("--page", type=click.IntRange(1),
+              help="Show page N of --limit hits (instead of --offset).")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance", show_default=True,
+              help="Order: relevance, date (oldest first) or -date (newest first).")
+@click.option("--facets", is_flag=True, help="Count matches by source, language, author, tag.")
+@collapse_option
+@click.option("--explain", is_flag=True, help="Print the query as parsed, do not search.")
+@click.option("--strict", is_flag=True,
+              help="Never fill the page with articles that have only some of the words.")
+@click.option("--queries-file", type=click.File("r", encoding="utf-8"),
+              help="Run one query per line (or JSONL {\"id\", \"query\"}); prints JSON Lines.")
+@filter_options
+@json_option
+def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
+           page: int | None, sort: str, facets: bool, no_collapse: bool, explain: bool,
+           strict: bool, queries_file, as_json: bool, **filters: Any) -> None:
+    """Search the index; ranked results with highlighted snippets.
+
+    Example: searchlib search "Канада оборона" --limit 5
+    """
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give either QUERY or --queries-file, not both or neither")
+    if page is not None and offset is not None:
+        raise click.UsageError("--page and --offset cannot be used together")
+    from searchlib.query import SearchOptions
+
+    options = SearchOptions(
+        limit=limit, offset=(page - 1) * limit if page else offset or 0, sort=sort,
+        facets=facets, collapse=not no_collapse, relax=not strict).updated(**filters)
+    store = _open_index(index_dir)
+    if explain and query is not None:
+        parsed = store.explain(query)
+        if as_json:
+            _emit_json({"query": query, "parsed": parsed})
+        else:
+            click.echo(parsed)
+        return
+    if queries_file is not None:
+        options = options.updated(suggest=False)  # batch runs: no did-you-mean lookups
+        for query_id, text in _read_queries(queries_file):
+            record: dict[str, Any] = {"query_id": query_id} if query_id is not None else {}
+            try:
+                record.update(store.search(text, options).to_json())
+            except QueryError as err:
+                record.update({"query": text, "error": str(err), "total": 0, "hits": []})
+            click.echo(json.dumps(record, ensure_ascii=False))
+            sys.stdout.flush()
+        return
+    results = store.search(query, options)
+    if as_json:
+        _emit_json(results.to_json())
+        return
+    _render_results(results)
+
+
+def _read_queries(lines) -> Iterator[tuple[str | None, str]]:
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+                yield (None if record.get("id") is None else str(record["id"])), record["query"]
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                raise click.UsageError(f"queries file line {number}: not a JSON object with "
+                                       f"a \"query\" ({err})") from None
+        else:
+            yield None, line
+
+
+def _render_results(results) -> None:
+    colour = _use_colour()
+    click.echo(f"{results.total} result{'s' if results.total != 1 else ''} "
+               f"for {results.query!r}")
+    partial_shown = False
+    for rank, hit in enumerate(results.hits, results.offset + 1):
+        if hit.partial and not partial_shown:
+            click.echo("\n  -- articles with only some of the words --")
+            partial_shown = True
+        meta = " · ".join(part for part in (
+            str(hit.lang) if hit.lang else None,
+            hit.source,
+            hit.published.date().isoformat() if hit.published else None,
+            f"id {hit.id}",
+            f"+{hit.duplicates} near-duplicate{'s' if hit.duplicates > 1 else ''}"
+            if hit.duplicates and results.collapsed else None,
+        ) if part)
+        title = click.style(hit.title, bold=True) if colour else hit.title
+        click.echo(f"\n{rank:>3}. {title}")
+        click.echo(f"     {meta}")
+        if hit.url:
+            click.echo(f"     {hit.url}")
+        if colour:
+            snippet = hit.snippet.marked("\x1b[1;33m", "\x1b[0m")
+        else:
+            snippet = hit.snippet.marked("[", "]")
+        click.echo(f"     {snippet}")
+    if results.suggestion:
+        click.echo(f"\nDid you mean: {results.suggestion}")
+    for name, counts in results.facets.items():
+        if counts:
+            click.echo(f"\n{name}: " + ", ".join(f"{value} {n}" for value, n in counts.items()))
+
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--by", type=click.Choice(("day", "week", "month")), default="month",
+              show_default=True, help="Bucket size.")
+@click.option("--normalize", is_flag=True,
+              help="Also give each bucket's share of all articles (same filters).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save a bar chart (.png, .svg or .pdf; needs matplotlib).")
+@collapse_option
+@filter_options
+@output_options
+def timeline(query: str, index_dir: Path, by: str, normalize: bool, plot_path: Path | None,
+             no_collapse: bool, as_json: bool, as_csv: bool, **filters: Any) -> None:
+    """Count matching articles per day, week or month; a chart, JSON, CSV or an image.
+
+    Example: searchlib timeline "Канада OR Canada" --by week --normalize --plot canada.png
+    """
+    fmt = _output_format(as_json, as_csv)
+    store = _open_index(index_dir)
+    result = store.timeline(query, by=by, normalize=normalize, collapse=not no_collapse,
+                            filters=_filters(filters))
+    if plot_path is not None:
+        store.plot_timeline(result, plot_path)
+        click.echo(f"plot saved to {plot_path}", err=True)
+    if fmt == "json":
+        _emit_json(result.to_json())
+    elif fmt == "csv":
+        _write_csv(["start", "count", "total", "share"],
+                   ([b.start.isoformat(), b.count, b.total, b.share] for b in result.buckets))
+    else:
+        _render_timeline(result)
+
+
+def _render_timeline(result) -> None:
+    click.echo(f"{result.matches} matching article{'s' if result.matches != 1 else ''} "
+               f"for {result.query!r} per {result.by}"
+               + ("" if result.collapsed else " (near-duplicates counted)"))
+    if result.undated:
+        click.echo(f"({result.undated} without a date left out)")
+    values = [b.share or 0.0 for b in result.buckets] if result.normalized else \
+        [b.count for b in result.buckets]
+    top = max(values, default=0) or 1
+    label = {"day": 10, "week": 10, "month": 7}[result.by]
+    for bucket, value in zip(result.buckets, values, strict=True):
+        bar = "█" * round(40 * value / top)
+        share = f" {100 * bucket.share:5.1f}% of {bucket.total}" if result.normalized else ""
+        click.echo(f"{bucket.start.isoformat()[:label]:<10} {bucket.count:>6}{share} {bar}")
+
+
+@main.command("top-terms")
+@click.argument("query")
+@index_option
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500),
+              help="Words per language.")
+@collapse_option
+@filter_options
+@output_options
+def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_json: bool,
+              as_csv: bool, **filters: Any) -> None:
+    """Words that distinguish the matching articles from the rest, per language.
+
+    Example: searchlib top-terms "Канада" --limit 15
+    """
+    fmt = _output_format(as_json, as_csv)
+    result = _open_index(index_dir).top_terms(query, limit=limit, collapse=not no_collapse,
+                                               filters=_filters(filters))
+    if fmt == "json":
+        _emit_json(result.to_json())
+    elif fmt == "csv":
+        _write_csv(["lang", "word", "term", "articles", "share", "background", "score"],
+                   ([lang, t.word, t.term, t.articles, round(t.share, 4), round(t.background, 4),
+                     round(t.score, 2)] for lang, terms in result.terms.items() for t in terms))
+    else:
+        if not result.terms:
+            click.echo(f"no articles match {query!r}")
+        for lang, terms in result.terms.items():
+            click.echo(f"{lang}: {result.matches[lang]} matching, {result.sampled[lang]} analysed")
+            for term in terms:
+                click.echo(f"  {term.word:<24} {term.articles:>5}  {100 * term.share:5.1f}% vs "
+                           f"{100 * term.background:5.1f}%")
+
+
+@main.command()
+@click.argument("article_id", metavar="ID")
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@output_options
+def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv: bool) -> None:
+    """Articles similar to one: its other-language versions, reprints, then related articles.
+
+    Example: searchlib similar 3f2a9c0e1b7d4a55 --json
+    """
+    fmt = _output_format(as_json, as_csv)
+    result = _open_index(index_dir).similar(article_id, limit=limit)
+    if fmt == "json":
+        _emit_json(result.to_json())
+    elif fmt == "csv":
+        _write_csv(["id", "reason", "score", "lang", "source", "published", "title", "url"],
+                   ([a.id, a.reason, round(a.score, 4), a.lang, a.source,
+                     a.published.isoformat() if a.published else None, a.title, a.url]
+                    for a in result.articles))
+    else:
+        click.echo(f"similar to {result.title!r} (id {result.id}):")
+        for a in result.articles:
+            date = a.published.date().isoformat() if a.published else "-"
+            click.echo(f"  {a.reason:<11} {a.lang or '-':<2} {date}  {a.title}  (id {a.id})")
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@json_option
+def suggest(query: str, index_dir: Path, as_json: bool) -> None:
+    """Did you mean: correct misspelt words of a query from the words the index holds.
+
+    Example: searchlib suggest "Зеленьский санкции"
+    """
+    result = _open_index(index_dir).suggest(query)
+    if as_json:
+        _emit_json(result.to_json())
+    elif result.suggestion:
+        click.echo(result.suggestion)
+    else:
+        click.echo(f"no correction for {query!r}", err=True)
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(("jsonl", "csv")), default="jsonl",
+              show_default=True, help="JSON Lines (first line: provenance) or CSV.")
+@click.option("--fields", help="Comma-separated fields (default: id,published,lang,source,"
+                               "title,url,authors,tags,text,group).")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="date", show_default=True)
+@click.option("--provenance", "provenance_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the provenance record to this JSON file.")
+@collapse_option
+@filter_options
+def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
+           provenance_path: Path | None, no_collapse: bool, **filters: Any) -> None:
+    """Stream every matching article (no cap) as JSON Lines or CSV, with provenance.
+
+    Example: searchlib export "Канада OR Canada" --format csv --fields id,published,title > out.csv
+    """
+    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    result = _open_index(index_dir).export(query, fields=chosen, sort=sort,
+                                           collapse=not no_collapse, filters=_filters(filters))
+    provenance = result.provenance.to_json()
+    if provenance_path is not None:
+        provenance_path.write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
+                                   encoding="utf-8")
+    with result:
+        if fmt == "jsonl":
+            _emit_json({"provenance": provenance})
+            for row in result.rows():
+                _emit_json(row)
+                sys.stdout.flush()
+        else:
+            if provenance_path is None:
+                click.echo("provenance: " + json.dumps(provenance, ensure_ascii=False), err=True)
+            names = list(result.provenance.fields)
+            _write_csv(names, ([row[name] for name in names] for row in result.rows()))
+    click.echo(f"exported {result.total} article{'s' if result.total != 1 else ''}", err=True)
+
