@@ -72,7 +72,10 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
     for terms, analyzer in matchers:
         termset = frozenset(terms)
         if termset and text:
-            spans.update(_matched_spans(text, termset, analyzer))
+            # A word another field already matched keeps that field's term, so one word
+            # counts as one query word.
+            for span, term in _matched_spans(text, termset, analyzer):
+                spans.setdefault(span, term)
     if spans:
         fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
                                        charlimit=None)

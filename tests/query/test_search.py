@@ -122,3 +122,10 @@ def test_exact_forms_and_names_across_scripts_are_highlighted(sample_index: Inde
     names = {hit.lang: _marked(hit) for hit in sample_index.search("Zelenskyy").hits}
     assert any(word.startswith("Зеленськ") for word in names[Lang.UK])
     assert any(word.startswith("Зеленск") for word in names[Lang.RU])
+
+
+def test_snippet_of_a_two_word_query_shows_both_words(sample_index: Index) -> None:
+    hit = sample_index.search("Канада оборона", lang="ru").hits[0]
+    marked = [word.lower() for word in _marked(hit)]
+    assert any(word.startswith("канад") for word in marked)
+    assert any(word.startswith("оборон") for word in marked)
