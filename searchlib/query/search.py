@@ -6,7 +6,6 @@ so timeline, export and top-terms match exactly the articles a search counts.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
 from searchlib.query.parse import check_expansions, is_plain, parse_query
-from searchlib.store import Store, text_field, title_field
+from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
 
 __all__ = [
     "Filters",
@@ -255,33 +254,6 @@ def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Que
     parsed = parse_query(text, searcher.schema)
     check_expansions(parsed, searcher.reader(), text)
     return parsed, filters.to_query() if filters else None
-
-
-MISSING_DATE = 2**64 - 1
-"""The raw ``published`` column value of an article without a date (sorts last)."""
-
-
-class Column:
-    """Read one column of any document of a (multi-segment) reader, by global document number.
-
-    Whoosh's multi-segment column reader leaves out segments that lack the column (no document
-    of that segment had a value) and then reads other documents' values for theirs; this reads
-    segment by segment and gives `default` where a segment has no column.
-    """
-
-    def __init__(self, reader: Any, fieldname: str, *, default: Any, raw: bool = False) -> None:
-        leaves = reader.leaf_readers()
-        self._offsets = [offset for _, offset in leaves]
-        self._readers = [leaf.column_reader(fieldname, translate=not raw)
-                         if leaf.has_column(fieldname) else None for leaf, _ in leaves]
-        self._default = default
-
-    def __getitem__(self, docnum: int) -> Any:
-        number = bisect_right(self._offsets, docnum) - 1
-        column = self._readers[number]
-        if column is None:
-            return self._default
-        return column[docnum - self._offsets[number]]
 
 
 def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:

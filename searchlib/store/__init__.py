@@ -4,6 +4,7 @@ Not here: query parsing, ranking and rendering (`searchlib.query`), reading file
 """
 
 from searchlib.store.check import CheckReport
+from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.lock import LockHolder
 from searchlib.store.schema import LANGS, SCHEMA_VERSION, text_field, title_field
 from searchlib.store.store import (
@@ -22,6 +23,8 @@ __all__ = [
     "OptimizeReport",
     "RebuildReport",
     "CheckReport",
+    "Column",
+    "MISSING_DATE",
     "LockHolder",
     "DEFAULT_BATCH_SIZE",
     "SCHEMA_VERSION",

@@ -24,6 +24,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
+from whoosh.util.times import long_to_datetime
 from whoosh.writing import IndexWriter
 
 from searchlib.analysis import ANALYZER_VERSION
@@ -35,6 +36,7 @@ from searchlib.errors import (
     IndexNotFound,
 )
 from searchlib.model import Article, Failure, IndexReport
+from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
 from searchlib.store.files import (
     MAIN_NAME,
@@ -357,13 +359,18 @@ class Store:
         """Counts by language and source, date range, size on disk and provenance."""
         by_lang: Counter[str] = Counter()
         by_source: Counter[str] = Counter()
-        dates: list[datetime] = []
+        dates: list[int] = []
         with self.searcher() as searcher:
-            for stored in searcher.all_stored_fields():
-                by_lang[stored.get("lang") or "unknown"] += 1
-                by_source[stored.get("source") or "unknown"] += 1
-                if stored.get("published"):
-                    dates.append(stored["published"])
+            # Columns, not stored fields: the article texts are never loaded.
+            reader = searcher.reader()
+            langs = Column(reader, "lang", default="")
+            sources = Column(reader, "source", default="")
+            published = Column(reader, "published", default=MISSING_DATE, raw=True)
+            for docnum in reader.all_doc_ids():
+                by_lang[langs[docnum] or "unknown"] += 1
+                by_source[sources[docnum] or "unknown"] += 1
+                if published[docnum] != MISSING_DATE:
+                    dates.append(published[docnum])
             articles = searcher.doc_count()
             segments = _segment_count(searcher)
         return IndexStats(
@@ -371,8 +378,8 @@ class Store:
             articles=articles,
             by_lang=dict(by_lang.most_common()),
             by_source=dict(by_source.most_common()),
-            first_published=min(dates) if dates else None,
-            last_published=max(dates) if dates else None,
+            first_published=long_to_datetime(min(dates)) if dates else None,
+            last_published=long_to_datetime(max(dates)) if dates else None,
             size_bytes=_folder_size(self.path),
             segments=segments,
             analyzer=self.meta["analyzer"],
@@ -531,10 +538,6 @@ class Store:
                 for docnum in reader.postings("canonical_url", term).all_ids():
                     keys[ids[docnum]] = url
         return known, keys
-
-    def _stored_hashes(self) -> dict[str, str]:
-        """id -> content hash of every live article, read from columns (no stored text)."""
-        return self._stored_keys()[0]
 
     def delete(
         self, article_ids: Iterable[str] = (), *, urls: Iterable[str] = (), wait: float = 0.0,
