@@ -194,33 +194,45 @@ def _halves(text: str) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
-def scaled_articles(base: Sequence[Article], count: int) -> list[Article]:
-    """`count` articles: the real ones, then re-combined copies (see the module docstring)."""
+def iter_scaled_articles(base: Sequence[Article], count: int) -> Iterator[Article]:
+    """`count` articles, one at a time: the real ones, then re-combined copies (module docstring).
+
+    A generator, so a 100k corpus can be written to disk without holding it in memory.
+    """
     by_lang: dict[Lang | None, list[int]] = {}
     for number, article in enumerate(base):
         by_lang.setdefault(article.lang, []).append(number)
     rank = {number: position for numbers in by_lang.values()
             for position, number in enumerate(numbers)}
-    out: list[Article] = list(base[:count])
+    yield from base[:count]
+    produced = min(count, len(base))
     copy = 1
-    while len(out) < count:
-        for number, article in enumerate(base[: count - len(out)]):
-            same_lang = by_lang[article.lang]
-            partner = base[same_lang[(rank[number] + copy * _STRIDE) % len(same_lang)]]
-            published = article.published
-            if published is not None:
-                try:
-                    published = published.replace(year=published.year + copy)
-                except ValueError:  # 29 February
-                    published = published.replace(year=published.year + copy, day=28)
-            out.append(Article(
-                id=f"{article.id}~{copy}", title=article.title,
-                text=_halves(article.text)[0] + _halves(partner.text)[1],
-                url=f"{article.url}#copy{copy}" if article.url else None, lang=article.lang,
-                source=article.source, published=published,
-            ))
+    while produced < count:
+        for number, article in enumerate(base[: count - produced]):
+            yield _copy(article, base[by_lang[article.lang][
+                (rank[number] + copy * _STRIDE) % len(by_lang[article.lang])]], copy)
+        produced += min(count - produced, len(base))
         copy += 1
-    return out
+
+
+def _copy(article: Article, partner: Article, copy: int) -> Article:
+    published = article.published
+    if published is not None:
+        try:
+            published = published.replace(year=published.year + copy)
+        except ValueError:  # 29 February
+            published = published.replace(year=published.year + copy, day=28)
+    return Article(
+        id=f"{article.id}~{copy}", title=article.title,
+        text=_halves(article.text)[0] + _halves(partner.text)[1],
+        url=f"{article.url}#copy{copy}" if article.url else None, lang=article.lang,
+        source=article.source, published=published,
+    )
+
+
+def scaled_articles(base: Sequence[Article], count: int) -> list[Article]:
+    """`iter_scaled_articles` as a list."""
+    return list(iter_scaled_articles(base, count))
 
 
 def corpus_summary(articles: Sequence[Article]) -> dict[str, Any]:
@@ -361,18 +373,19 @@ def _tree_sum(root: int, field: int, scale: int, *, skip_root: bool = False) -> 
 
 
 class PeakRSS:
-    """Samples the memory (PSS) of this process tree, workers included, every 0.1 s."""
+    """Samples the memory (PSS) of a process tree (default: this one), workers included, every
+    0.1 s."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, root: int | None = None) -> None:
         self.interval = interval
+        self.root = os.getpid() if root is None else root
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        pid = os.getpid()
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(pid))
+            self.peak = max(self.peak, _tree_rss(self.root))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakRSS:
@@ -382,7 +395,7 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _tree_rss(os.getpid()))
+        self.peak = max(self.peak, _tree_rss(self.root))
 
 
 class Timer:

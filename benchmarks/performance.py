@@ -14,9 +14,12 @@ two so machine noise hits both. It prints a table per part and one JSON line (al
 
 Parts:
 
-- indexing: docs/s (wall), CPU seconds, peak PSS of the process tree (workers included), index
-  bytes per article; searchlib with ``--workers`` worker processes (default: CPUs, <= 4) and,
-  with ``--serial``, also in one process.
+- indexing: the scaled corpus is written once to ``corpus.jsonl`` in the work folder; each build
+  runs in a fresh process that streams it (as ``searchlib index FILE.jsonl`` would), so memory
+  is the indexer's own: docs/s (wall), CPU seconds, peak PSS of the build's process tree
+  (workers included) and peak RSS of its main process, index bytes per article; searchlib with
+  ``--workers`` worker processes (default: CPUs, <= 4) and, with ``--serial``, also in one
+  process.
 - querying: p50/p95 latency of top-10 results *with highlighted snippets* over a fixed set of uk,
   ru and en queries on the indexes of the last indexing run (each query: median of its runs; the
   baseline highlights with Whoosh's own highlighter).
@@ -31,29 +34,31 @@ whose analysed text contains it; searchlib finds at least as many (it also match
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from benchmarks._common import (
     OUT_DIR,
+    ROOT,
     PeakRSS,
     Timer,
     build_baseline,
     corpus_available,
-    corpus_summary,
     folder_size,
+    iter_scaled_articles,
     load_corpus,
     machine,
     median,
     percentile,
     print_table,
-    scaled_articles,
     write_result,
 )
 
@@ -80,37 +85,78 @@ TARGETS = {"indexing_ratio": 1.0, "query_ratio": 1.2, "query_p95_ms": 150.0,
 # --------------------------------------------------------------------------------- indexing
 
 
-def _build_ours(path: Path, articles: list[Any], *, workers: int | None) -> dict[str, Any]:
-    from searchlib.api import Index
-    from searchlib.store.parallel import close_pools
+def write_corpus(base: list[Any], size: int, path: Path) -> dict[str, Any]:
+    """Write the scaled corpus as JSON Lines (streamed: never all in memory); its summary."""
+    by_lang: dict[str, int] = {}
+    chars = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for article in iter_scaled_articles(base, size):
+            out.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+            by_lang[str(article.lang)] = by_lang.get(str(article.lang), 0) + 1
+            chars += len(article.title) + len(article.text)
+    return {"articles": size, "by_lang": by_lang, "mean_chars": round(chars / max(size, 1))}
 
-    saved = os.environ.get("SEARCHLIB_WORKERS")
-    if workers is not None:
+
+def read_corpus(path: Path) -> Iterator[Any]:
+    """The articles of a `write_corpus` file, one at a time."""
+    from searchlib.model import Article
+
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            yield Article.from_json(json.loads(line))
+
+
+def build_one(variant: str, corpus: Path, into: Path, workers: int) -> dict[str, Any]:
+    """Index `corpus` into `into` in this process (run as a child by `_build`); its numbers.
+
+    Articles stream from the JSON Lines file, as `searchlib index FILE.jsonl` reads them, so the
+    peak memory is the indexer's own, not the benchmark's.
+    """
+    if variant == "whoosh":
+        with Timer() as timer:
+            build_baseline(into, read_corpus(corpus))
+            timer.stop()
+        indexed = sum(1 for _ in open(corpus, encoding="utf-8"))
+    else:
+        from searchlib.api import Index
+        from searchlib.store.parallel import close_pools
+
         os.environ["SEARCHLIB_WORKERS"] = str(workers)
-    try:
-        index = Index.create(path)
-        with PeakRSS() as memory, Timer() as timer:
-            report = index.add(articles)
+        index = Index.create(into)
+        with Timer() as timer:
+            report = index.add(read_corpus(corpus))
             timer.stop()
         close_pools(index)
-    finally:
-        if saved is None:
-            os.environ.pop("SEARCHLIB_WORKERS", None)
-        else:
-            os.environ["SEARCHLIB_WORKERS"] = saved
-    return {"wall": timer.wall, "cpu": timer.cpu, "peak_rss": memory.peak,
-            "indexed": report.indexed + report.updated, "size": folder_size(path)}
+        indexed = report.indexed + report.updated
+    return {"wall": timer.wall, "cpu": timer.cpu, "indexed": indexed, "max_rss": _peak_rss()}
 
 
-def _build_base(path: Path, articles: list[Any]) -> dict[str, Any]:
-    with PeakRSS() as memory, Timer() as timer:
-        build_baseline(path, articles)
-        timer.stop()
-    return {"wall": timer.wall, "cpu": timer.cpu, "peak_rss": memory.peak,
-            "indexed": len(articles), "size": folder_size(path)}
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes (``VmHWM``; unlike ``ru_maxrss``, it does
+    not carry over the parent's peak through fork and exec)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
-def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool, workers: int,
+def _build(variant: str, corpus: Path, into: Path, workers: int) -> dict[str, Any]:
+    """`build_one` in a fresh process, sampling the memory of its process tree (workers too)."""
+    command = [sys.executable, "-m", "benchmarks.performance", "--build-one", variant,
+               "--corpus", str(corpus), "--into", str(into), "--workers", str(workers)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    with PeakRSS(root=child.pid) as memory:
+        output, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"{variant} build failed (exit {child.returncode})")
+    outcome = json.loads(output.strip().splitlines()[-1])
+    outcome["peak_pss"] = memory.peak
+    outcome["size"] = folder_size(into)
+    return outcome
+
+
+def run_indexing(corpus: Path, size: int, work: Path, runs: int, serial: bool, workers: int,
                  ) -> tuple[dict[str, Any], Path, Path]:
     """Alternate baseline and searchlib builds `runs` times; keep the last run's indexes."""
     variants = ["whoosh", "searchlib"] + (["searchlib-serial"] if serial else [])
@@ -118,12 +164,9 @@ def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool, worke
     for run in range(runs):
         for variant in variants:
             path = work / f"{variant}-{run}"
-            if variant == "whoosh":
-                outcome = _build_base(path, articles)
-            else:
-                outcome = _build_ours(path, articles,
-                                      workers=1 if variant == "searchlib-serial" else workers)
-            outcome["docs_s"] = len(articles) / outcome["wall"]
+            outcome = _build(variant.removesuffix("-serial"), corpus, path,
+                             1 if variant == "searchlib-serial" else workers)
+            outcome["docs_s"] = size / outcome["wall"]
             results[variant].append(outcome)
             print(f"  run {run + 1}/{runs} {variant}: {outcome['docs_s']:.1f} docs/s, "
                   f"{outcome['cpu']:.0f} CPU s", file=sys.stderr, flush=True)
@@ -135,8 +178,9 @@ def run_indexing(articles: list[Any], work: Path, runs: int, serial: bool, worke
             "docs_s": median([o["docs_s"] for o in outcomes]),
             "wall_s": median([o["wall"] for o in outcomes]),
             "cpu_s": median([o["cpu"] for o in outcomes]),
-            "peak_rss_mb": max(o["peak_rss"] for o in outcomes) / 1e6,
-            "bytes_per_article": median([o["size"] for o in outcomes]) / len(articles),
+            "peak_pss_mb": max(o["peak_pss"] for o in outcomes) / 1e6,
+            "max_rss_mb": max(o["max_rss"] for o in outcomes) / 1e6,
+            "bytes_per_article": median([o["size"] for o in outcomes]) / size,
             "indexed": outcomes[-1]["indexed"],
             "runs_docs_s": [round(o["docs_s"], 2) for o in outcomes],
         }
@@ -264,7 +308,7 @@ def run_coldstart(ours_dir: Path, base_dir: Path, runs: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------- checks
 
 
-def check_correctness(ours_dir: Path, base_dir: Path, articles: list[Any]) -> dict[str, Any]:
+def check_correctness(ours_dir: Path, base_dir: Path, corpus: Path, size: int) -> dict[str, Any]:
     from whoosh import index as whoosh_index
     from whoosh.analysis import StandardAnalyzer
     from whoosh.query import Or, Term
@@ -273,7 +317,7 @@ def check_correctness(ours_dir: Path, base_dir: Path, articles: list[Any]) -> di
 
     analyzer = StandardAnalyzer()
     expected = sum(
-        1 for a in articles
+        1 for a in read_corpus(corpus)
         if any(t.text == CHECK_WORD for t in analyzer(a.title + "\n" + a.text))
     )
     base = whoosh_index.open_dir(str(base_dir))
@@ -283,11 +327,11 @@ def check_correctness(ours_dir: Path, base_dir: Path, articles: list[Any]) -> di
         base_docs = searcher.doc_count()
     ours = Index.open(ours_dir)
     ours_hits = ours.search(CHECK_WORD, limit=1).total
-    checks = {"articles": len(articles), "searchlib_docs": len(ours), "whoosh_docs": base_docs,
+    checks = {"articles": size, "searchlib_docs": len(ours), "whoosh_docs": base_docs,
               "word": CHECK_WORD, "expected_exact": expected, "whoosh_hits": base_hits,
               "searchlib_hits": ours_hits}
     problems = []
-    if not (len(ours) == base_docs == len(articles)):
+    if not (len(ours) == base_docs == size):
         problems.append("document counts differ")
     if base_hits != expected or expected == 0:
         problems.append(f"whoosh found {base_hits} articles with {CHECK_WORD!r}, expected "
@@ -316,7 +360,13 @@ def main(argv: list[str] | None = None) -> int:
                              "indexes a --keep run left in benchmarks/out/indexes-<size>")
     parser.add_argument("--keep", action="store_true",
                         help="keep the indexes in benchmarks/out/indexes-<size>")
+    parser.add_argument("--build-one", choices=("whoosh", "searchlib"), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build_one:
+        print(json.dumps(build_one(args.build_one, args.corpus, args.into, args.workers)))
+        return 0
     size = args.size or (2000 if args.quick else 100_000)
     runs = args.runs or (2 if args.quick else 3)
     parts = {p.strip() for p in args.only.split(",")}
@@ -324,16 +374,6 @@ def main(argv: list[str] | None = None) -> int:
         print("the shared corpus (../shared/corpus/text) is absent: nothing to measure",
               file=sys.stderr)
         return 2
-
-    base_articles = load_corpus()
-    articles = scaled_articles(base_articles, size)
-    info = {"machine": machine(), "corpus": corpus_summary(articles),
-            "real_articles": len(base_articles), "size": size, "runs": runs,
-            "workers": args.workers}
-    print(f"corpus: {len(base_articles)} real articles scaled to {size} "
-          f"({info['corpus']['by_lang']}, mean {info['corpus']['mean_chars']} chars); "
-          f"{runs} run(s); {info['machine']['cpus']} CPUs; workers {info['workers']}",
-          flush=True)
 
     kept = OUT_DIR / f"indexes-{size}"
     reuse = "indexing" not in parts
@@ -346,21 +386,36 @@ def main(argv: list[str] | None = None) -> int:
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
+    corpus = work / "corpus.jsonl"
+    if not reuse:
+        base_articles = load_corpus()
+        summary = write_corpus(base_articles, size, corpus)
+        (work / "corpus.json").write_text(json.dumps(
+            {"real_articles": len(base_articles), **summary}), encoding="utf-8")
+        del base_articles
+    summary = json.loads((work / "corpus.json").read_text(encoding="utf-8"))
+    info = {"machine": machine(), "corpus": summary, "size": size, "runs": runs,
+            "workers": args.workers}
+    print(f"corpus: {summary['real_articles']} real articles scaled to {size} "
+          f"({summary['by_lang']}, mean {summary['mean_chars']} chars); "
+          f"{runs} run(s); {info['machine']['cpus']} CPUs; workers {info['workers']}",
+          flush=True)
     record: dict[str, Any] = {"benchmark": "performance", **info, "targets": TARGETS}
     try:
         if reuse:
             ours_dir = max(work.glob("searchlib-[0-9]*"))
             base_dir = max(work.glob("whoosh-[0-9]*"))
         else:
-            indexing, ours_dir, base_dir = run_indexing(articles, work, runs, args.serial,
+            indexing, ours_dir, base_dir = run_indexing(corpus, size, work, runs, args.serial,
                                                         args.workers)
             record["indexing"] = indexing
-            rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_rss_mb"],
-                     v["bytes_per_article"]] for name, v in indexing.items()]
+            rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_pss_mb"],
+                     v["max_rss_mb"], v["bytes_per_article"]]
+                    for name, v in indexing.items()]
             print_table(f"Indexing {size} articles (median of {runs})",
-                        ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB",
-                         "bytes/article"], rows)
-        record["correctness"] = check_correctness(ours_dir, base_dir, articles)
+                        ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB (tree)",
+                         "peak RSS MB (main)", "bytes/article"], rows)
+        record["correctness"] = check_correctness(ours_dir, base_dir, corpus, size)
         if "querying" in parts:
             querying = run_querying(ours_dir, base_dir, args.query_rounds)
             record["querying"] = {k: v for k, v in querying.items() if k != "totals"}
