@@ -156,22 +156,31 @@ def _build(variant: str, corpus: Path, into: Path, workers: int) -> dict[str, An
     return outcome
 
 
-def run_indexing(corpus: Path, size: int, work: Path, runs: int, serial: bool, workers: int,
-                 ) -> tuple[dict[str, Any], Path, Path]:
-    """Alternate baseline and searchlib builds `runs` times; keep the last run's indexes."""
-    variants = ["whoosh", "searchlib"] + (["searchlib-serial"] if serial else [])
+def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[str],
+                 workers: int) -> tuple[dict[str, Any], Path, Path]:
+    """Alternate the `variants`' builds `runs` times; keep the last run's indexes.
+
+    Each outcome is also saved beside its index (``<variant>-<run>.json``). A variant not built
+    now (``--build``) is read from those files of an earlier ``--keep`` run of the same size:
+    its ratios are then not from the same run, and the record says so.
+    """
     results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     for run in range(runs):
         for variant in variants:
             path = work / f"{variant}-{run}"
+            shutil.rmtree(path, ignore_errors=True)
             outcome = _build(variant.removesuffix("-serial"), corpus, path,
                              1 if variant == "searchlib-serial" else workers)
             outcome["docs_s"] = size / outcome["wall"]
+            (work / f"{variant}-{run}.json").write_text(json.dumps(outcome), encoding="utf-8")
             results[variant].append(outcome)
             print(f"  run {run + 1}/{runs} {variant}: {outcome['docs_s']:.1f} docs/s, "
                   f"{outcome['cpu']:.0f} CPU s", file=sys.stderr, flush=True)
             if run < runs - 1:
                 shutil.rmtree(path)
+    if "whoosh" not in results:
+        results["whoosh"] = [json.loads((work / f"whoosh-{run}.json").read_text(encoding="utf-8"))
+                             for run in range(runs)]
     summary: dict[str, Any] = {}
     for variant, outcomes in results.items():
         summary[variant] = {
@@ -184,8 +193,9 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, serial: bool, w
             "indexed": outcomes[-1]["indexed"],
             "runs_docs_s": [round(o["docs_s"], 2) for o in outcomes],
         }
+    summary["whoosh"]["same_run"] = "whoosh" in variants
     # Ratio per run (neighbouring builds share the machine's load), then the median.
-    for variant in variants[1:]:
+    for variant in (v for v in variants if v != "whoosh"):
         summary[variant]["ratio"] = median([
             ours["docs_s"] / base["docs_s"]
             for ours, base in zip(results[variant], results["whoosh"], strict=True)
@@ -353,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="indexing runs per variant (default 3)")
     parser.add_argument("--query-rounds", type=int, default=5)
     parser.add_argument("--serial", action="store_true", help="also index with one process")
+    parser.add_argument("--build", default="whoosh,searchlib",
+                        help="variants to build (whoosh, searchlib, searchlib-serial); with "
+                             "--keep, a variant left out is read from an earlier --keep run")
     parser.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4),
                         help="SEARCHLIB_WORKERS for the searchlib build (default: CPUs, <= 4)")
     parser.add_argument("--only", default="indexing,querying,coldstart",
@@ -382,12 +395,15 @@ def main(argv: list[str] | None = None) -> int:
     if reuse and not work.is_dir():
         print(f"no indexes to reuse in {work}: run with --keep first", file=sys.stderr)
         return 2
-    if not reuse:
+    variants = [v.strip() for v in args.build.split(",")]
+    variants += ["searchlib-serial"] if args.serial else []
+    corpus = work / "corpus.jsonl"
+    partial = "whoosh" not in variants and corpus.exists()
+    if not reuse and not partial:
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
-    corpus = work / "corpus.jsonl"
-    if not reuse:
+    if not reuse and not partial:
         base_articles = load_corpus()
         summary = write_corpus(base_articles, size, corpus)
         (work / "corpus.json").write_text(json.dumps(
@@ -406,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             ours_dir = max(work.glob("searchlib-[0-9]*"))
             base_dir = max(work.glob("whoosh-[0-9]*"))
         else:
-            indexing, ours_dir, base_dir = run_indexing(corpus, size, work, runs, args.serial,
+            indexing, ours_dir, base_dir = run_indexing(corpus, size, work, runs, variants,
                                                         args.workers)
             record["indexing"] = indexing
             rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_pss_mb"],
@@ -415,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
             print_table(f"Indexing {size} articles (median of {runs})",
                         ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB (tree)",
                          "peak RSS MB (main)", "bytes/article"], rows)
+        if not ours_dir.exists():
+            print(f"no searchlib index in {work} yet: build it with --build searchlib --keep")
+            write_result("performance", record)
+            return 0
         record["correctness"] = check_correctness(ours_dir, base_dir, corpus, size)
         if "querying" in parts:
             querying = run_querying(ours_dir, base_dir, args.query_rounds)
