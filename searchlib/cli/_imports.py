@@ -1,0 +1,76 @@
+"""Importing the library for a command without the modules Whoosh loads and never uses.
+
+whoosh-reloaded imports three things at import time that a search never needs:
+`whoosh.compat` imports `urllib.request` (http.client, email, ssl, socket) for a Python 2 era
+`urlretrieve` nothing calls; `whoosh.reading` imports the `cached_property` package, which
+imports `asyncio` for coroutine properties Whoosh does not have; `whoosh.query.terms` compiles
+the ~25 large regular expressions of `whoosh.lang.morph_en` for the `Variations` query we do not
+use. Measured ~0.1 s of a cold `searchlib search` (issue 7).
+
+While `import_library` imports the library, small stand-ins take those modules' places in
+`sys.modules`; they are removed right after, so a later import gets the real module, and each
+stand-in function forwards to the real one on first call. Only the CLI does this, because it
+owns its process: the library itself never touches `sys.modules`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import types
+from collections.abc import Callable
+from typing import Any
+
+
+def _forward(module: str, name: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def _iscoroutinefunction(func: Any) -> bool:
+    # asyncio's version also accepts functions marked by asyncio itself: none exist until
+    # asyncio is imported.
+    real = sys.modules.get("asyncio")
+    if real is not None:
+        return bool(real.iscoroutinefunction(func))
+    return inspect.iscoroutinefunction(func)
+
+
+class _StandIn(types.ModuleType):
+    """A module whose other attributes come from the real module, imported on first use."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:  # still standing in: the import is not over
+            raise AttributeError(name)
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+_STAND_INS: dict[str, dict[str, Any]] = {
+    "urllib.request": {"urlretrieve": _forward("urllib.request", "urlretrieve")},
+    "asyncio": {"iscoroutinefunction": _iscoroutinefunction,
+                "ensure_future": _forward("asyncio", "ensure_future")},
+    "whoosh.lang.morph_en": {"variations": _forward("whoosh.lang.morph_en", "variations")},
+}
+
+
+def import_library() -> None:
+    """Import `searchlib.api` (and with it Whoosh) without Whoosh's unused imports."""
+    if "searchlib.api" in sys.modules:
+        return
+    placed: dict[str, types.ModuleType] = {}
+    if "whoosh" not in sys.modules:  # once Whoosh is in, there is nothing left to save
+        for name, attributes in _STAND_INS.items():
+            if name not in sys.modules:
+                stand_in = _StandIn(name)
+                stand_in.__dict__.update(attributes)
+                placed[name] = sys.modules[name] = stand_in
+    try:
+        importlib.import_module("searchlib.api")
+    finally:
+        for name, stand_in in placed.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
