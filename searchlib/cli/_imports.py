@@ -8,9 +8,10 @@ the ~25 large regular expressions of `whoosh.lang.morph_en` for the `Variations`
 use. Measured ~0.1 s of a cold `searchlib search` (issue 7).
 
 While `import_library` imports the library, small stand-ins take those modules' places in
-`sys.modules`; they are removed right after, so a later import gets the real module, and each
-stand-in function forwards to the real one on first call. Only the CLI does this, because it
-owns its process: the library itself never touches `sys.modules`.
+`sys.modules`; they are removed right after, so a later import gets the real module. A stand-in
+function forwards to the real one on first call, and any other attribute asked of a stand-in
+imports the real module, so an import that does need one of them still works, only slower. Only
+the CLI does this, because it owns its process: the library itself never touches `sys.modules`.
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ class _StandIn(types.ModuleType):
     """A module whose other attributes come from the real module, imported on first use."""
 
     def __getattr__(self, name: str) -> Any:
-        if sys.modules.get(self.__name__) is self:  # still standing in: the import is not over
-            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            if name.startswith("__"):  # the import system probing (__path__...): not a use
+                raise AttributeError(name)
+            del sys.modules[self.__name__]  # needed during the import: stop standing in
         return getattr(importlib.import_module(self.__name__), name)
 
 
@@ -61,16 +64,16 @@ def import_library() -> None:
     """Import `searchlib.api` (and with it Whoosh) without Whoosh's unused imports."""
     if "searchlib.api" in sys.modules:
         return
-    placed: dict[str, types.ModuleType] = {}
+    placed: dict[str, _StandIn] = {}
     if "whoosh" not in sys.modules:  # once Whoosh is in, there is nothing left to save
         for name, attributes in _STAND_INS.items():
             if name not in sys.modules:
-                stand_in = _StandIn(name)
-                stand_in.__dict__.update(attributes)
-                placed[name] = sys.modules[name] = stand_in
+                placed[name] = _StandIn(name)
+                placed[name].__dict__.update(attributes)
+                sys.modules[name] = placed[name]
     try:
         importlib.import_module("searchlib.api")
     finally:
-        for name, stand_in in placed.items():
-            if sys.modules.get(name) is stand_in:
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:
                 del sys.modules[name]
