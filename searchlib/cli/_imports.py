@@ -4,8 +4,8 @@ whoosh-reloaded imports three things at import time that a search never needs:
 `whoosh.compat` imports `urllib.request` (http.client, email, ssl, socket) for a Python 2 era
 `urlretrieve` nothing calls; `whoosh.reading` imports the `cached_property` package, which
 imports `asyncio` for coroutine properties Whoosh does not have; `whoosh.query.terms` compiles
-the ~25 large regular expressions of `whoosh.lang.morph_en` for the `Variations` query we do not
-use. Measured ~0.1 s of a cold `searchlib search` (issue 7).
+the large suffix-rule regular expressions of `whoosh.lang.morph_en` for the `Variations` query
+we do not use. Together 0.06-0.1 s of CPU in a cold `searchlib search` (A/B medians, issue 7).
 
 While `import_library` imports the library, small stand-ins take those modules' places in
 `sys.modules`; they are removed right after, so a later import gets the real module. A stand-in
