@@ -1,19 +1,39 @@
 """The click group: the `searchlib` command and the one place errors become exit codes.
 
 Usage and query errors exit 2, other searchlib errors exit 1, with a one-line message on stderr.
+Each command's module is imported only when that command runs (or help lists it), so
+`searchlib search` does not pay for the imports of `index` or `check` (cold start, issue 7).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from searchlib.errors import QueryError, SearchlibError
 
+_COMMAND_MODULES = {
+    **dict.fromkeys(("index", "extract", "show", "stats", "delete", "rebuild", "check",
+                     "optimize"), "searchlib.cli.maintain"),
+    **dict.fromkeys(("search", "timeline", "top-terms", "similar", "suggest", "export"),
+                    "searchlib.cli.research"),
+}
+"""Command name -> the module whose `@main.command()` defines it."""
+
 
 class SearchlibGroup(click.Group):
-    """Maps searchlib errors to a one-line message on stderr and a meaningful exit code."""
+    """Loads a command's module on first use; maps searchlib errors to a one-line message on
+    stderr and a meaningful exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(_COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMAND_MODULES:
+            importlib.import_module(_COMMAND_MODULES[cmd_name])
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +52,8 @@ class LockHolder:
 
     def is_dead(self) -> bool:
         """True when the holder ran on this host and its process no longer exists."""
+        import socket  # here, not at the top: searching takes no lock (cold start, issue 7)
+
         return self.host == socket.gethostname() and not pid_alive(self.pid)
 
     def to_json(self) -> dict[str, Any]:
@@ -166,6 +167,8 @@ class FolderLock:
             delay = min(delay * 2, _POLL_MAX)
         previous = _parse_holder(os.pread(fd, 4096, 0))
         self.cleared = previous if previous is not None else None
+        import socket
+
         record = LockHolder(pid=os.getpid(), host=socket.gethostname(),
                             since=datetime.now(UTC).replace(microsecond=0), purpose=self.purpose)
         os.ftruncate(fd, 0)
