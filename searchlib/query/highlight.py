@@ -70,12 +70,13 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
     back to the opening of the text.
     """
     spans: dict[tuple[int, int], str] = {}
+    chunks = _Chunks(text)
     for terms, analyzer in matchers:
         termset = frozenset(terms)
         if termset and text:
             # A word another field already matched keeps that field's term, so one word
             # counts as one query word.
-            for span, term in _matched_spans(text, termset, analyzer):
+            for span, term in _matched_spans(chunks, termset, analyzer):
                 spans.setdefault(span, term)
     if spans:
         fragments = _best_fragments(_fragments(text, spans))
@@ -113,7 +114,7 @@ class _ChunkTokens:
         """Analyse the chunks not yet known; False if the analyzer made a token that spans two
         chunks (an analyzer unlike ours: the caller must analyse whole paragraphs)."""
         known = self.known
-        new = [chunk for chunk in dict.fromkeys(chunks) if chunk not in known]
+        new = [chunk for chunk in chunks if chunk not in known]
         if not new:
             return True
         if len(known) + len(new) > self.LIMIT:
@@ -154,21 +155,42 @@ def _chunk_tokens(analyzer: Analyzer) -> _ChunkTokens:
     return cache
 
 
-def _matched_spans(text: str, terms: frozenset[str],
+class _Chunks:
+    """The whitespace-free chunks of one text: the distinct ones, and where each one stands
+    (found only when some chunk matches)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.distinct = set(text.split())
+        self._placed: list[tuple[int, str]] | None = None
+
+    def placed(self) -> list[tuple[int, str]]:
+        if self._placed is None:
+            self._placed = [(m.start(), m.group()) for m in _CHUNK.finditer(self.text)]
+        return self._placed
+
+
+def _matched_spans(chunks: _Chunks, terms: frozenset[str],
                    analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
-    """((start, end), term) of every token of `text` whose indexed form is in `terms`, up to
+    """((start, end), term) of every token of the text whose indexed form is in `terms`, up to
     the end of the paragraph where the last missing term was found."""
+    text = chunks.text
     cache = _chunk_tokens(analyzer)
-    chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(text)]
-    if not cache.learn(chunk for _, chunk in chunks):
+    if not cache.learn(chunks.distinct):
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return
     known = cache.known
+    matching = {chunk for chunk in chunks.distinct
+                if any(form in terms for form, _, _ in known[chunk])}
+    if not matching:
+        return
     missing = set(terms)
     stop = len(text)
-    for start, chunk in chunks:
+    for start, chunk in chunks.placed():
         if start >= stop:
             return
+        if chunk not in matching:
+            continue
         for form, first, last in known[chunk]:
             if form in terms:
                 yield (start + first, start + last), form
