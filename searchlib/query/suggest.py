@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from whoosh.codec.base import Automata
 from whoosh.searching import Searcher
 
 from searchlib.analysis import build_exact_analyzer
@@ -80,6 +81,8 @@ def _correct(searcher: Searcher, word: str) -> str | None:
         return None
     reader = searcher.reader()
     own = _known(searcher, word, term)
+    if own * RARER >= reader.doc_count_all():
+        return None  # no word can be RARER times as frequent: nothing to look for
     best: tuple[int, int, str] | None = None
     for maxdist in (1, 2):
         if maxdist == 2 and len(term) < 5:
@@ -112,13 +115,15 @@ def _known(searcher: Searcher, word: str, term: str) -> int:
 
 
 def _within(reader: Any, term: str, maxdist: int):
-    # Per segment: a segment reader walks its term index with a Levenshtein automaton, while
-    # the multi-segment reader computes the distance to every word in Python (100x slower).
+    # Per segment: a segment's term cursor is walked with a Levenshtein automaton, while the
+    # multi-segment reader computes the distance to every word in Python (100x slower). The
+    # automaton is built once for all segments (Whoosh's `terms_within` builds it per segment).
+    dfa = Automata.levenshtein_dfa(term, maxdist, prefix=1)
     seen: set[str] = set()
     for leaf, _offset in reader.leaf_readers():
         if FIELD not in leaf.schema:
             continue
-        for candidate in leaf.terms_within(FIELD, term, maxdist, prefix=1):
+        for candidate in Automata.find_matches(dfa, leaf.cursor(FIELD)):
             word = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
             if word not in seen:
                 seen.add(word)
