@@ -280,9 +280,15 @@ def collapse_key(stored_or_columns: dict[str, Any]) -> str:
 
 
 def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any) -> set[int]:
-    """Every document number matching `parsed` within the filter (no scoring, no cap)."""
-    results = searcher.search(parsed, filter=filter_query, limit=None, scored=False)
-    return set(results.docs())
+    """Every document number matching `parsed` within the filter (no scoring, no cap).
+
+    Read through Whoosh's boolean context: `Searcher.search(scored=False)` still builds a BM25
+    scorer for every term of every segment, half the cost of a count on a 2k index.
+    """
+    matched = set(searcher.docs_for_query(parsed))
+    if filter_query is not None and matched:
+        matched &= set(searcher.docs_for_query(filter_query))
+    return matched
 
 
 def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
