@@ -86,7 +86,6 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
-_CHUNK = re.compile(r"\S+")
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
 _Tokens = tuple[tuple[str, int, int], ...]
 """(indexed text, start, end) of the tokens an analyzer makes of one chunk, offsets in it."""
@@ -109,16 +108,28 @@ class _ChunkTokens:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
         self.known: dict[str, _Tokens] = {}
+        self.chunks_of: dict[str, set[str]] = {}
+        """Indexed form -> the known chunks that make it."""
 
-    def learn(self, chunks: Iterable[str]) -> bool:
+    def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
+        """The chunks (all known) that make any of `terms`."""
+        found: set[str] = set()
+        for term in terms:
+            having = self.chunks_of.get(term)
+            if having:
+                found |= having & chunks
+        return found
+
+    def learn(self, chunks: set[str]) -> bool:
         """Analyse the chunks not yet known; False if the analyzer made a token that spans two
         chunks (an analyzer unlike ours: the caller must analyse whole paragraphs)."""
         known = self.known
-        new = [chunk for chunk in chunks if chunk not in known]
+        new = list(chunks - known.keys())
         if not new:
             return True
         if len(known) + len(new) > self.LIMIT:
             known.clear()
+            self.chunks_of.clear()
         starts: list[int] = []
         position = 0
         for chunk in new:
@@ -132,8 +143,11 @@ class _ChunkTokens:
             if token.endchar > base + len(new[number]):
                 return False
             found[number].append((token.text, token.startchar - base, token.endchar - base))
+        chunks_of = self.chunks_of
         for chunk, tokens in zip(new, found, strict=True):
             known[chunk] = tuple(tokens)
+            for form, _, _ in tokens:
+                chunks_of.setdefault(form, set()).add(chunk)
         return True
 
 
@@ -156,18 +170,27 @@ def _chunk_tokens(analyzer: Analyzer) -> _ChunkTokens:
 
 
 class _Chunks:
-    """The whitespace-free chunks of one text: the distinct ones, and where each one stands
-    (found only when some chunk matches)."""
+    """The whitespace-free chunks of one text (`str.split` and `\\S+` agree on whitespace)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.distinct = set(text.split())
-        self._placed: list[tuple[int, str]] | None = None
 
-    def placed(self) -> list[tuple[int, str]]:
-        if self._placed is None:
-            self._placed = [(m.start(), m.group()) for m in _CHUNK.finditer(self.text)]
-        return self._placed
+    def placed(self, chunks: set[str]) -> list[tuple[int, str]]:
+        """(start, chunk) of every occurrence of the given chunks, in text order."""
+        text = self.text
+        size = len(text)
+        found: list[tuple[int, str]] = []
+        for chunk in chunks:
+            start = text.find(chunk)
+            while start >= 0:
+                end = start + len(chunk)
+                if (start == 0 or text[start - 1].isspace()) and (
+                        end == size or text[end].isspace()):
+                    found.append((start, chunk))
+                start = text.find(chunk, end if end > start else start + 1)
+        found.sort()
+        return found
 
 
 def _matched_spans(chunks: _Chunks, terms: frozenset[str],
@@ -180,17 +203,14 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return
     known = cache.known
-    matching = {chunk for chunk in chunks.distinct
-                if any(form in terms for form, _, _ in known[chunk])}
+    matching = cache.matching(chunks.distinct, terms)
     if not matching:
         return
     missing = set(terms)
     stop = len(text)
-    for start, chunk in chunks.placed():
+    for start, chunk in chunks.placed(matching):
         if start >= stop:
             return
-        if chunk not in matching:
-            continue
         for form, first, last in known[chunk]:
             if form in terms:
                 yield (start + first, start + last), form
