@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
 
 from whoosh.analysis import Analyzer
 
@@ -124,7 +125,7 @@ class _ChunkTokens:
         """Analyse the chunks not yet known; False if the analyzer made a token that spans two
         chunks (an analyzer unlike ours: the caller must analyse whole paragraphs)."""
         known = self.known
-        new = list(chunks - known.keys())
+        new = list(filterfalse(known.__contains__, chunks))
         if not new:
             return True
         if len(known) + len(new) > self.LIMIT:
