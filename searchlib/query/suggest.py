@@ -123,13 +123,55 @@ def _within(reader: Any, term: str, maxdist: int):
     for leaf, _offset in reader.leaf_readers():
         if FIELD not in leaf.schema:
             continue
-        for candidate in Automata.find_matches(dfa, leaf.cursor(FIELD)):
+        for candidate in Automata.find_matches(dfa, _MemoCursor.wrap(leaf.cursor(FIELD))):
             word = candidate.decode("utf-8") if isinstance(candidate, bytes) else candidate
             if word not in seen:
                 seen.add(word)
                 if len(seen) > MAX_CANDIDATES:
                     return
                 yield word
+
+
+class _MemoCursor:
+    """A Whoosh term cursor (whoosh3 codec) whose `find` remembers the keys its binary search
+    reads. An automaton walk looks up words in increasing order, so successive searches share
+    most of their path: ~3x fewer reads of the term index (did-you-mean is most of the time of
+    a search with few hits)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._index = cursor._tindex
+        self._keys: dict[int, bytes] = {}
+
+    @classmethod
+    def wrap(cls, cursor: Any) -> Any:
+        index = getattr(cursor, "_tindex", None)
+        if index is None or not all(hasattr(index, name) for name in (
+                "indexbase", "indexsize", "indexlen", "_get_pos", "key_at")):
+            return cursor  # another codec: its own find
+        return cls(cursor)
+
+    def text(self) -> Any:
+        return self._cursor.text()
+
+    def find(self, term: Any) -> Any:
+        cursor, index, keys = self._cursor, self._index, self._keys
+        if not isinstance(term, bytes):
+            term = cursor._fieldobj.to_bytes(term)
+        key = cursor._keycoder(cursor._fieldname, term)
+        base, size, get_pos, key_at = index.indexbase, index.indexsize, index._get_pos, index.key_at
+        lo, hi = 0, index.indexlen
+        while lo < hi:  # OrderedHashReader.closest_key_pos, with the keys remembered
+            mid = (lo + hi) // 2
+            midkey = keys.get(mid)
+            if midkey is None:
+                midkey = keys[mid] = key_at(get_pos(base + mid * size))
+            if midkey < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        cursor._pos = None if lo == index.indexlen else get_pos(base + lo * size)
+        return cursor.next()
 
 
 def _same_case(original: str, word: str) -> str:
