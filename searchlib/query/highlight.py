@@ -2,18 +2,23 @@
 
 A `Snippet` is plain text plus the character ranges to mark. Rendering is elsewhere:
 `Snippet.to_html()` escapes the text and adds only `<mark>`; colour on a terminal is the CLI's job.
-The stored text is re-analysed with the field's own analyzer, so inflected forms are marked.
+The stored text is re-analysed with the field's own analyzer, so inflected forms are marked;
+what each analyzer makes of a whitespace-free chunk is remembered (`_ChunkTokens`), so a snippet
+costs a few set and dictionary lookups once the chunks of the text have been seen (issue 7:
+query latency, 10 snippets per search).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
 
-from whoosh.analysis import Analyzer, Token
-from whoosh.highlight import ContextFragmenter, Fragment
+from whoosh.analysis import Analyzer
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -63,23 +68,22 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
     """The best passages of `text` that contain any of the matched terms.
 
     `matchers` pairs each set of indexed terms with the analyzer of the field they come from
-    (lemmas, exact forms, name keys): each analyzer re-reads the text in index mode, so every
+    (lemmas, exact forms, name keys): each analyzer reads the text in index mode, so every
     form the index holds is marked where it stands. The whole text is considered (no character
     limit), but an analyzer stops at the paragraph where it has found all of its terms. Falls
     back to the opening of the text.
     """
     spans: dict[tuple[int, int], str] = {}
+    chunks = _Chunks(text)
     for terms, analyzer in matchers:
         termset = frozenset(terms)
         if termset and text:
             # A word another field already matched keeps that field's term, so one word
             # counts as one query word.
-            for span, term in _matched_spans(text, termset, analyzer):
+            for span, term in _matched_spans(chunks, termset, analyzer):
                 spans.setdefault(span, term)
     if spans:
-        fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
-                                       charlimit=None)
-        fragments = _best_fragments(fragmenter.fragment_tokens(text, _words(text, spans)))
+        fragments = _best_fragments(_fragments(text, spans))
         if fragments:
             return _join(text, fragments)
     return _opening(text)
@@ -87,11 +91,144 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
+_Tokens = tuple[tuple[str, int, int], ...]
+"""(indexed text, start, end) of the tokens an analyzer makes of one chunk, offsets in it."""
 
 
-def _matched_spans(text: str, terms: frozenset[str],
+class _ChunkTokens:
+    """What one analyzer makes of each whitespace-free chunk of text, remembered.
+
+    No token of our analyzers spans whitespace and every filter maps one token to its forms
+    without looking at its neighbours, so the tokens of a text are the tokens of its chunks
+    (`tests/query/test_highlight.py` checks this on real articles). News text repeats its
+    chunks, so after a few queries almost every chunk is known and a snippet costs dictionary
+    lookups instead of a pass through the morphological chain. New chunks are analysed
+    together, by the analyzer itself, in one call.
+    """
+
+    LIMIT = 50_000
+    """Chunks remembered per analyzer (then forgotten all at once): ~300 bytes each, so at most
+    ~15 MB per analyzer; the 24 benchmark queries on a 2k index meet 23k chunks of Russian."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.known: dict[str, _Tokens] = {}
+        self.chunks_of: dict[str, set[str]] = {}
+        """Indexed form -> the known chunks that make it."""
+
+    def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
+        """The chunks (all known) that make any of `terms`."""
+        found: set[str] = set()
+        for term in terms:
+            having = self.chunks_of.get(term)
+            if having:
+                found |= having & chunks
+        return found
+
+    def learn(self, chunks: set[str]) -> bool:
+        """Analyse the chunks not yet known; False if the analyzer made a token that spans two
+        chunks (an analyzer unlike ours: the caller must analyse whole paragraphs)."""
+        known = self.known
+        new = list(filterfalse(known.__contains__, chunks))
+        if not new:
+            return True
+        if len(known) + len(new) > self.LIMIT:
+            known.clear()
+            self.chunks_of.clear()
+        starts: list[int] = []
+        position = 0
+        for chunk in new:
+            starts.append(position)
+            position += len(chunk) + 1
+        found: list[list[tuple[str, int, int]]] = [[] for _ in new]
+        for token in self.analyzer(" ".join(new), chars=True, mode="index",
+                                   removestops=False):
+            number = bisect_right(starts, token.startchar) - 1
+            base = starts[number]
+            if token.endchar > base + len(new[number]):
+                return False
+            found[number].append((token.text, token.startchar - base, token.endchar - base))
+        chunks_of = self.chunks_of
+        for chunk, tokens in zip(new, found, strict=True):
+            known[chunk] = tuple(tokens)
+            for form, _, _ in tokens:
+                chunks_of.setdefault(form, set()).add(chunk)
+        return True
+
+
+_CHUNK_TOKENS: list[_ChunkTokens] = []
+"""One cache per distinct analyzer (searchers unpickle their own copies of the schema's
+analyzers, so they are found by equality)."""
+
+
+def _chunk_tokens(analyzer: Analyzer) -> _ChunkTokens:
+    for cache in _CHUNK_TOKENS:
+        if cache.analyzer is analyzer:
+            return cache
+    for cache in _CHUNK_TOKENS:
+        if cache.analyzer == analyzer:
+            cache.analyzer = analyzer
+            return cache
+    cache = _ChunkTokens(analyzer)
+    _CHUNK_TOKENS.append(cache)
+    return cache
+
+
+class _Chunks:
+    """The whitespace-free chunks of one text (`str.split` and `\\S+` agree on whitespace)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.distinct = set(text.split())
+
+    def placed(self, chunks: set[str]) -> list[tuple[int, str]]:
+        """(start, chunk) of every occurrence of the given chunks, in text order."""
+        text = self.text
+        size = len(text)
+        found: list[tuple[int, str]] = []
+        for chunk in chunks:
+            start = text.find(chunk)
+            while start >= 0:
+                end = start + len(chunk)
+                if (start == 0 or text[start - 1].isspace()) and (
+                        end == size or text[end].isspace()):
+                    found.append((start, chunk))
+                start = text.find(chunk, end if end > start else start + 1)
+        found.sort()
+        return found
+
+
+def _matched_spans(chunks: _Chunks, terms: frozenset[str],
                    analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
-    """((start, end), term) of every token of `text` whose indexed form is in `terms`."""
+    """((start, end), term) of every token of the text whose indexed form is in `terms`, up to
+    the end of the paragraph where the last missing term was found."""
+    text = chunks.text
+    cache = _chunk_tokens(analyzer)
+    if not cache.learn(chunks.distinct):
+        yield from _matched_spans_by_paragraph(text, terms, analyzer)
+        return
+    known = cache.known
+    matching = cache.matching(chunks.distinct, terms)
+    if not matching:
+        return
+    missing = set(terms)
+    stop = len(text)
+    for start, chunk in chunks.placed(matching):
+        if start >= stop:
+            return
+        for form, first, last in known[chunk]:
+            if form in terms:
+                yield (start + first, start + last), form
+                if missing:
+                    missing.discard(form)
+                    if not missing:
+                        newline = text.find("\n", start)
+                        stop = newline if newline >= 0 else len(text)
+
+
+def _matched_spans_by_paragraph(text: str, terms: frozenset[str],
+                                analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
+    """`_matched_spans` for any analyzer: each paragraph through the whole chain."""
     missing = set(terms)
     for paragraph in _PARAGRAPH.finditer(text):
         base = paragraph.start()
@@ -103,40 +240,91 @@ def _matched_spans(text: str, terms: frozenset[str],
             return
 
 
-def _words(text: str, spans: dict[tuple[int, int], str]) -> Iterator[Token]:
-    """Word tokens of `text`, `matched` where a matched span overlaps them; `text` set to the
-    matched term, so passages count different query words, not different forms."""
+@dataclass(slots=True)
+class _Fragment:
+    """A passage [start, end) of the text and its matched words as (start, end, term)."""
+
+    start: int
+    end: int
+    matches: list[tuple[int, int, str]]
+
+    def terms(self) -> set[str]:
+        return {term for _, _, term in self.matches}
+
+
+def _fragments(text: str, spans: dict[tuple[int, int], str]) -> Iterator[_Fragment]:
+    """The passages of Whoosh's `ContextFragmenter(maxchars=FRAGMENT_CHARS,
+    surround=CONTEXT_CHARS, charlimit=None)` over the words of `text`, a word being matched
+    (with the term of its span) where a matched span overlaps it.
+
+    The same algorithm, quirks included, on plain tuples instead of a `Token` per word; it stops
+    after the last passage with a match. Passages count different query words, not forms.
+    """
     ordered = sorted(spans.items())
+    count = len(ordered)
     cursor = 0
+    maxchars, surround = FRAGMENT_CHARS, CONTEXT_CHARS
+    first: int | None = None
+    firsts: deque[int] = deque()
+    countdown = -1
+    matches: list[tuple[int, int, str]] = []
+    end = 0
+    length = 0
     for word in _WORD.finditer(text):
         start, end = word.span()
-        while cursor < len(ordered) and ordered[cursor][0][1] <= start:
+        while cursor < count and ordered[cursor][0][1] <= start:
             cursor += 1
-        hit = cursor < len(ordered) and ordered[cursor][0][0] < end
-        token = Token(text=ordered[cursor][1] if hit else word.group().lower(),
-                      startchar=start, endchar=end)
-        token.matched = hit
-        yield token
+        if cursor == count and not matches:
+            return
+        matched = cursor < count and ordered[cursor][0][0] < end
+        size = end - start
+        if countdown < 0 and not matched:
+            firsts.append(start)
+            while firsts and end - firsts[0] > surround:
+                firsts.popleft()
+        elif length + size > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += surround
+            matches.append((start, end, ordered[cursor][1]))
+        if countdown >= 0:
+            length += size
+            countdown -= size
+            if countdown <= 0:
+                if matches and first is not None:
+                    yield _Fragment(first, end, matches)
+                matches = []
+                firsts = deque()
+                first = None
+                length = 0
+    if matches and first is not None:
+        yield _Fragment(first, end, matches)
 
 
-def _best_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:
+def _best_fragments(fragments: Iterable[_Fragment]) -> list[_Fragment]:
     """Up to `FRAGMENTS` passages, chosen greedily to show as many different query words as
     possible (then the most matches), in text order: a two-word query shows both words."""
     candidates = [f for f in fragments if f.matches]
-    chosen: list[Fragment] = []
+    chosen: list[_Fragment] = []
     shown: set[str] = set()
     while candidates and len(chosen) < FRAGMENTS:
-        best = max(candidates, key=lambda f: (len({t.text for t in f.matches} - shown),
-                                              len(f.matches), -f.startchar))
-        if chosen and not {t.text for t in best.matches} - shown and len(best.matches) < 2:
+        best = max(candidates, key=lambda f: (len(f.terms() - shown), len(f.matches),
+                                              -f.start))
+        if chosen and not best.terms() - shown and len(best.matches) < 2:
             break
         chosen.append(best)
-        shown |= {t.text for t in best.matches}
+        shown |= best.terms()
         candidates.remove(best)
-    return sorted(chosen, key=lambda f: f.startchar)
+    return sorted(chosen, key=lambda f: f.start)
 
 
-def _join(text: str, fragments) -> Snippet:
+def _join(text: str, fragments: list[_Fragment]) -> Snippet:
     pieces: list[str] = []
     highlights: list[tuple[int, int]] = []
     length = 0
@@ -144,11 +332,11 @@ def _join(text: str, fragments) -> Snippet:
         if number:
             prefix = f" {ELLIPSIS} "
         else:
-            prefix = ELLIPSIS if fragment.startchar > 0 else ""
-        start = fragment.startchar
-        body = text[start:fragment.endchar]
+            prefix = ELLIPSIS if fragment.start > 0 else ""
+        start = fragment.start
+        body = text[start:fragment.end]
         base = length + len(prefix)
-        spans = sorted({(t.startchar, t.endchar) for t in fragment.matches})
+        spans = sorted({(s, e) for s, e, _ in fragment.matches})
         last_end = -1
         for s, e in spans:
             if s >= last_end:
@@ -156,7 +344,7 @@ def _join(text: str, fragments) -> Snippet:
                 last_end = e
         pieces.append(prefix + body)
         length += len(prefix) + len(body)
-    if fragments and fragments[-1].endchar < len(text):
+    if fragments and fragments[-1].end < len(text):
         pieces.append(ELLIPSIS)
     return Snippet(text=_flat("".join(pieces)), highlights=tuple(highlights))
 

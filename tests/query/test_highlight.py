@@ -1,0 +1,110 @@
+"""Snippets: the chunk cache marks exactly what the whole analyzer chain marks, and the passages
+are those of Whoosh's `ContextFragmenter`."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from whoosh.analysis import Token
+from whoosh.highlight import ContextFragmenter
+
+from searchlib.ingest import find_inputs, read_articles
+from searchlib.query.highlight import (
+    CONTEXT_CHARS,
+    FRAGMENT_CHARS,
+    _Chunks,
+    _fragments,
+    _matched_spans,
+    _matched_spans_by_paragraph,
+    make_snippet,
+)
+from searchlib.store.schema import build_schema
+
+ANALYZED_FIELDS = ("text_uk", "text_ru", "text_en", "text_exact", "names")
+
+
+def _bodies(samples_dir: Path, corpus: list) -> list[str]:
+    articles = list(read_articles(find_inputs([samples_dir]))) + corpus[::5]
+    bodies = ["\n\n".join(p for p in (a.lead, a.text) if p) for a in articles]
+    # Odd layouts: no paragraphs, stray whitespace, hyphens and apostrophes at chunk edges.
+    bodies.append("Прем’єр-міністр  у\tКиєві -- 'Зеленський' сказав:\u00a0«Канада»\r\nкінець")
+    return [b for b in bodies if b]
+
+
+@pytest.fixture(scope="module")
+def bodies(samples_dir: Path, request: pytest.FixtureRequest) -> list[str]:
+    try:  # real news from the shared corpus when it is there
+        corpus = list(request.getfixturevalue("corpus_index").articles())
+    except pytest.skip.Exception:
+        corpus = []
+    return _bodies(samples_dir, corpus)
+
+
+@pytest.mark.parametrize("field", ANALYZED_FIELDS)
+def test_chunk_cache_marks_what_the_whole_chain_marks(bodies: list[str], field: str) -> None:
+    analyzer = build_schema()[field].analyzer
+    chance = random.Random(7)
+    compared = 0
+    for text in bodies:
+        forms = sorted({t.text for t in analyzer(text, mode="index", removestops=False)})
+        if not forms:
+            continue
+        # Some terms the text has, plus one it has not (then no early stop).
+        for terms in (frozenset(chance.sample(forms, min(3, len(forms)))),
+                      frozenset(chance.sample(forms, min(2, len(forms))) + ["zzzнема"])):
+            expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+            assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+            compared += len(expected)
+    assert compared > 0
+
+
+def _whoosh_passages(text: str, spans: dict[tuple[int, int], str]) -> list[tuple]:
+    """The passages the previous implementation took from Whoosh (one `Token` per word)."""
+    from searchlib.query.highlight import _WORD
+
+    ordered = sorted(spans.items())
+
+    def words():
+        cursor = 0
+        for word in _WORD.finditer(text):
+            start, end = word.span()
+            while cursor < len(ordered) and ordered[cursor][0][1] <= start:
+                cursor += 1
+            hit = cursor < len(ordered) and ordered[cursor][0][0] < end
+            token = Token(text=ordered[cursor][1] if hit else word.group().lower(),
+                          startchar=start, endchar=end)
+            token.matched = hit
+            yield token
+
+    fragmenter = ContextFragmenter(maxchars=FRAGMENT_CHARS, surround=CONTEXT_CHARS,
+                                   charlimit=None)
+    return [(f.startchar, f.endchar, [(t.startchar, t.endchar, t.text) for t in f.matches])
+            for f in fragmenter.fragment_tokens(text, words()) if f.matches]
+
+
+def test_passages_equal_whoosh_context_fragmenter(bodies: list[str]) -> None:
+    from searchlib.query.highlight import _WORD
+
+    chance = random.Random(11)
+    for text in bodies:
+        words = [m.span() for m in _WORD.finditer(text)]
+        if not words:
+            continue
+        for density in (0.01, 0.1, 0.5):
+            spans = {span: f"t{chance.randrange(3)}" for span in words
+                     if chance.random() < density}
+            ours = [(f.start, f.end, f.matches) for f in _fragments(text, spans)]
+            assert ours == _whoosh_passages(text, spans)
+
+
+def test_snippet_marks_forms_across_repeated_calls() -> None:
+    schema = build_schema()
+    text = "Уряд Канади обговорив оборону. У Канаді знову говорили про Канаду, <b>&</b>."
+    matchers = ((("канада",), schema["text_uk"].analyzer),)
+    first = make_snippet(text, matchers)
+    again = make_snippet(text, matchers)  # every chunk now comes from the cache
+    assert first == again
+    assert [first.text[s:e] for s, e in first.highlights] == ["Канади", "Канаді", "Канаду"]
+    assert "&lt;b&gt;&amp;&lt;/b" in first.to_html()
