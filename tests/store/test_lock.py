@@ -143,9 +143,10 @@ def articles():
     yield Article(id="held", title="Held", text="Written by the lock holder.")
     child = os.fork()  # like an indexing worker: forked while both write locks are held
     if child == 0:
+        # Announced by the child: its fork handlers have run (the parent's word would race them).
+        print(f"holding {os.getpid()}", flush=True)
         time.sleep(60)
         os._exit(0)
-    print(f"holding {child}", flush=True)
     sys.stdin.readline()
 
 Index.open(sys.argv[1]).add(articles())
