@@ -18,7 +18,8 @@ from whoosh.searching import Searcher
 
 from searchlib.analysis import build_exact_analyzer
 from searchlib.query.parse import query_words
-from searchlib.store import LANGS, text_field, title_field
+from searchlib.store import text_field, title_field
+from searchlib.text.language import query_languages
 
 __all__ = ["Suggestion", "suggest", "suggest_query"]
 
@@ -102,11 +103,13 @@ def _correct(searcher: Searcher, word: str) -> str | None:
 
 
 def _known(searcher: Searcher, word: str, term: str) -> int:
-    """How often the index holds the word: as written (titles, bodies) or, through each
-    language's analyzer, any of its forms (so `Канада` is known when articles say `Канади`)."""
+    """How often the index holds the word: as written (titles, bodies) or, through the analyzer
+    of each language it may be in, any of its forms (so `Канада` is known when articles say
+    `Канади`). Other languages' analyzers leave the word as written (counted already), and
+    skipping them spares loading their dictionaries (cold start, issue 7)."""
     reader = searcher.reader()
     frequency = reader.doc_frequency(FIELD, term) + reader.doc_frequency("title_exact", term)
-    for lang in LANGS:
+    for lang in query_languages(word):
         field = text_field(lang)
         for token in searcher.schema[field].analyzer(word, mode="query"):
             frequency = max(frequency, reader.doc_frequency(field, token.text),
