@@ -47,10 +47,11 @@ renumbering is replayed per word (a word takes a position when one of its tokens
 
 WORD_CACHE_LIMIT = 100_000
 """Words remembered per chain, mode and ``removestops`` before the dict is replaced by an empty
-one (a call may overshoot it by the new words of one text). Bounds memory: about 35 MB per dict
-at ~350 bytes per word with its outputs. Measured: 1,300 mixed uk/ru/en news articles hold about
-100k distinct raw words per chain, so a long indexing run starts over about every 1,000 articles;
-measure memory and tokens/s (plain chain vs this one on corpus texts) before raising it."""
+one (a call may overshoot it by the new words of one text). Bounds memory: about 40 MB per dict
+(tracemalloc: ~400 bytes per word with its outputs). 1,300 mixed uk/ru/en news articles hold
+about 100k distinct raw words per chain, so a long indexing run starts over about every 1,000
+articles; measure memory and tokens/s (plain chain vs this one on corpus texts) before raising
+it."""
 _CACHES: dict[tuple[Hashable, ...], dict[str, tuple[_Output, ...]]] = {}
 
 
