@@ -11,7 +11,9 @@ from searchlib.analysis.analyzers import (
     build_exact_analyzer,
     build_translit_analyzer,
 )
-from searchlib.analysis.morph import cache_stats, clear_caches, lemmatise
+from searchlib.analysis.memo import clear_word_caches
+from searchlib.analysis.morph import cache_stats, lemmatise
+from searchlib.analysis.morph import clear_caches as _clear_morph_caches
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -23,3 +25,10 @@ __all__ = [
     "cache_stats",
     "clear_caches",
 ]
+
+
+def clear_caches() -> None:
+    """Empty the word, lemma and stem caches and reset the statistics (benchmarks of a cold
+    start)."""
+    clear_word_caches()
+    _clear_morph_caches()

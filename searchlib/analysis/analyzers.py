@@ -1,9 +1,10 @@
 """The searchlib analyzer chains and their registry of names and versions.
 
-Each builder returns a plain Whoosh chain (``tokenizer | filter | ...``) that indexing, querying
-and highlighting share. Chains are registered under ``<name>@<version>``; the index stores
-`ANALYZER_VERSION` and refuses to open with another one (bump it whenever any chain would emit
-different tokens for the same text).
+Each builder returns a Whoosh chain (``tokenizer | filter | ...``) that indexing, querying and
+highlighting share, wrapped in a `MemoAnalyzer` so that its filters run once per distinct word
+(same tokens as the plain chain). Chains are registered under ``<name>@<version>``; the index
+stores `ANALYZER_VERSION` and refuses to open with another one (bump it whenever any chain would
+emit different tokens for the same text).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from searchlib.analysis.filters import (
     StopWordFilter,
     TranslitFilter,
 )
+from searchlib.analysis.memo import MemoAnalyzer
 from searchlib.analysis.tokenizers import WordTokenizer
 from searchlib.model import Lang
 
@@ -57,8 +59,8 @@ def build_analyzer(lang: Lang) -> Analyzer:
         | StopWordFilter(lang)
     )
     if lang is Lang.EN:
-        return chain | SnowballStemFilter("english")
-    return chain | LemmaFilter(lang)
+        return MemoAnalyzer(chain | SnowballStemFilter("english"))
+    return MemoAnalyzer(chain | LemmaFilter(lang))
 
 
 def build_exact_analyzer() -> Analyzer:
@@ -69,7 +71,9 @@ def build_exact_analyzer() -> Analyzer:
     ...                                                 positions=True, mode="index")]
     [("прем'єр-міністр", 0), ("прем'єр", 0), ('міністр', 0), ('у', 1), ('києві', 2)]
     """
-    return WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | LowercaseFilter()
+    return MemoAnalyzer(
+        WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | LowercaseFilter()
+    )
 
 
 def build_translit_analyzer() -> Analyzer:
@@ -84,7 +88,9 @@ def build_translit_analyzer() -> Analyzer:
     >>> [t.text for t in build_translit_analyzer()("Візит Зеленського до Канади", mode="index")]
     ['vizit', 'zelensk', 'kanad']
     """
-    return WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | TranslitFilter()
+    return MemoAnalyzer(
+        WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True) | TranslitFilter()
+    )
 
 
 ANALYZERS: dict[str, Callable[[], Analyzer]] = {
