@@ -132,7 +132,12 @@ def _prior(lang: Lang) -> dict[str, int]:
 
 
 def _lemma_uncached(word: str, lang: Lang) -> str:
-    parses = [p for p in _morph(lang).parse(word) if p.is_known]
+    morph = _morph(lang)
+    # A word the dictionary does not know has no known parse: skip pymorphy3's predictors, the
+    # costliest part of parsing (issue 7: indexing speed).
+    if not morph.word_is_known(word):
+        return strip_ending(word, lang)
+    parses = [p for p in morph.parse(word) if p.is_known]
     if not parses:
         return strip_ending(word, lang)
     lemmas = tuple(dict.fromkeys(p.normal_form.replace("ё", "е") for p in parses))
@@ -199,8 +204,7 @@ def name_lemma(word: str) -> str:
         return lemma
     _STATS["misses"] += 1
     for lang in (Lang.UK, Lang.RU):
-        parses = [p for p in _morph(lang).parse(word) if p.is_known]
-        if parses:
+        if _morph(lang).word_is_known(word):
             lemma = lemmatise(word, lang)
             break
     else:
