@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,8 @@ def test_default_workers_follows_the_environment(monkeypatch):
     monkeypatch.setenv("SEARCHLIB_WORKERS", "3")
     assert parallel.default_workers() == 3
     monkeypatch.delenv("SEARCHLIB_WORKERS")
-    assert parallel.default_workers() == 1  # opt-in
+    cpus = len(os.sched_getaffinity(0))
+    assert parallel.default_workers() == max(1, min(cpus, parallel.MAX_DEFAULT_WORKERS))
 
 
 def test_a_failing_worker_raises_store_error_and_writes_nothing(tmp_path, articles, monkeypatch):
