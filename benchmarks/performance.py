@@ -179,8 +179,9 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[
             if run < runs - 1:
                 shutil.rmtree(path)
     if "whoosh" not in results:
-        results["whoosh"] = [json.loads((work / f"whoosh-{run}.json").read_text(encoding="utf-8"))
-                             for run in range(runs)]
+        saved = [work / f"whoosh-{run}.json" for run in range(runs)]
+        if all(path.exists() for path in saved):
+            results["whoosh"] = [json.loads(path.read_text(encoding="utf-8")) for path in saved]
     summary: dict[str, Any] = {}
     for variant, outcomes in results.items():
         summary[variant] = {
@@ -193,6 +194,8 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[
             "indexed": outcomes[-1]["indexed"],
             "runs_docs_s": [round(o["docs_s"], 2) for o in outcomes],
         }
+    if "whoosh" not in summary:  # its earlier build is not finished: no ratios
+        return summary, work / f"searchlib-{runs - 1}", work / f"whoosh-{runs - 1}"
     summary["whoosh"]["same_run"] = "whoosh" in variants
     # Ratio per run (neighbouring builds share the machine's load), then the median.
     for variant in (v for v in variants if v != "whoosh"):
@@ -423,20 +426,21 @@ def main(argv: list[str] | None = None) -> int:
     record: dict[str, Any] = {"benchmark": "performance", **info, "targets": TARGETS}
     try:
         if reuse:
-            ours_dir = max(work.glob("searchlib-[0-9]*"))
-            base_dir = max(work.glob("whoosh-[0-9]*"))
+            ours_dir = max(p for p in work.glob("searchlib-[0-9]*") if p.is_dir())
+            base_dir = max(p for p in work.glob("whoosh-[0-9]*") if p.is_dir())
         else:
             indexing, ours_dir, base_dir = run_indexing(corpus, size, work, runs, variants,
                                                         args.workers)
             record["indexing"] = indexing
-            rows = [[name, v["docs_s"], v.get("ratio", 1.0), v["cpu_s"], v["peak_pss_mb"],
-                     v["max_rss_mb"], v["bytes_per_article"]]
+            rows = [[name, v["docs_s"], v.get("ratio", 1.0 if name == "whoosh" else "n/a"),
+                     v["cpu_s"], v["peak_pss_mb"], v["max_rss_mb"], v["bytes_per_article"]]
                     for name, v in indexing.items()]
             print_table(f"Indexing {size} articles (median of {runs})",
                         ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB (tree)",
                          "peak RSS MB (main)", "bytes/article"], rows)
-        if not ours_dir.exists():
-            print(f"no searchlib index in {work} yet: build it with --build searchlib --keep")
+        if not ours_dir.exists() or not (work / f"{base_dir.name}.json").exists():
+            print(f"the indexes in {work} are not both built yet: build the missing one with "
+                  "--build whoosh|searchlib --keep, then run --only querying,coldstart")
             write_result("performance", record)
             return 0
         record["correctness"] = check_correctness(ours_dir, base_dir, corpus, size)
