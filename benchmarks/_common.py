@@ -374,9 +374,9 @@ def _tree_sum(root: int, field: int, scale: int, *, skip_root: bool = False) -> 
 
 class PeakRSS:
     """Samples the memory (PSS) of a process tree (default: this one), workers included, every
-    0.1 s."""
+    0.25 s (each sample reads /proc: ~0.2 s of CPU per minute)."""
 
-    def __init__(self, interval: float = 0.1, root: int | None = None) -> None:
+    def __init__(self, interval: float = 0.25, root: int | None = None) -> None:
         self.interval = interval
         self.root = os.getpid() if root is None else root
         self.peak = 0
