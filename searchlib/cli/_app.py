@@ -36,6 +36,9 @@ class SearchlibGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from searchlib.cli._imports import import_library
+
+        import_library()  # before any command: the library without Whoosh's unused imports
         try:
             return super().invoke(ctx)
         except QueryError as err:

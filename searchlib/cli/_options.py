@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from searchlib.cli._imports import import_library
 from searchlib.model import Failure, Lang, parse_datetime
 
 DEFAULT_INDEX = "./index"
@@ -76,7 +75,6 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open_index(index_dir: Path):
-    import_library()
     from searchlib.api import Index
 
     return Index.open(index_dir)
@@ -114,7 +112,6 @@ def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _filters(values: dict[str, Any]):
-    import_library()
     from searchlib.query import Filters
 
     return Filters.of(**values)

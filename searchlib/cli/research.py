@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from searchlib.cli._app import main
-from searchlib.cli._imports import import_library
 from searchlib.cli._options import (
     SORT_CHOICES,
     _emit_json,
@@ -59,7 +58,6 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
         raise click.UsageError("give either QUERY or --queries-file, not both or neither")
     if page is not None and offset is not None:
         raise click.UsageError("--page and --offset cannot be used together")
-    import_library()
     from searchlib.query import SearchOptions
 
     options = SearchOptions(
