@@ -89,6 +89,8 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
     """Loop of one worker: add documents to a segment; on "flush" finish it and send it back."""
     from whoosh.writing import SegmentWriter
 
+    from searchlib.store.codec import SearchlibCodec
+
     storage = storage_class(folder)
     ix = storage.open_index(indexname)
     writer = None
@@ -102,7 +104,8 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
         try:
             if kind == "docs":
                 if writer is None:
-                    writer = SegmentWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB)
+                    writer = SegmentWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB,
+                                           codec=SearchlibCodec())
                 for fields in payload:
                     writer.add_document(**fields)
             elif kind == "flush":

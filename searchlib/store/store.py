@@ -36,6 +36,7 @@ from searchlib.errors import (
     IndexNotFound,
 )
 from searchlib.model import Article, Failure, IndexReport
+from searchlib.store.codec import SearchlibCodec
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
 from searchlib.store.files import (
@@ -445,11 +446,12 @@ class Store:
         from searchlib.store.parallel import wrap_writer
 
         try:
-            writer = self._ix.writer(timeout=wait, limitmb=256)
+            writer = self._ix.writer(timeout=wait, limitmb=256, codec=SearchlibCodec())
         except whoosh_index.LockError as err:
             raise IndexLocked(str(self.path), "a Whoosh writer outside searchlib", None) from err
         # Big batches are analysed and written by worker processes (issue 7: indexing speed).
-        return wrap_writer(self, writer, lambda: self._ix.writer(timeout=60.0, limitmb=256))
+        return wrap_writer(self, writer, lambda: self._ix.writer(timeout=60.0, limitmb=256,
+                                                                 codec=SearchlibCodec()))
 
     def add(
         self,

@@ -1,0 +1,187 @@
+"""The Whoosh codec of searchlib indexes: Whoosh's own W3 format, written with less work.
+
+Index stage. Writing postings was half of all indexing time (issue 7 profile: one pickle and one
+zlib call per term, a column lookup per posting for the document's field length). This codec
+writes files that Whoosh's W3 reader reads unchanged; it differs from `W3Codec` only in how it
+writes them:
+
+- a term found in one document keeps its posting in the term table (W3 "inlined" postings;
+  Whoosh 2.7.5 cannot write them: its writer calls a method that does not exist), unless the
+  field stores no posting values (an inlined posting would then read back with a str value,
+  which Whoosh's merge refuses);
+- a posting block is compressed only when its pickle is large enough to gain from zlib (the
+  block header says whether it is, as in W3);
+- field lengths are read once per field, not once per posting;
+- postings are grouped per term in one loop instead of one method call per posting.
+
+Segments record their codec, so an index written with `W3Codec` stays readable and one written
+with this codec needs this module importable (it always is where searchlib runs).
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
+from pickle import dumps
+from typing import Any
+
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3FieldWriter,
+    W3TermInfo,
+)
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+__all__ = ["SearchlibCodec", "COMPRESS_MIN_BYTES"]
+
+BLOCK_POSTINGS = 128
+"""Postings per block (W3's default block limit)."""
+COMPRESSION_LEVEL = 3
+"""zlib level of compressed blocks (W3's default)."""
+COMPRESS_MIN_BYTES = 256
+"""Blocks whose pickle is shorter are stored uncompressed: zlib saves little or nothing there
+and cost 9% of indexing time."""
+
+
+class SearchlibCodec(W3Codec):
+    """W3-format codec with a faster postings writer (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=BLOCK_POSTINGS, compression=COMPRESSION_LEVEL, inlinelimit=2)
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+
+_field_of = itemgetter(0)
+_term_of = itemgetter(1)
+
+
+class _FieldWriter(W3FieldWriter):
+    """W3 field writer whose `add_postings` (the only bulk entry point) writes a term at once."""
+
+    def add_postings(self, schema: Any, lengths: Any,
+                     items: Iterable[tuple[str, bytes, int, float, bytes]]) -> None:
+        last_field = None
+        for fieldname, field_postings in groupby(items, key=_field_of):
+            if last_field is not None and fieldname < last_field:
+                raise OutOfOrderError(f"field {last_field!r} .. {fieldname!r}")
+            last_field = fieldname
+            self.start_field(fieldname, schema[fieldname])
+            doc_lengths = _field_lengths(lengths, fieldname)
+            fixed_size = self._format.fixed_value_size()
+            last_term = b""
+            for btext, term_postings in groupby(field_postings, key=_term_of):
+                if btext < last_term:
+                    raise OutOfOrderError(f"term {fieldname}:{last_term!r} .. {btext!r}")
+                last_term = btext
+                # Postings with docnum -1 are spelling words (not written by W3 either).
+                postings = [p for p in term_postings if p[2] != -1]
+                if postings:
+                    terminfo = self._write_term(postings, doc_lengths, fixed_size)
+                    self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+            self.finish_field()
+
+    def _write_term(self, postings: list[tuple[str, bytes, int, float, bytes]],
+                    doc_lengths: list[int] | None, fixed_size: int | None) -> W3TermInfo:
+        """Write one term's postings (inlined when there is one) and return its term info."""
+        terminfo = W3TermInfo()
+        if len(postings) == 1 and postings[0][4]:
+            _, _, docnum, weight, value = postings[0]
+            block = _Block([docnum], [weight], [value], doc_lengths)
+            block.add_to(terminfo)
+            terminfo.set_inlined(block.ids, block.weights, block.values)
+            return terminfo
+        postfile = self._postfile
+        start = postfile.tell()
+        postfile.write(WHOOSH3_HEADER_MAGIC)
+        for first in range(0, len(postings), BLOCK_POSTINGS):
+            chunk = postings[first:first + BLOCK_POSTINGS]
+            block = _Block([p[2] for p in chunk], [p[3] for p in chunk],
+                           [p[4] for p in chunk if p[4]], doc_lengths)
+            block.add_to(terminfo)
+            postfile.write(block.to_bytes(fixed_size, last=first + BLOCK_POSTINGS >= len(postings)))
+        terminfo.set_extent(start, postfile.tell() - start)
+        return terminfo
+
+
+class _Block:
+    """Up to `BLOCK_POSTINGS` postings of one term and their statistics, as W3 computes them."""
+
+    __slots__ = ("ids", "weights", "values", "max_weight", "min_length", "max_length")
+
+    def __init__(self, ids: list[int], weights: list[float], values: list[bytes],
+                 doc_lengths: list[int] | None) -> None:
+        self.ids = array("I", ids)
+        self.weights = array("f", weights)  # W3 keeps weights as 32-bit floats
+        self.values = values
+        self.max_weight = max(0, *weights)
+        known = [n for n in map(doc_lengths.__getitem__, ids) if n] if doc_lengths else []
+        self.min_length = min(known) if known else None
+        self.max_length = max(known) if known else 0
+
+    def add_to(self, terminfo: W3TermInfo) -> None:
+        """Fold this block's statistics into `terminfo` (W3TermInfo.add_block without the
+        per-block method calls)."""
+        terminfo._weight += sum(self.weights)
+        terminfo._df += len(self.ids)
+        if self.min_length is not None and (terminfo._minlength is None
+                                            or self.min_length < terminfo._minlength):
+            terminfo._minlength = self.min_length
+        terminfo._maxlength = max(terminfo._maxlength, self.max_length)
+        terminfo._maxweight = max(terminfo._maxweight, self.max_weight)
+        if terminfo._minid is None:
+            terminfo._minid = self.ids[0]
+        terminfo._maxid = self.ids[-1]
+
+    def to_bytes(self, fixed_size: int | None, *, last: bool) -> bytes:
+        """The block as W3 stores it: length (negative for the last block), info, data."""
+        data = dumps((tuple(_deltas(self.ids)), self._mini_weights(),
+                      self._mini_values(fixed_size)), 2)
+        compression = COMPRESSION_LEVEL if len(data) >= COMPRESS_MIN_BYTES else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        info = dumps((len(self.ids), self.ids[-1], self.max_weight, compression,
+                      length_to_byte(self.min_length), length_to_byte(self.max_length)), 2)
+        size = len(info) + len(data)
+        return pack_int(-size if last else size) + info + data
+
+    def _mini_weights(self) -> Any:
+        weights = self.weights
+        if all(w == 1.0 for w in weights):
+            return None
+        if all(w == weights[0] for w in weights):
+            return weights[0]
+        return tuple(weights)
+
+    def _mini_values(self, fixed_size: int | None) -> Any:
+        if fixed_size is None or fixed_size < 0:
+            return tuple(self.values)
+        if fixed_size == 0:
+            return None
+        return b"".join(self.values)
+
+
+def _deltas(ids: array) -> Iterator[int]:
+    previous = 0
+    for docnum in ids:
+        yield docnum - previous
+        previous = docnum
+
+
+def _field_lengths(lengths: Any, fieldname: str) -> list[int] | None:
+    """Every document's length of `fieldname` in this segment (None: the field keeps none)."""
+    if lengths is None:
+        return None
+    column_name = f"_{fieldname}_len"
+    if not lengths.has_column(column_name):
+        return None
+    column = lengths.column_reader(column_name, LENGTHS_COLUMN)
+    return [byte_to_length(b) for b in column]

@@ -1,0 +1,106 @@
+"""SearchlibCodec writes exactly what Whoosh's W3Codec writes, as W3 reads it back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.qparser import QueryParser
+
+from searchlib.ingest import find_inputs, read_articles
+from searchlib.model import Article
+from searchlib.store.codec import SearchlibCodec
+from searchlib.store.schema import article_to_document, build_schema
+
+COPIES = 25
+"""Copies of each sample article: enough for terms with more than one 128-posting block."""
+
+
+@pytest.fixture(scope="module")
+def documents(samples_dir: Path) -> list[dict[str, Any]]:
+    articles = [a for a in read_articles(find_inputs([samples_dir])) if isinstance(a, Article)]
+    # Each copy's title gets a number of its own: terms found in one document only.
+    copies = [replace(article, id=f"{article.id}-{n}", title=f"{article.title} {n}{i:03}")
+              for n in range(COPIES) for i, article in enumerate(articles)]
+    return [article_to_document(article, article.content_hash()) for article in copies]
+
+
+def _build(path: Path, codec: Any, documents: list[dict[str, Any]]) -> Any:
+    """Two commits (two segments), then a merge of both: every write path of the codec."""
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), build_schema())
+    half = len(documents) // 2
+    for batch in (documents[:half], documents[half:]):
+        writer = ix.writer(codec=codec)
+        for document in batch:
+            writer.add_document(**document)
+        writer.commit()
+    return ix
+
+
+def _postings(reader: Any) -> dict[tuple[str, bytes], tuple[Any, ...]]:
+    """Every term's statistics and postings (an empty value reads as None or "")."""
+    terms = {}
+    for fieldname, text in reader.all_terms():
+        info = reader.term_info(fieldname, text)
+        matcher = reader.postings(fieldname, text)
+        postings = []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.weight(), matcher.value() or None))
+            matcher.next()
+        terms[fieldname, text] = (
+            info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+            info.max_weight(), info.min_id(), info.max_id(), tuple(postings))
+    return terms
+
+
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory: pytest.TempPathFactory,
+            documents: list[dict[str, Any]]) -> tuple[Any, Any]:
+    base = tmp_path_factory.mktemp("codec")
+    return _build(base / "w3", W3Codec(), documents), _build(base / "ours", SearchlibCodec(),
+                                                              documents)
+
+
+def test_segments_hold_the_same_terms_stats_and_postings(indexes: tuple[Any, Any]) -> None:
+    w3, ours = indexes
+    with w3.reader() as expected, ours.reader() as actual:
+        assert len(actual.leaf_readers()) == 2
+        assert _postings(actual) == _postings(expected)
+
+
+def test_merged_segment_is_the_same_too(indexes: tuple[Any, Any]) -> None:
+    w3, ours = indexes
+    w3.writer(codec=W3Codec()).commit(optimize=True)
+    ours.writer(codec=SearchlibCodec()).commit(optimize=True)
+    with w3.reader() as expected, ours.reader() as actual:
+        assert len(actual.leaf_readers()) == 1
+        assert actual.doc_count() == expected.doc_count()
+        postings = _postings(actual)
+        assert postings == _postings(expected)
+    # Both kinds of posting lists occur: inlined (one document) and several blocks.
+    with ours.reader() as reader:
+        infos = [reader.term_info(f, t) for f, t in reader.all_terms()]
+    assert any(info.is_inlined() for info in infos)
+    assert any(info.doc_frequency() > 128 for info in infos)
+
+
+@pytest.mark.parametrize("query", ['"план дій"', '"action plan"', "Харьков", "троллейбус", "зерно"])
+def test_searches_and_phrases_find_the_same(indexes: tuple[Any, Any], query: str) -> None:
+    w3, ours = indexes
+    found = []
+    for ix in (w3, ours):
+        with ix.searcher() as searcher:
+            fields = ["text_exact", "text_uk", "text_ru", "text_en"]
+            hits = searcher.search(QueryParser(fields[0], ix.schema).parse(query), limit=None)
+            per_field = [sorted(hit.docnum for hit in hits)]
+            for field in fields[1:]:
+                parsed = QueryParser(field, ix.schema).parse(query)
+                per_field.append(sorted(h.docnum for h in searcher.search(parsed, limit=None)))
+            found.append(per_field)
+    assert found[0] == found[1]
+    assert any(found[1])
