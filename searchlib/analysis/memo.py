@@ -45,19 +45,22 @@ _KEEP_EVERY_TOKEN = (NormaliseFilter, LowercaseFilter, LemmaFilter, SnowballStem
 """Filters that never drop a token: the only ones allowed after `StopWordFilter`, whose position
 renumbering is replayed per word (a word takes a position when one of its tokens passes it)."""
 
-WORD_CACHE_LIMIT = 100_000
-"""Words remembered per chain, mode and ``removestops`` before the dict is replaced by an empty
-one (a call may overshoot it by the new words of one text). Bounds memory: about 40 MB per dict
-(tracemalloc: ~400 bytes per word with its outputs). 1,300 mixed uk/ru/en news articles hold
-about 100k distinct raw words per chain, so a long indexing run starts over about every 1,000
-articles; measure memory and tokens/s (plain chain vs this one on corpus texts) before raising
-it."""
+WORD_CACHE_LIMIT = 75_000
+"""Words remembered per chain, mode and ``removestops`` in one generation (a call may overshoot
+it by the new words of one text). A full generation becomes the previous one and a new one
+starts; a word the current generation lacks is taken from the previous one before it is
+analysed again, so frequent words survive the turnover. At most two generations are kept: about
+60 MB per chain (tracemalloc: ~400 bytes per word with its outputs). Measured on 3,000 corpus
+articles (one indexing worker's share of 6,000): 28% fewer words analysed again than one
+generation of 100,000 words emptied when full (247k vs 345k; 208k would be new with no limit)."""
 _CACHES: dict[tuple[Hashable, ...], dict[str, tuple[_Output, ...]]] = {}
+_PREVIOUS: dict[tuple[Hashable, ...], dict[str, tuple[_Output, ...]]] = {}
 
 
 def clear_word_caches() -> None:
     """Forget every memoised word (benchmarks measuring a cold start)."""
     _CACHES.clear()
+    _PREVIOUS.clear()
 
 
 def _config_key(items: list[Any]) -> tuple[Hashable, ...]:
@@ -139,6 +142,7 @@ class MemoAnalyzer(CompositeAnalyzer):
         cache = _CACHES.get(key)
         if cache is None or len(cache) >= WORD_CACHE_LIMIT:
             # A new dict, not clear(): a call running in another thread keeps its own.
+            _PREVIOUS[key] = cache or {}
             cache = _CACHES[key] = {}
         if chars:
             matches = list(WORD_PATTERN.finditer(value))
@@ -147,7 +151,9 @@ class MemoAnalyzer(CompositeAnalyzer):
             words = WORD_PATTERN.findall(value)
         missing = set(words).difference(cache)
         if missing:
-            self._remember(missing, mode, removestops, cache)
+            missing = _promote(missing, _PREVIOUS.get(key), cache)
+            if missing:
+                self._remember(missing, mode, removestops, cache)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         renumber = self._renumber and positions
         pos_out = -1
@@ -198,3 +204,18 @@ class MemoAnalyzer(CompositeAnalyzer):
                                   t.stopped))
         for word, outputs in zip(ordered, found, strict=True):
             cache[word] = tuple(outputs)
+
+
+def _promote(words: set[str], previous: dict[str, tuple[_Output, ...]] | None,
+             cache: dict[str, tuple[_Output, ...]]) -> set[str]:
+    """Copy into `cache` what the previous generation knows of `words`; return the rest."""
+    if not previous:
+        return words
+    unknown = set()
+    for word in words:
+        outputs = previous.get(word)
+        if outputs is None:
+            unknown.add(word)
+        else:
+            cache[word] = outputs
+    return unknown

@@ -120,6 +120,20 @@ def test_word_cache_is_bounded(monkeypatch):
     words = [f"слово{n}" for n in range(500)]
     assert [t.text for word in words for t in chain(word)] == words
     assert memo._CACHES and all(len(cache) <= 50 for cache in memo._CACHES.values())
+    assert memo._PREVIOUS and all(len(cache) <= 50 for cache in memo._PREVIOUS.values())
+
+
+def test_previous_generation_serves_words_without_analysing_them(monkeypatch):
+    monkeypatch.setattr(memo, "WORD_CACHE_LIMIT", 50)
+    memo.clear_word_caches()
+    chain = build_exact_analyzer()
+    words = [f"слово{n}" for n in range(60)]
+    assert [t.text for t in chain(" ".join(words[:50]))] == words[:50]
+    # The first generation is full: a new one starts and takes "слово0" over from it.
+    assert [t.text for t in chain("слово0 слово55")] == ["слово0", "слово55"]
+    (key,) = memo._CACHES
+    assert set(memo._CACHES[key]) == {"слово0", "слово55"}
+    assert memo._CACHES[key]["слово0"] is memo._PREVIOUS[key]["слово0"]
 
 
 def test_refuses_chains_it_cannot_memoise():
