@@ -6,7 +6,9 @@ worker processes (forked from a single-threaded caller, else started by a fork s
 with threads that forks can leave a lock held forever in the child), each of which runs a plain
 Whoosh `SegmentWriter` on its share and writes one new segment per commit. The commit adds those
 segments to the table of contents beside the ones the merge policy keeps, exactly as Whoosh's own
-multi-segment writer does, so the index on disk has the same format as a serial build.
+multi-segment writer does, so the index on disk has the same format as a serial build. The merge
+the policy chooses runs in the worker that had the fewest documents in the batch, while the others
+finish their segments (in this process it kept every core but one idle).
 
 Why our own pool instead of ``ix.writer(procs=N)``: Whoosh starts new processes for every writer,
 so each batch would lose the workers' lemma caches (> 90% hits on news text) and reload the
@@ -14,7 +16,8 @@ dictionaries; measured here, that made `procs=2` no faster than one process. Our
 long as the `Store` and keep their caches warm across batches.
 
 Small writes never start workers: the first `PARALLEL_THRESHOLD` documents of a batch are held
-back, and a batch that commits with fewer is written in this process. One worker
+back, and a batch that commits with fewer is written in this process. Once started, workers take
+every batch of their `Store` at once. One worker
 (`SEARCHLIB_WORKERS=1`, or a single usable CPU: `default_workers`) always writes serially.
 
 Not here: which articles to write, batching and locking (`store.py`).
@@ -109,6 +112,11 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                 for fields in payload:
                     writer.add_document(**fields)
             elif kind == "flush":
+                if payload:  # older segments the merge policy chose: merged into ours
+                    if writer is None:
+                        writer = SegmentWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB,
+                                               codec=SearchlibCodec())
+                    _merge_into(writer, payload)
                 segment = None
                 if writer is not None:
                     if writer._added:
@@ -135,6 +143,18 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
             replies.put((number, "error", f"{type(err).__name__}: {err}"))
             if not isinstance(err, Exception):
                 return
+
+
+def _merge_into(writer: Any, segments: list[Any]) -> None:
+    """Add the documents of `segments` (with their deletions) to `writer`'s new segment."""
+    from whoosh.reading import SegmentReader
+
+    for segment in segments:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
 
 
 def _alive(pid: int) -> bool:
@@ -174,17 +194,22 @@ class _WorkerPool:
         ]
         for process in self.processes:
             process.start()
+        self.batch_docs = [0] * workers
         self.closed = False
 
     def send(self, docs: list[dict[str, Any]]) -> None:
         """Give a chunk of documents to the least busy worker."""
-        jobs = min(self.jobs, key=_backlog)
-        jobs.put(("docs", docs))
+        number = min(range(len(self.jobs)), key=lambda n: _backlog(self.jobs[n]))
+        self.jobs[number].put(("docs", docs))
+        self.batch_docs[number] += len(docs)
 
-    def collect(self, kind: str) -> list[Any]:
-        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads."""
-        for jobs in self.jobs:
-            jobs.put((kind, None))
+    def collect(self, kind: str, merge: list[Any] | None = None) -> list[Any]:
+        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads;
+        the worker with the fewest documents this batch also merges the segments `merge`."""
+        merger = min(range(len(self.jobs)), key=self.batch_docs.__getitem__)
+        self.batch_docs = [0] * len(self.jobs)
+        for number, jobs in enumerate(self.jobs):
+            jobs.put((kind, merge if number == merger else None))
         payloads: list[Any] = []
         errors: list[str] = []
         pending = set(range(len(self.jobs)))
@@ -268,6 +293,14 @@ def _pool_for(owner: object, storage: Any, indexname: str, workers: int) -> _Wor
     return pool
 
 
+def _live_pool(owner: object, storage: Any, indexname: str, workers: int) -> _WorkerPool | None:
+    """The running pool of `owner` for this index, if an earlier batch started it."""
+    pool = _POOLS.get((id(owner), str(storage.folder), indexname))
+    if pool is None or pool.closed or len(pool.processes) != workers:
+        return None
+    return pool
+
+
 def _close_pool(key: tuple[int, str, str]) -> None:
     with _POOLS_LOCK:
         pool = _POOLS.pop(key, None)
@@ -297,8 +330,9 @@ class ParallelWriter:
         self._reopen = reopen
         self._held: list[dict[str, Any]] = []
         self._chunk: list[dict[str, Any]] = []
-        self._pool: _WorkerPool | None = None
-        self._sent = 0
+        # Workers an earlier batch started take documents at once (no fork to amortise).
+        self._pool = (_live_pool(owner, writer.storage, writer.indexname, workers)
+                      if workers > 1 else None)
 
     @property
     def schema(self) -> Any:
@@ -340,14 +374,18 @@ class ParallelWriter:
         if self._chunk:
             self._pool.send(self._chunk)
             self._chunk = []
+        # SegmentWriter.commit, with the workers' segments added (as Whoosh's MpWriter does
+        # with multisegment=True) and the merge the policy chooses among the older segments
+        # done by a worker while the others finish their segments.
+        plan = _MergePlan(writer)
+        kept = None if optimize else _merge_policy(mergetype or writer.mergetype, merge)(
+            plan, writer.segments)
         try:
-            segments = [s for s in self._pool.collect("flush") if s is not None]
+            segments = [s for s in self._pool.collect("flush", plan.merged) if s is not None]
         except BaseException:
             writer.cancel()
             raise
-        # The rest is SegmentWriter.commit with the workers' segments added (as Whoosh's
-        # MpWriter does with multisegment=True). The merge policy sees only older segments.
-        final = writer._merge_segments(mergetype, optimize, merge)
+        final = kept if kept is not None else writer._merge_segments(mergetype, optimize, merge)
         if writer._added:
             final.append(writer._finalize_segment())
         else:
@@ -366,6 +404,28 @@ class ParallelWriter:
             return
         self._held = []
         self._writer.cancel()
+
+
+class _MergePlan:
+    """Stands in for the writer while a Whoosh merge policy runs: it records the segments the
+    policy would merge instead of merging them."""
+
+    def __init__(self, writer: Any) -> None:
+        self.storage = writer.storage
+        self.schema = writer.schema
+        self.merged: list[Any] = []
+
+    def add_reader(self, reader: Any) -> None:
+        self.merged.append(reader.segment())
+
+
+def _merge_policy(mergetype: Any, merge: bool) -> Callable[[Any, list[Any]], list[Any]]:
+    """The policy `SegmentWriter._merge_segments` would call (optimizing aside)."""
+    from whoosh.writing import MERGE_SMALL, NO_MERGE
+
+    if mergetype is not None:
+        return mergetype
+    return MERGE_SMALL if merge else NO_MERGE
 
 
 def wrap_writer(owner: object, writer: Any, reopen: Callable[[], Any] | None = None) -> Any:

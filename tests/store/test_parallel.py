@@ -101,6 +101,34 @@ def test_parallel_index_takes_updates_deletes_and_optimize(tmp_path, articles, m
         parallel.close_pools(index)
 
 
+def test_merges_done_by_workers_keep_every_document_and_deletion(tmp_path, articles,
+                                                                 monkeypatch):
+    """Small batches make many segments: Whoosh's merge policy merges them in a worker."""
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10)
+    built = {}
+    for workers in (1, 2):
+        monkeypatch.setenv("SEARCHLIB_WORKERS", str(workers))
+        index = Index.create(tmp_path / f"index-{workers}")
+        try:
+            index.add(articles[:40], batch_size=10)
+            index.delete([articles[3].id, articles[25].id])
+            changed = [dataclasses.replace(a, text=a.text + " Занзібарслово.")
+                       for a in articles[10:14]]
+            index.add([*changed, *articles[40:]], batch_size=10)
+            built[workers] = index
+            assert index.get(articles[3].id) is None
+            assert len(index) == len(articles) - 2
+        finally:
+            parallel.close_pools(index)
+    serial, fast = built[1], built[2]
+    # Without merging, each batch would have left one segment per worker.
+    commits = -(-40 // 10) + -(-(len(articles) - 36) // 10)
+    assert fast.stats().segments < commits
+    assert _postings(fast) == _postings(serial)
+    for query in (*QUERIES, "Занзібарслово"):
+        assert _ranking(fast, query) == _ranking(serial, query), query
+
+
 def test_small_batches_never_start_workers(tmp_path, articles, monkeypatch):
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
     index = Index.create(tmp_path / "index")
