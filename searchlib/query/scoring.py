@@ -19,12 +19,30 @@ Two departures from Whoosh's `BM25F`, both measured or forced by the index layou
 from __future__ import annotations
 
 import math
+from weakref import WeakKeyDictionary
 
 from whoosh import scoring
 
 __all__ = ["LuceneBM25F"]
 
 _LANG_SUFFIXES = ("uk", "ru", "en")
+
+_FIELD_STATS: WeakKeyDictionary = WeakKeyDictionary()
+"""searcher -> field name -> (N, average field length). A scorer is made per term and segment
+(~120 for a two-word query on 10 segments) and each summed these over every segment again:
+a fifth of a query's matcher set-up on a 20k index."""
+
+
+def _field_stats(searcher, fieldname: str) -> tuple[int, float]:
+    """N (articles that can have `fieldname`) and its average length over them."""
+    per_field = _FIELD_STATS.get(searcher)
+    if per_field is None:
+        per_field = _FIELD_STATS[searcher] = {}
+    stats = per_field.get(fieldname)
+    if stats is None:
+        n = _field_doc_count(searcher, fieldname)
+        stats = per_field[fieldname] = (n, (searcher.field_length(fieldname) / n if n else 0) or 1)
+    return stats
 
 
 def _field_doc_count(searcher, fieldname: str) -> int:
@@ -43,9 +61,8 @@ class _Scorer(scoring.BM25FScorer):
         # Not super().__init__: setup() computes the block-max bound from avgfl, so avgfl must
         # be ours before it runs.
         parent = searcher.get_parent()
-        n = _field_doc_count(parent, fieldname)
         self.idf = parent.idf(fieldname, text)
-        self.avgfl = (parent.field_length(fieldname) / n if n else 0) or 1
+        self.avgfl = _field_stats(parent, fieldname)[1]
         self.B = B
         self.K1 = K1
         self.qf = qf
@@ -61,7 +78,7 @@ class LuceneBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        n = _field_doc_count(parent, fieldname)
+        n = _field_stats(parent, fieldname)[0]
         df = min(parent.doc_frequency(fieldname, text), n)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 

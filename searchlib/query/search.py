@@ -6,7 +6,8 @@ so timeline, export and top-terms match exactly the articles a search counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from whoosh.searching import Searcher
 from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
+from searchlib.query.matches import Matches, read_matches
 from searchlib.query.parse import check_expansions, is_plain, parse_query
 from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
 
@@ -286,11 +288,22 @@ def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any) -> se
     BM25 scorer (idf, field lengths) for every term of every segment even for an unscored
     search, half the cost of a count on a 2k index.
     """
-    unscored = Searcher(searcher.reader(), weighting=_UNSCORED, closereader=False)
-    matched = set(unscored.docs_for_query(parsed))
+    unscored = _unscored(searcher)
+    matched = _docnums(unscored, parsed)
     if filter_query is not None and matched:
-        matched &= set(unscored.docs_for_query(filter_query))
+        matched &= _docnums(unscored, filter_query)
     return matched
+
+
+def _unscored(searcher: Searcher) -> Searcher:
+    return Searcher(searcher.reader(), weighting=_UNSCORED, closereader=False)
+
+
+def _docnums(searcher: Searcher, query: Query) -> set[int]:
+    """The live documents matching `query`: set algebra over its posting lists when
+    `read_matches` can evaluate it, else Whoosh's matchers one posting at a time."""
+    found = read_matches(searcher, query)
+    return found.docnums() if found is not None else set(searcher.docs_for_query(query))
 
 
 class _Unscored(scoring.WeightingModel):
@@ -339,25 +352,33 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
             return SearchResults(query=text, parsed=str(parsed), total=0, offset=options.offset,
                                  hits=(), sort=options.sort, collapsed=options.collapse,
                                  suggestion=_suggest(store, searcher, text, options))
-        # Whoosh's count ignores the filter when it skips blocks, so the matches are
-        # listed once without scoring: that set is the total, the collapse input and the filter.
-        matched = full_matches = matching_docnums(searcher, parsed, filter_query)
+        # Every match is listed (not only counted): the total counts duplicate groups, and the
+        # page is ranked among each group's earliest article. Whoosh's count ignores the filter
+        # when it skips blocks, so the filter is applied to that list.
+        found = read_matches(searcher, parsed)
+        if found is None:
+            full_matches = matching_docnums(searcher, parsed, filter_query)
+        else:
+            full_matches = found.docnums()
+            if filter_query is not None and full_matches:
+                full_matches &= _docnums(_unscored(searcher), filter_query)
+        matched = full_matches
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
         start, stop = options.offset, options.offset + options.limit
         if options.sort == "relevance":
-            page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
+            numbers = None
         else:
             # Sorted here rather than by Whoosh, whose column default puts undated articles
             # first when newest-first; only the page's articles are then scored and highlighted.
             numbers = date_order(searcher, matched, newest_first=options.sort == "-date")
             numbers = numbers[start:stop]
-            scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
-                                     terms=True)
-            by_number = {hit.docnum: hit for hit in scored}
-            page = [by_number[n] for n in numbers if n in by_number]
+        if found is None:
+            page = _whoosh_page(searcher, parsed, matched, numbers, start, stop)
+        else:
+            page = _page(found, matched, numbers, start, stop)
         total = len(matched)
-        hits = tuple(_hit(hit, searcher.schema, searcher) for hit in page)
+        hits = tuple(_hit(searcher, *scored) for scored in page)
         if options.relax and options.sort == "relevance" and total < stop and is_plain(text):
             hits += _partial_hits(searcher, text, filter_query, full_matches,
                                   start=max(0, start - total), stop=stop - total)
@@ -371,13 +392,45 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
                          facets=facets, suggestion=suggestion)
 
 
+Scored = tuple[int, float, Sequence[tuple[str, Any]]]
+"""A ranked document: (document number, score, the (field, term) pairs it matched)."""
+
+
+def _page(found: Matches, matched: set[int], numbers: list[int] | None, start: int,
+          stop: int) -> list[Scored]:
+    """The page's documents, scored from the posting lists: the best by score (ties: lowest
+    document number first, as Whoosh orders them) or the given `numbers` in their order."""
+    if numbers is None:
+        scores = found.scores(matched)
+        ranked = heapq.nsmallest(stop, scores.items(), key=lambda item: (-item[1], item[0]))
+        chosen = ranked[start:stop]
+    else:
+        scores = found.scores(numbers)
+        chosen = [(n, scores[n]) for n in numbers if n in scores]
+    return [(docnum, score, found.matched_terms(docnum)) for docnum, score in chosen]
+
+
+def _whoosh_page(searcher: Searcher, parsed: Query, matched: set[int],
+                 numbers: list[int] | None, start: int, stop: int) -> list[Scored]:
+    """`_page` by Whoosh's collectors, for queries `read_matches` cannot evaluate."""
+    if numbers is None:
+        page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
+    else:
+        scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
+                                 terms=True)
+        by_number = {hit.docnum: hit for hit in scored}
+        page = [by_number[n] for n in numbers if n in by_number]
+    return [(hit.docnum, hit.score, hit.matched_terms() or ()) for hit in page]
+
+
 def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
                   full_matches: set[int], *, start: int, stop: int) -> tuple[Hit, ...]:
     """Hits [start:stop) of the articles with some but not all of the words of `text`."""
     any_word = parse_query(text, searcher.schema, any_word=True)
     results = searcher.search(any_word, filter=filter_query, mask=full_matches, limit=stop,
                               terms=True)
-    return tuple(replace(_hit(hit, searcher.schema, searcher), partial=True)
+    return tuple(replace(_hit(searcher, hit.docnum, hit.score, hit.matched_terms() or ()),
+                         partial=True)
                  for hit in results[start:stop])
 
 
@@ -457,14 +510,16 @@ def group_ids(searcher: Searcher, keys: Iterable[str]) -> dict[str, str]:
     return resolved
 
 
-def _hit(hit, schema, searcher: Searcher) -> Hit:
-    stored = hit.fields()
+def _hit(searcher: Searcher, docnum: int, score: Any,
+         matched_terms: Iterable[tuple[str, Any]]) -> Hit:
+    schema = searcher.schema
+    stored = searcher.stored_fields(docnum)
     lang = Lang(stored["lang"]) if stored.get("lang") else None
     body_field = text_field(lang or Lang.EN)
     kinds = {title_field(lang or Lang.EN): "lang", body_field: "lang", "title_exact": "exact",
              "text_exact": "exact", "names": "names"}
     terms_of: dict[str, set[str]] = {}
-    for field_name, term in hit.matched_terms() or ():
+    for field_name, term in matched_terms:
         if field_name in kinds:
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             terms_of.setdefault(kinds[field_name], set()).add(text)
@@ -474,7 +529,7 @@ def _hit(hit, schema, searcher: Searcher) -> Hit:
         searcher, key) else [(published, stored["id"])]
     return Hit(
         id=stored["id"],
-        score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
+        score=float(score) if isinstance(score, int | float) else 0.0,
         title=stored.get("title") or "",
         url=stored.get("canonical_url") or stored.get("url"),
         published=published.replace(tzinfo=UTC) if published else None,
