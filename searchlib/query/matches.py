@@ -4,15 +4,21 @@ Whoosh's collectors step through a query's matcher tree one posting at a time in
 every match of a two-word query (for the exact total and the duplicate collapse) cost as much as
 scoring its top 10 on a 20k index, and that scoring pass stepped through every posting again.
 Here each term's posting list is read once, a block at a time, into a dict (document -> weight).
-The matcher tree Whoosh builds on each segment is then evaluated twice: as set algebra (union,
-intersection, difference) for the match set, and over the wanted documents only for their scores:
-each term's own scorer, summed pairwise along the same tree, so every score is the float Whoosh's
-matchers give (its top-N pruning skips only documents that cannot make the top N, so the top N
-is the same too).
+The tree of matchers Whoosh's scored search would build on each segment (same shape: its
+size-weighted pairing of sub-queries) is built over those postings and evaluated twice: as set
+algebra (union, intersection, difference) for the match set, and over the wanted documents only
+for their scores: each term's score as its scorer computes it, summed pairwise along the same
+tree, so every score is the float Whoosh's matchers give a document.
 
-`read_matches` returns None for a tree with a matcher it does not know (phrases and other span
-queries, `*`): callers then use Whoosh's collectors. Not here: filters, collapse, paging (see
-`searchlib.query.search`).
+The page is then the exact top N by score. Whoosh's own top-N search can miss documents: its
+matcher replacement (`UnionMatcher.replace` -> `AndMaybeMatcher`, whose `skip_to` leaves the
+optional side behind the document it lands on) drops terms from some scores. On the 20k benchmark
+index 4 of 24 queries' top 10 differed from the exhaustive ranking (`collectors.TopCollector(
+usequality=False, replace=0)`); these pages are that exhaustive ranking.
+
+`read_matches` returns None for a query with a part it does not build (phrases and other span
+queries, NOT, `*`, wildcards with a coordination factor): callers then use Whoosh's collectors.
+Not here: filters, collapse, paging (see `searchlib.query.search`).
 """
 
 from __future__ import annotations
@@ -20,27 +26,25 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
-from bisect import bisect_right
-from collections.abc import Iterable
+from bisect import bisect_right, insort
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate, repeat
 from typing import Any
 
+from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import _INT_SIZE
 from whoosh.matching import (
-    AndMaybeMatcher,
     AndNotMatcher,
     FilterMatcher,
     IntersectionMatcher,
-    ListMatcher,
-    NullMatcherClass,
     UnionMatcher,
-    WrappingMatcher,
 )
 from whoosh.query import Query
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 __all__ = ["Matches", "read_matches"]
@@ -49,23 +53,24 @@ Term = tuple[str, bytes]
 
 
 class _Unsupported(Exception):
-    """The matcher tree holds a matcher whose semantics this module does not reproduce."""
+    """The query has a part whose matcher this module does not build."""
 
 
 class _Leaf:
-    """One term's postings on one segment: document -> weight, and how Whoosh scores them."""
+    """One term's postings on one segment (document -> weight) and its score function."""
 
-    __slots__ = ("term", "weights", "_score")
+    __slots__ = ("term", "weights", "_scorer", "_score")
 
-    def __init__(self, matcher: Any, scorer: Any) -> None:
-        self.term: Term = matcher.term()
-        self.weights = _postings(matcher)
-        self._score = _score_function(scorer)
+    def __init__(self, term: Term, weights: dict[int, float], scorer: Callable[[], Any]) -> None:
+        self.term, self.weights, self._scorer = term, weights, scorer
+        self._score: Any = None
 
     def docs(self) -> Any:
         return self.weights.keys()
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
+        if self._score is None:
+            self._score = self._scorer()
         weights, score = self.weights, self._score
         return {d: score(d, weights[d]) for d in wanted.intersection(weights)}
 
@@ -88,7 +93,7 @@ class _Null:
 
 
 class _Pair:
-    """A binary matcher: union, intersection, a AND NOT b, or a AND MAYBE b."""
+    """A binary matcher: union, intersection or a AND NOT b (`kind`: Whoosh's matcher class)."""
 
     __slots__ = ("kind", "a", "b", "_docs")
 
@@ -103,38 +108,30 @@ class _Pair:
                 self._docs = set(a).union(b)
             elif self.kind is IntersectionMatcher:
                 self._docs = set(a).intersection(b)
-            elif self.kind is AndNotMatcher:
-                self._docs = set(a).difference(b)
             else:
-                self._docs = set(a)
+                self._docs = set(a).difference(b)
         return self._docs
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
-        # Same operands in the same order as the matchers' score(): a.score() + b.score().
-        kind = self.kind
-        if kind is AndNotMatcher:
+        # The matchers' score(): a.score() + b.score() where both match (same operand order).
+        if self.kind is AndNotMatcher:
             excluded = self.b.docs()
             return {d: s for d, s in self.a.scores(wanted).items() if d not in excluded}
         a = self.a.scores(wanted)
-        if kind is IntersectionMatcher:
+        if self.kind is IntersectionMatcher:
             b = self.b.scores(wanted.intersection(a))
             return {d: a[d] + s for d, s in b.items()}
-        b = self.b.scores(wanted if kind is UnionMatcher else wanted.intersection(a))
-        for d, s in b.items():
-            if d in a:
-                a[d] = a[d] + s
-            elif kind is UnionMatcher:
-                a[d] = s
+        for d, s in self.b.scores(wanted).items():
+            a[d] = a[d] + s if d in a else s
         return a
 
     def terms(self, docnum: int, out: list[Term]) -> None:
         # Called on a matching node only. Whoosh's TermsCollector records the terms of the
         # branches positioned on the document: not b of a AND NOT b, nor a branch that misses.
-        kind = self.kind
-        if kind is not UnionMatcher or docnum in self.a.docs():
+        if self.kind is not UnionMatcher or docnum in self.a.docs():
             self.a.terms(docnum, out)
-        if kind is IntersectionMatcher or (kind is not AndNotMatcher
-                                           and docnum in self.b.docs()):
+        if self.kind is IntersectionMatcher or (self.kind is UnionMatcher
+                                                and docnum in self.b.docs()):
             self.b.terms(docnum, out)
 
 
@@ -167,23 +164,135 @@ class _Wrapped:
             self.child.terms(docnum, out)
 
 
-_PAIRS = (UnionMatcher, IntersectionMatcher, AndNotMatcher, AndMaybeMatcher)
+_NULL = _Null()
 
 
-def _node(matcher: Any) -> Any:
-    kind = type(matcher)
-    if kind in _PAIRS:
-        return _Pair(kind, _node(matcher.a), _node(matcher.b))
-    if kind is WrappingMatcher:
-        return _Wrapped(_node(matcher.child), matcher.boost)
-    if kind is FilterMatcher:
-        return _Wrapped(_node(matcher.child), matcher.boost, matcher._ids, matcher._exclude)
-    if kind is NullMatcherClass:
-        return _Null()
-    if kind is W3LeafMatcher or (kind is ListMatcher and matcher.term() is not None):
-        scorer = matcher.scorer if kind is W3LeafMatcher else matcher._scorer
-        return _Leaf(matcher, scorer)
-    raise _Unsupported(kind.__name__)
+class _Builder:
+    """The matcher tree of a query on one segment, as `Query.matcher` builds it for a scored
+    search (`needs_current`: binary unions, not preloaded arrays), with the postings read.
+
+    Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
+    and builds a scorer with a block-quality bound; this looks it up twice and scores with
+    the weighting's `posting_scorer` when it has one.
+    """
+
+    def __init__(self, searcher: Searcher, weighting: Any) -> None:
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self._schema = searcher.schema
+        self._weighting = weighting
+        self._deleted = self._reader.deleted_docs_set
+        self._terms: dict[Term, tuple[Any, int]] = {}
+
+    def node(self, query: Query) -> Any:
+        return self._node(query)[0]
+
+    def _node(self, query: Query) -> tuple[Any, int]:
+        """(tree, `query.estimate_size(reader)`)."""
+        kind = type(query)
+        if kind is wq.Term:
+            return self._term(query)
+        if kind is wq.And or kind is wq.Or:
+            return self._compound(query)
+        if kind is wq.AndNot:
+            a, a_size = self._node(query.a)
+            b, b_size = self._node(query.b)
+            return _Pair(AndNotMatcher, a, b), min(a_size + b_size, self._reader.doc_count())
+        if query is wq.NullQuery:
+            return _NULL, 0
+        if isinstance(query, wq.MultiTerm) and kind.estimate_size is wq.MultiTerm.estimate_size \
+                and (kind.matcher is wq.MultiTerm.matcher
+                     or (kind is wq.Prefix and query.text != "")
+                     or (kind is wq.Wildcard and query.text != "*")):
+            return self._expanded(query)
+        raise _Unsupported(kind.__name__)
+
+    def _expanded(self, query: Any) -> tuple[Any, int]:
+        """A wildcard, prefix or fuzzy term: `MultiTerm.matcher`, an Or of its words."""
+        fieldname = query.field()
+        words = list(query._btexts(self._reader))
+        size = sum(self._reader.doc_frequency(fieldname, word) for word in words)
+        terms = [wq.Term(fieldname, word) for word in words if word]
+        if not terms:
+            return _NULL, size
+        if len(terms) == 1:
+            return self._node(terms[0])[0], size
+        return self._node(wq.Or(terms, boost=query.boost))[0], size
+
+    def _compound(self, query: Any) -> tuple[Any, int]:
+        subs = query.subqueries
+        if isinstance(query, wq.Or) and (query.scale or query.matcher_type != wq.Or.AUTO_MATCHER
+                                         or len(subs) >= wq.Or.TOO_MANY_CLAUSES):
+            raise _Unsupported("Or with a coordination factor or a forced matcher")
+        built = [self._node(sub) for sub in subs]
+        if isinstance(query, wq.And):
+            size = min((size for _, size in built), default=0)
+            pair, weighted = IntersectionMatcher, [(-size, tree) for tree, size in built]
+        else:
+            size = min(sum(size for _, size in built), self._reader.doc_count())
+            pair, weighted = UnionMatcher, [(size, tree) for tree, size in built]
+        if not built:
+            return _NULL, size
+        if len(built) == 1:  # CompoundQuery.matcher: the sub-query's matcher, unboosted
+            return built[0][0], size
+        tree = _weighted_tree(pair, weighted)
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _term(self, query: Any) -> tuple[Any, int]:
+        if query.minquality:
+            raise _Unsupported("Term with a minimum quality")
+        fieldname = query.fieldname
+        if fieldname not in self._schema:
+            return _NULL, 0
+        try:
+            text = self._schema[fieldname].to_bytes(query.text)
+        except ValueError:
+            return _NULL, 0
+        key = (fieldname, text)
+        if key not in self._terms:
+            self._terms[key] = self._read(fieldname, text)
+        tree, size = self._terms[key]
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _read(self, fieldname: str, text: bytes) -> tuple[Any, int]:
+        try:
+            size = self._reader.term_info(fieldname, text).doc_frequency()
+        except TermNotFound:
+            return _NULL, 0
+        matcher = self._reader.postings(fieldname, text)
+        if type(matcher) is FilterMatcher:  # the segment's deletions
+            matcher = matcher.child
+        searcher, weighting = self._searcher, self._weighting
+        leaf: Any = _Leaf((fieldname, text), _postings(matcher),
+                          lambda: _posting_scorer(weighting, searcher, fieldname, text))
+        if self._deleted:
+            leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
+        return leaf, size
+
+
+def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
+    """`whoosh.util.make_weighted_tree`: repeatedly pair the two lightest, lightest first.
+
+    Whoosh sorts (weight, matcher) tuples, but matchers compare equal or unordered, so the
+    order is by weight alone, stable; the pair goes after the items of equal weight.
+    """
+    items = sorted(weighted, key=_weight)
+    while len(items) > 1:
+        (a_weight, a), (b_weight, b) = items.pop(0), items.pop(0)
+        insort(items, (a_weight + b_weight, _Pair(pair, a, b)), key=_weight)
+    return items[0][1]
+
+
+def _weight(item: tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _posting_scorer(weighting: Any, searcher: Searcher, fieldname: str,
+                    text: bytes) -> Callable[[int, float], float]:
+    fast = getattr(weighting, "posting_scorer", None)
+    if fast is not None:
+        return fast(searcher, fieldname, text)  # type: ignore[no-any-return]
+    return _score_function(weighting.scorer(searcher, fieldname, text))
 
 
 def _postings(matcher: Any) -> dict[int, float]:
@@ -300,16 +409,14 @@ class Matches:
 
 
 def read_matches(searcher: Searcher, query: Query) -> Matches | None:
-    """The query's matcher trees with their postings, or None if a tree has a matcher this
-    module cannot evaluate exactly (the caller then uses Whoosh's collectors).
+    """The query's matcher trees with their postings, or None if the query has a part this
+    module does not build (the caller then uses Whoosh's collectors).
 
-    The trees are the ones Whoosh's scored search builds (`needs_current`: binary unions
-    rather than preloaded arrays), with the searcher's weighting.
+    Scores use the searcher's weighting.
     """
-    context = searcher.context(needs_current=True)
     leaves = searcher.leaf_searchers()
     try:
-        trees = tuple(_node(query.matcher(leaf, context)) for leaf, _ in leaves)
+        trees = tuple(_Builder(leaf, searcher.weighting).node(query) for leaf, _ in leaves)
     except _Unsupported:
         return None
     return Matches(tuple(offset for _, offset in leaves), trees)

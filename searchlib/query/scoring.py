@@ -19,6 +19,7 @@ Two departures from Whoosh's `BM25F`, both measured or forced by the index layou
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 from whoosh import scoring
@@ -87,3 +88,18 @@ class LuceneBM25F(scoring.BM25F):
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         B = self._field_B.get(fieldname, self.B)
         return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
+
+    def posting_scorer(self, searcher, fieldname, text) -> Callable[[int, float], float]:
+        """(document, weight) -> the score `scorer(...).score(matcher)` gives that posting of
+        the term on `searcher`'s segment, without the scorer's block-quality set-up (a
+        term-info lookup per term and segment). Used by `searchlib.query.matches`."""
+        if not searcher.schema[fieldname].scorable:
+            return lambda docnum, weight: weight
+        parent = searcher.get_parent()
+        idf = parent.idf(fieldname, text)
+        avgfl = _field_stats(parent, fieldname)[1]
+        B = self._field_B.get(fieldname, self.B)
+        K1 = self.K1
+        length = searcher.reader().doc_field_length
+        bm25 = scoring.bm25
+        return lambda docnum, weight: bm25(idf, weight, length(docnum, fieldname, 1), avgfl, B, K1)
