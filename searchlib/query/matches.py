@@ -57,22 +57,28 @@ class _Unsupported(Exception):
 
 
 class _Leaf:
-    """One term's postings on one segment (document -> weight) and its score function."""
+    """One term's postings on one segment (document -> weight) and their scores so far (a term
+    of every language's part of a query, `names`, is scored once per document)."""
 
-    __slots__ = ("term", "weights", "_scorer", "_score")
+    __slots__ = ("term", "weights", "_scorer", "_scores")
 
     def __init__(self, term: Term, weights: dict[int, float], scorer: Callable[[], Any]) -> None:
         self.term, self.weights, self._scorer = term, weights, scorer
-        self._score: Any = None
+        self._scores: dict[int, float] | None = None
 
     def docs(self) -> Any:
         return self.weights.keys()
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
-        if self._score is None:
-            self._score = self._scorer()
-        weights, score = self.weights, self._score
-        return {d: score(d, weights[d]) for d in wanted.intersection(weights)}
+        weights = self.weights
+        known = self._scores
+        if known is None:
+            known = self._scores = {}
+        missing = wanted.intersection(weights).difference(known)
+        if missing:
+            score = self._scorer()
+            known.update({d: score(d, weights[d]) for d in missing})
+        return {d: known[d] for d in wanted.intersection(weights)}
 
     def terms(self, docnum: int, out: list[Term]) -> None:
         if docnum in self.weights:
