@@ -35,7 +35,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
 from whoosh.filedb.structfile import _INT_SIZE
 from whoosh.matching import (
     AndNotMatcher,
@@ -262,18 +262,33 @@ class _Builder:
 
     def _read(self, fieldname: str, text: bytes) -> tuple[Any, int]:
         try:
-            size = self._reader.term_info(fieldname, text).doc_frequency()
+            info = self._reader.term_info(fieldname, text)
         except TermNotFound:
             return _NULL, 0
-        matcher = self._reader.postings(fieldname, text)
-        if type(matcher) is FilterMatcher:  # the segment's deletions
-            matcher = matcher.child
         searcher, weighting = self._searcher, self._weighting
-        leaf: Any = _Leaf((fieldname, text), _postings(matcher),
+        leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
                           lambda: _posting_scorer(weighting, searcher, fieldname, text))
         if self._deleted:
             leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
-        return leaf, size
+        return leaf, info.doc_frequency()
+
+    def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
+        """document -> weight of the term's postings, deleted documents included."""
+        terms = getattr(self._reader, "_terms", None)
+        if type(terms) is W3TermsReader and type(info) is W3TermInfo and not info.is_inlined():
+            # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
+            # the term, and the first block's header read through a file object).
+            offset = info.extent()[0]
+            if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) == WHOOSH3_HEADER_MAGIC:
+                return _w3_postings(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
+        matcher = self._reader.postings(fieldname, text)
+        if type(matcher) is FilterMatcher:  # the segment's deletions
+            matcher = matcher.child
+        weights: dict[int, float] = {}
+        while matcher.is_active():
+            weights[matcher.id()] = matcher.weight()
+            matcher.next()
+        return weights
 
 
 def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
@@ -301,19 +316,9 @@ def _posting_scorer(weighting: Any, searcher: Searcher, fieldname: str,
     return _score_function(weighting.scorer(searcher, fieldname, text))
 
 
-def _postings(matcher: Any) -> dict[int, float]:
-    """document -> weight of a fresh leaf matcher's postings."""
-    if type(matcher) is W3LeafMatcher:
-        return _w3_postings(matcher)
-    weights: dict[int, float] = {}
-    while matcher.is_active():
-        weights[matcher.id()] = matcher.weight()
-        matcher.next()
-    return weights
-
-
-def _w3_postings(matcher: W3LeafMatcher) -> dict[int, float]:
-    """The postings of a Whoosh 3 posting list, decoded a block at a time.
+def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
+    """The postings of a Whoosh 3 posting list whose first block starts at `position`, decoded
+    a block at a time.
 
     The codec's layout, read as `W3LeafMatcher` reads it (`_goto`, `_read_ids`,
     `_read_weights`): per block a signed length (negative for the last block), the pickled
@@ -321,8 +326,6 @@ def _w3_postings(matcher: W3LeafMatcher) -> dict[int, float]:
     values). The matcher itself unpickles the info through a file object (a dozen small reads)
     and decodes the ids in a Python generator: three times slower.
     """
-    postfile = matcher._postfile
-    position = matcher._baseoffset
     weights: dict[int, float] = {}
     while True:
         length = postfile.get_int(position)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import heapq
 
 import pytest
-from whoosh import collectors
+from whoosh import collectors, scoring
+from whoosh.searching import Searcher
 
 from searchlib.api import Index
 from searchlib.model import Article, Lang
@@ -80,3 +81,13 @@ def test_search_page_is_the_exhaustive_ranking(corpus_index: Index) -> None:
             ids = [searcher.stored_fields(docnum)["id"] for docnum, _, _ in expected]
         assert [hit.id for hit in results.hits] == ids
         assert [hit.score for hit in results.hits] == [score for _, score, _ in expected]
+
+
+def test_other_weighting_scores_equal_whoosh(corpus_index: Index) -> None:
+    # A weighting without `posting_scorer` is scored through its own scorer objects.
+    with corpus_index.searcher() as ours:
+        searcher = Searcher(ours.reader(), weighting=scoring.BM25F(), closereader=False)
+        parsed, _ = prepare(searcher, "уряд України", None)
+        found = read_matches(searcher, parsed)
+        assert found is not None
+        assert _ours(found, found.docnums(), 20) == _exhaustive(searcher, parsed, 20)
