@@ -316,6 +316,32 @@ def _posting_scorer(weighting: Any, searcher: Searcher, fieldname: str,
     return _score_function(weighting.scorer(searcher, fieldname, text))
 
 
+_VALUES_START = b"(c_codecs\nencode\n"
+"""Where a block's values (positions, characters) begin in its pickle: a tuple (MARK) whose
+first item is a `bytes`, which protocol 2 pickles as a call of `_codecs.encode` (GLOBAL). No
+16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
+
+
+def _ids_and_weights(data: bytes, count: int) -> tuple[Any, Any]:
+    """The (delta-coded ids, weights) of a block's pickled (ids, weights, values).
+
+    Unpickling the values is 90% of the cost for a text field (a `bytes` object per posting,
+    each made by a `_codecs.encode` call) and they are not needed: the pickle is cut where
+    they begin and closed as a pair (TUPLE2, STOP).
+    """
+    start = data.find(_VALUES_START)
+    if start > 0:
+        try:
+            head = pickle.loads(data[:start] + b"\x86.")
+        except pickle.UnpicklingError:
+            head = None
+        if type(head) is tuple and len(head) == 2 and type(head[0]) is tuple \
+                and len(head[0]) == count:
+            return head
+    deltas, weights, _ = pickle.loads(data)
+    return deltas, weights
+
+
 def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
     """The postings of a Whoosh 3 posting list whose first block starts at `position`, decoded
     a block at a time.
@@ -335,7 +361,7 @@ def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
         data = block[stream.tell():]
         if compression:
             data = zlib.decompress(data)
-        deltas, block_weights, _ = pickle.loads(data)
+        deltas, block_weights = _ids_and_weights(data, count)
         ids = accumulate(deltas)
         if block_weights is None:
             weights.update(zip(ids, repeat(1.0, count), strict=True))
