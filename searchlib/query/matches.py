@@ -187,7 +187,8 @@ class _Builder:
         self._reader = searcher.reader()
         self._schema = searcher.schema
         self._weighting = weighting
-        self._deleted = self._reader.deleted_docs_set
+        # Only a segment has deletions (the set `SegmentReader.postings` filters by).
+        self._deleted = getattr(self._reader, "deleted_docs_set", frozenset())
         self._terms: dict[Term, tuple[Any, int]] = {}
 
     def node(self, query: Query) -> Any:

@@ -91,3 +91,11 @@ def test_other_weighting_scores_equal_whoosh(corpus_index: Index) -> None:
         found = read_matches(searcher, parsed)
         assert found is not None
         assert _ours(found, found.docnums(), 20) == _exhaustive(searcher, parsed, 20)
+
+
+def test_empty_index_matches_nothing(fresh_index: Index) -> None:
+    with fresh_index.searcher() as searcher:
+        parsed, _ = prepare(searcher, "oil", None)
+        found = read_matches(searcher, parsed)
+        assert found is not None and found.docnums() == set()
+    assert fresh_index.search("oil").total == 0
