@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring, sorting
-from whoosh.columns import VarBytesColumn
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
@@ -370,25 +371,52 @@ class _RawColumn:
         return values[docnum - self._offsets[number]]
 
 
-class _VarBytesColumn(VarBytesColumn):
-    """Whoosh's variable-length column (`id`, `dup_group`), opened faster.
+def _summed_offsets(self: Any) -> None:
+    """`VarBytesColumn.Reader._read_offsets_and_lengths`, summing the lengths in C.
 
     Below 32,768 documents a segment stores only each row's length, and Whoosh's reader sums
     them into offsets in a Python loop over every document when it opens (~0.5 ms per 8,000
-    documents, per column and query); this sums them with `accumulate`.
+    documents, per column and query).
     """
+    dbfile = self._dbfile
+    last = self._basepos + self._length - 1
+    code = chr(dbfile.get_byte(last))
+    if code == "X":  # offsets stored too
+        VarBytesColumn.Reader._read_offsets_and_lengths(self)
+        return
+    start = last - struct.calcsize(code) * self._doccount
+    self._lengths = dbfile.get_array(start, code, self._doccount)
+    self._offsets = array("L", accumulate(self._lengths, initial=0))
+
+
+class _VarBytesColumn(VarBytesColumn):
+    """Whoosh's variable-length column (`id`, `dup_group`), opened with `_summed_offsets`."""
 
     class Reader(VarBytesColumn.Reader):
-        def _read_offsets_and_lengths(self) -> None:
-            dbfile = self._dbfile
-            last = self._basepos + self._length - 1
-            code = chr(dbfile.get_byte(last))
-            if code == "X":  # offsets stored too
-                super()._read_offsets_and_lengths()
-                return
-            start = last - struct.calcsize(code) * self._doccount
-            self._lengths = dbfile.get_array(start, code, self._doccount)
-            self._offsets = array("L", accumulate(self._lengths, initial=0))
+        _read_offsets_and_lengths = _summed_offsets
+
+
+class _CompressedBytesColumn(CompressedBytesColumn):
+    """Whoosh's compressed column (stored fields), opened with `_summed_offsets`."""
+
+    class Reader(CompressedBytesColumn.Reader):
+        _read_offsets_and_lengths = _summed_offsets
+
+
+_STORED_COLUMN = PickleColumn(_CompressedBytesColumn())
+"""`whoosh.codec.whoosh3.STORED_COLUMN`, opened faster."""
+
+
+def _open_stored(searcher: Searcher, docnums: Iterable[int]) -> None:
+    """Open the stored-fields column of the segments holding `docnums` with `_STORED_COLUMN`
+    (a fresh searcher per query opens it per segment and hit; Whoosh's reader then caches it)."""
+    leaves = searcher.reader().leaf_readers()
+    offsets = [offset for _, offset in leaves]
+    for number in {bisect_right(offsets, docnum) - 1 for docnum in docnums}:
+        perdoc = getattr(leaves[number][0], "_perdoc", None)
+        if type(perdoc) is W3PerDocReader and "_stored" not in perdoc._readers \
+                and perdoc.has_column("_stored"):
+            perdoc._readers["_stored"] = perdoc.column_reader("_stored", _STORED_COLUMN)
 
 
 def search(store: Store, text: str, *, options: SearchOptions | None = None,
@@ -433,6 +461,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         else:
             page = _page(found, matched, numbers, start, stop)
         total = len(matched)
+        _open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
         if options.relax and options.sort == "relevance" and total < stop and is_plain(text):
             hits += _partial_hits(searcher, text, filter_query, full_matches,
