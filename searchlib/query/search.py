@@ -267,10 +267,10 @@ def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Que
 def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:
     """Document numbers by publication date (then id), undated articles last either way."""
     reader = searcher.reader()
-    dates = Column(reader, "published", default=MISSING_DATE, raw=True)
-    ids = Column(reader, "id", default="")
-    dated: list[tuple[int, str, int]] = []
-    undated: list[tuple[str, int]] = []
+    dates = _RawColumn(reader, "published")
+    ids = _RawColumn(reader, "id")  # UTF-8 bytes sort as their text does
+    dated: list[tuple[int, bytes, int]] = []
+    undated: list[tuple[bytes, int]] = []
     for docnum in docnums:
         value = dates[docnum]
         if value == MISSING_DATE:
