@@ -17,7 +17,7 @@ index 4 of 24 queries' top 10 differed from the exhaustive ranking (`collectors.
 usequality=False, replace=0)`); these pages are that exhaustive ranking.
 
 `read_matches` returns None for a query with a part it does not build (phrases and other span
-queries, NOT, `*`, wildcards with a coordination factor): callers then use Whoosh's collectors.
+queries, date ranges, `*`): callers then use Whoosh's collectors.
 Not here: filters, collapse, paging (see `searchlib.query.search`).
 """
 
@@ -170,6 +170,28 @@ class _Wrapped:
             self.child.terms(docnum, out)
 
 
+class _Inverse:
+    """NOT q as a sub-query (`InverseMatcher`): every live document q misses, each scoring 1.0
+    (its constant weight; Whoosh adds it to the document's score)."""
+
+    __slots__ = ("child", "live", "_docs")
+
+    def __init__(self, child: Any, live: set[int]) -> None:
+        self.child, self.live = child, live
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            self._docs = self.live.difference(self.child.docs())
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return dict.fromkeys(wanted.intersection(self.docs()), 1.0)
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
 _NULL = _Null()
 
 
@@ -178,8 +200,8 @@ class _Builder:
     search (`needs_current`: binary unions, not preloaded arrays), with the postings read.
 
     Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
-    and builds a scorer with a block-quality bound; this looks it up twice and scores with
-    the weighting's `posting_scorer` when it has one.
+    and builds a scorer with a block-quality bound; this looks it up once and scores with the
+    weighting's `posting_scorer` when it has one.
     """
 
     def __init__(self, searcher: Searcher, weighting: Any) -> None:
@@ -207,12 +229,17 @@ class _Builder:
             return _Pair(AndNotMatcher, a, b), min(a_size + b_size, self._reader.doc_count())
         if query is wq.NullQuery:
             return _NULL, 0
+        if kind is wq.Not:
+            return _Inverse(self._node(query.query)[0], self._live()), self._reader.doc_count()
         if isinstance(query, wq.MultiTerm) and kind.estimate_size is wq.MultiTerm.estimate_size \
                 and (kind.matcher is wq.MultiTerm.matcher
                      or (kind is wq.Prefix and query.text != "")
                      or (kind is wq.Wildcard and query.text != "*")):
             return self._expanded(query)
         raise _Unsupported(kind.__name__)
+
+    def _live(self) -> set[int]:
+        return set(range(self._reader.doc_count_all())).difference(self._deleted)
 
     def _expanded(self, query: Any) -> tuple[Any, int]:
         """A wildcard, prefix or fuzzy term: `MultiTerm.matcher`, an Or of its words."""

@@ -16,6 +16,7 @@ from searchlib.query.search import prepare
 QUERIES = (
     "Україна", "уряд України", "ціни на нафту", "oil prices", "market OR shares", "компанія*",
     "title:Україна", "Росія", "президент~", "economy growth", "bank -shares",
+    "Україна NOT Росія", "market NOT shares",
 )
 
 
