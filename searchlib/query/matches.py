@@ -210,7 +210,7 @@ class _Builder:
         self._schema = searcher.schema
         self._weighting = weighting
         # Only a segment has deletions (the set `SegmentReader.postings` filters by).
-        self._deleted = getattr(self._reader, "deleted_docs_set", frozenset())
+        self._deleted: frozenset[int] = getattr(self._reader, "deleted_docs_set", frozenset())
         self._terms: dict[Term, tuple[Any, int]] = {}
 
     def node(self, query: Query) -> Any:
@@ -302,7 +302,7 @@ class _Builder:
 
     def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
         """document -> weight of the term's postings, deleted documents included."""
-        terms = getattr(self._reader, "_terms", None)
+        terms: Any = getattr(self._reader, "_terms", None)
         if type(terms) is W3TermsReader and type(info) is W3TermInfo and not info.is_inlined():
             # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
             # the term, and the first block's header read through a file object).

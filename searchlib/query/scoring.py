@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from whoosh import scoring
@@ -122,7 +123,7 @@ def _length_bytes(reader, fieldname: str) -> bytes | None:
     """The one-byte length codes of `fieldname` for every document of a Whoosh 3 segment
     (`reader.doc_field_length` reads them a byte at a time: 5 µs a posting), or None if the
     segment stores them otherwise."""
-    perdoc = getattr(reader, "_perdoc", None)
+    perdoc: Any = getattr(reader, "_perdoc", None)
     if type(perdoc) is not W3PerDocReader:
         return None
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)

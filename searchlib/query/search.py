@@ -413,7 +413,7 @@ def _open_stored(searcher: Searcher, docnums: Iterable[int]) -> None:
     leaves = searcher.reader().leaf_readers()
     offsets = [offset for _, offset in leaves]
     for number in {bisect_right(offsets, docnum) - 1 for docnum in docnums}:
-        perdoc = getattr(leaves[number][0], "_perdoc", None)
+        perdoc: Any = getattr(leaves[number][0], "_perdoc", None)
         if type(perdoc) is W3PerDocReader and "_stored" not in perdoc._readers \
                 and perdoc.has_column("_stored"):
             perdoc._readers["_stored"] = perdoc.column_reader("_stored", _STORED_COLUMN)
