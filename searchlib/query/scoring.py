@@ -19,12 +19,35 @@ Two departures from Whoosh's `BM25F`, both measured or forced by the index layou
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from whoosh import scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+from whoosh.columns import NumericColumn
+from whoosh.util.numeric import byte_to_length
 
 __all__ = ["LuceneBM25F"]
 
 _LANG_SUFFIXES = ("uk", "ru", "en")
+
+_FIELD_STATS: WeakKeyDictionary = WeakKeyDictionary()
+"""searcher -> field name -> (N, average field length). A scorer is made per term and segment
+(~120 for a two-word query on 10 segments) and each summed these over every segment again:
+a fifth of a query's matcher set-up on a 20k index."""
+
+
+def _field_stats(searcher, fieldname: str) -> tuple[int, float]:
+    """N (articles that can have `fieldname`) and its average length over them."""
+    per_field = _FIELD_STATS.get(searcher)
+    if per_field is None:
+        per_field = _FIELD_STATS[searcher] = {}
+    stats = per_field.get(fieldname)
+    if stats is None:
+        n = _field_doc_count(searcher, fieldname)
+        stats = per_field[fieldname] = (n, (searcher.field_length(fieldname) / n if n else 0) or 1)
+    return stats
 
 
 def _field_doc_count(searcher, fieldname: str) -> int:
@@ -43,9 +66,8 @@ class _Scorer(scoring.BM25FScorer):
         # Not super().__init__: setup() computes the block-max bound from avgfl, so avgfl must
         # be ours before it runs.
         parent = searcher.get_parent()
-        n = _field_doc_count(parent, fieldname)
         self.idf = parent.idf(fieldname, text)
-        self.avgfl = (parent.field_length(fieldname) / n if n else 0) or 1
+        self.avgfl = _field_stats(parent, fieldname)[1]
         self.B = B
         self.K1 = K1
         self.qf = qf
@@ -61,7 +83,7 @@ class LuceneBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        n = _field_doc_count(parent, fieldname)
+        n = _field_stats(parent, fieldname)[0]
         df = min(parent.doc_frequency(fieldname, text), n)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -70,3 +92,46 @@ class LuceneBM25F(scoring.BM25F):
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         B = self._field_B.get(fieldname, self.B)
         return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
+
+    def posting_scorer(self, searcher, fieldname, text) -> Callable[[int, float], float]:
+        """(document, weight) -> the score `scorer(...).score(matcher)` gives that posting of
+        the term on `searcher`'s segment, without the scorer's block-quality set-up (a
+        term-info lookup per term and segment). Used by `searchlib.query.matches`."""
+        if not searcher.schema[fieldname].scorable:
+            return lambda docnum, weight: weight
+        parent = searcher.get_parent()
+        idf = parent.idf(fieldname, text)
+        avgfl = _field_stats(parent, fieldname)[1]
+        B = self._field_B.get(fieldname, self.B)
+        K1 = self.K1
+        bm25 = scoring.bm25
+        lengths = _length_bytes(searcher.reader(), fieldname)
+        if lengths is None:
+            length = searcher.reader().doc_field_length
+            return lambda docnum, weight: bm25(idf, weight, length(docnum, fieldname, 1), avgfl,
+                                               B, K1)
+        table = _BYTE_LENGTHS
+        return lambda docnum, weight: bm25(idf, weight, table[lengths[docnum]], avgfl, B, K1)
+
+
+_BYTE_LENGTHS = (None, *(byte_to_length(code) for code in range(1, 256)))
+"""Field length by its one-byte code, as `W3PerDocReader.doc_field_length` decodes it (a zero
+byte, no length, gives None)."""
+
+
+def _length_bytes(reader, fieldname: str) -> bytes | None:
+    """The one-byte length codes of `fieldname` for every document of a Whoosh 3 segment
+    (`reader.doc_field_length` reads them a byte at a time: 5 µs a posting), or None if the
+    segment stores them otherwise."""
+    perdoc: Any = getattr(reader, "_perdoc", None)
+    if type(perdoc) is not W3PerDocReader:
+        return None
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    if type(column) is not NumericColumn.Reader or column._typecode != "B" \
+            or column._default != 0:
+        return None
+    # Documents past the last one with the field have no byte (their code is 0).
+    data = column._dbfile.get(column._basepos, column._count)
+    return data + bytes(max(0, reader.doc_count_all() - len(data)))

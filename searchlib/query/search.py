@@ -6,19 +6,27 @@ so timeline, export and top-terms match exactly the articles a search counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+import struct
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring, sorting
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
+from searchlib.query.matches import Matches, read_matches
 from searchlib.query.parse import check_expansions, is_plain, parse_query
 from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
 
@@ -259,10 +267,10 @@ def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Que
 def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:
     """Document numbers by publication date (then id), undated articles last either way."""
     reader = searcher.reader()
-    dates = Column(reader, "published", default=MISSING_DATE, raw=True)
-    ids = Column(reader, "id", default="")
-    dated: list[tuple[int, str, int]] = []
-    undated: list[tuple[str, int]] = []
+    dates = _RawColumn(reader, "published")
+    ids = _RawColumn(reader, "id")  # UTF-8 bytes sort as their text does
+    dated: list[tuple[int, bytes, int]] = []
+    undated: list[tuple[bytes, int]] = []
     for docnum in docnums:
         value = dates[docnum]
         if value == MISSING_DATE:
@@ -286,11 +294,22 @@ def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any) -> se
     BM25 scorer (idf, field lengths) for every term of every segment even for an unscored
     search, half the cost of a count on a 2k index.
     """
-    unscored = Searcher(searcher.reader(), weighting=_UNSCORED, closereader=False)
-    matched = set(unscored.docs_for_query(parsed))
+    unscored = _unscored(searcher)
+    matched = _docnums(unscored, parsed)
     if filter_query is not None and matched:
-        matched &= set(unscored.docs_for_query(filter_query))
+        matched &= _docnums(unscored, filter_query)
     return matched
+
+
+def _unscored(searcher: Searcher) -> Searcher:
+    return Searcher(searcher.reader(), weighting=_UNSCORED, closereader=False)
+
+
+def _docnums(searcher: Searcher, query: Query) -> set[int]:
+    """The live documents matching `query`: set algebra over its posting lists when
+    `read_matches` can evaluate it, else Whoosh's matchers one posting at a time."""
+    found = read_matches(searcher, query)
+    return found.docnums() if found is not None else set(searcher.docs_for_query(query))
 
 
 class _Unscored(scoring.WeightingModel):
@@ -306,21 +325,98 @@ _UNSCORED = _Unscored()
 def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
     """One document per near-duplicate group: the earliest published (then lowest id).
 
-    Reads three columns only (no stored fields), so it stays fast for 100k matches.
+    Reads the group column of every document, and publication dates and ids only for groups
+    with several of `docnums` (a few percent): no stored fields, so it stays fast for 100k
+    matches.
     """
     reader = searcher.reader()
-    groups = Column(reader, "dup_group", default="")
-    ids = Column(reader, "id", default="")
-    dates = Column(reader, "published", default=MISSING_DATE, raw=True)
-    best: dict[str, tuple[int, str, int]] = {}
+    groups = _RawColumn(reader, "dup_group")
+    ids: _RawColumn | None = None
+    members: dict[bytes, list[int]] = {}
     for docnum in docnums:
-        article_id = ids[docnum]
-        key = groups[docnum] or article_id
-        candidate = (dates[docnum], article_id, docnum)
-        current = best.get(key)
-        if current is None or candidate < current:
-            best[key] = candidate
-    return {docnum for _, _, docnum in best.values()}
+        key = groups[docnum]
+        if not key:  # no group value: its own id is its group key
+            ids = ids or _RawColumn(reader, "id")
+            key = ids[docnum]
+        members.setdefault(key, []).append(docnum)
+    chosen = {found[0] for found in members.values() if len(found) == 1}
+    shared = [found for found in members.values() if len(found) > 1]
+    if shared:
+        # Raw values order as the translated ones: UTF-8 bytes sort as their text does.
+        ids = ids or _RawColumn(reader, "id")
+        dates = _RawColumn(reader, "published")
+        chosen.update(min((dates[n], ids[n], n) for n in found)[2] for found in shared)
+    return chosen
+
+
+class _RawColumn:
+    """Raw (untranslated) column values by global document number; each segment's column is
+    opened on first use, a variable-length one with `_VarBytesColumn`."""
+
+    def __init__(self, reader: Any, fieldname: str) -> None:
+        leaves = reader.leaf_readers()
+        self._leaves = [leaf for leaf, _ in leaves]
+        self._offsets = [offset for _, offset in leaves]
+        self._fieldname = fieldname
+        column = reader.schema[fieldname].column_type
+        self._column = _VarBytesColumn() if type(column) is VarBytesColumn else column
+        self._open: dict[int, Any] = {}
+
+    def __getitem__(self, docnum: int) -> Any:
+        number = bisect_right(self._offsets, docnum) - 1
+        values = self._open.get(number)
+        if values is None:
+            values = self._open[number] = self._leaves[number].column_reader(
+                self._fieldname, column=self._column, translate=False)
+        return values[docnum - self._offsets[number]]
+
+
+def _summed_offsets(self: Any) -> None:
+    """`VarBytesColumn.Reader._read_offsets_and_lengths`, summing the lengths in C.
+
+    Below 32,768 documents a segment stores only each row's length, and Whoosh's reader sums
+    them into offsets in a Python loop over every document when it opens (~0.5 ms per 8,000
+    documents, per column and query).
+    """
+    dbfile = self._dbfile
+    last = self._basepos + self._length - 1
+    code = chr(dbfile.get_byte(last))
+    if code == "X":  # offsets stored too
+        VarBytesColumn.Reader._read_offsets_and_lengths(self)
+        return
+    start = last - struct.calcsize(code) * self._doccount
+    self._lengths = dbfile.get_array(start, code, self._doccount)
+    self._offsets = array("L", accumulate(self._lengths, initial=0))
+
+
+class _VarBytesColumn(VarBytesColumn):
+    """Whoosh's variable-length column (`id`, `dup_group`), opened with `_summed_offsets`."""
+
+    class Reader(VarBytesColumn.Reader):
+        _read_offsets_and_lengths = _summed_offsets
+
+
+class _CompressedBytesColumn(CompressedBytesColumn):
+    """Whoosh's compressed column (stored fields), opened with `_summed_offsets`."""
+
+    class Reader(CompressedBytesColumn.Reader):
+        _read_offsets_and_lengths = _summed_offsets
+
+
+_STORED_COLUMN = PickleColumn(_CompressedBytesColumn())
+"""`whoosh.codec.whoosh3.STORED_COLUMN`, opened faster."""
+
+
+def _open_stored(searcher: Searcher, docnums: Iterable[int]) -> None:
+    """Open the stored-fields column of the segments holding `docnums` with `_STORED_COLUMN`
+    (a fresh searcher per query opens it per segment and hit; Whoosh's reader then caches it)."""
+    leaves = searcher.reader().leaf_readers()
+    offsets = [offset for _, offset in leaves]
+    for number in {bisect_right(offsets, docnum) - 1 for docnum in docnums}:
+        perdoc: Any = getattr(leaves[number][0], "_perdoc", None)
+        if type(perdoc) is W3PerDocReader and "_stored" not in perdoc._readers \
+                and perdoc.has_column("_stored"):
+            perdoc._readers["_stored"] = perdoc.column_reader("_stored", _STORED_COLUMN)
 
 
 def search(store: Store, text: str, *, options: SearchOptions | None = None,
@@ -339,25 +435,34 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
             return SearchResults(query=text, parsed=str(parsed), total=0, offset=options.offset,
                                  hits=(), sort=options.sort, collapsed=options.collapse,
                                  suggestion=_suggest(store, searcher, text, options))
-        # Whoosh's count ignores the filter when it skips blocks, so the matches are
-        # listed once without scoring: that set is the total, the collapse input and the filter.
-        matched = full_matches = matching_docnums(searcher, parsed, filter_query)
+        # Every match is listed (not only counted): the total counts duplicate groups, and the
+        # page is ranked among each group's earliest article. Whoosh's count ignores the filter
+        # when it skips blocks, so the filter is applied to that list.
+        found = read_matches(searcher, parsed)
+        if found is None:
+            full_matches = matching_docnums(searcher, parsed, filter_query)
+        else:
+            full_matches = found.docnums()
+            if filter_query is not None and full_matches:
+                full_matches &= _docnums(_unscored(searcher), filter_query)
+        matched = full_matches
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
         start, stop = options.offset, options.offset + options.limit
         if options.sort == "relevance":
-            page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
+            numbers = None
         else:
             # Sorted here rather than by Whoosh, whose column default puts undated articles
             # first when newest-first; only the page's articles are then scored and highlighted.
             numbers = date_order(searcher, matched, newest_first=options.sort == "-date")
             numbers = numbers[start:stop]
-            scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
-                                     terms=True)
-            by_number = {hit.docnum: hit for hit in scored}
-            page = [by_number[n] for n in numbers if n in by_number]
+        if found is None:
+            page = _whoosh_page(searcher, parsed, matched, numbers, start, stop)
+        else:
+            page = _page(found, matched, numbers, start, stop)
         total = len(matched)
-        hits = tuple(_hit(hit, searcher.schema, searcher) for hit in page)
+        _open_stored(searcher, (docnum for docnum, _, _ in page))
+        hits = tuple(_hit(searcher, *scored) for scored in page)
         if options.relax and options.sort == "relevance" and total < stop and is_plain(text):
             hits += _partial_hits(searcher, text, filter_query, full_matches,
                                   start=max(0, start - total), stop=stop - total)
@@ -371,13 +476,45 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
                          facets=facets, suggestion=suggestion)
 
 
+Scored = tuple[int, float, Sequence[tuple[str, Any]]]
+"""A ranked document: (document number, score, the (field, term) pairs it matched)."""
+
+
+def _page(found: Matches, matched: set[int], numbers: list[int] | None, start: int,
+          stop: int) -> list[Scored]:
+    """The page's documents, scored from the posting lists: the best by score (ties: lowest
+    document number first, as Whoosh orders them) or the given `numbers` in their order."""
+    if numbers is None:
+        scores = found.scores(matched)
+        ranked = heapq.nsmallest(stop, scores.items(), key=lambda item: (-item[1], item[0]))
+        chosen = ranked[start:stop]
+    else:
+        scores = found.scores(numbers)
+        chosen = [(n, scores[n]) for n in numbers if n in scores]
+    return [(docnum, score, found.matched_terms(docnum)) for docnum, score in chosen]
+
+
+def _whoosh_page(searcher: Searcher, parsed: Query, matched: set[int],
+                 numbers: list[int] | None, start: int, stop: int) -> list[Scored]:
+    """`_page` by Whoosh's collectors, for queries `read_matches` cannot evaluate."""
+    if numbers is None:
+        page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
+    else:
+        scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
+                                 terms=True)
+        by_number = {hit.docnum: hit for hit in scored}
+        page = [by_number[n] for n in numbers if n in by_number]
+    return [(hit.docnum, hit.score, hit.matched_terms() or ()) for hit in page]
+
+
 def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
                   full_matches: set[int], *, start: int, stop: int) -> tuple[Hit, ...]:
     """Hits [start:stop) of the articles with some but not all of the words of `text`."""
     any_word = parse_query(text, searcher.schema, any_word=True)
     results = searcher.search(any_word, filter=filter_query, mask=full_matches, limit=stop,
                               terms=True)
-    return tuple(replace(_hit(hit, searcher.schema, searcher), partial=True)
+    return tuple(replace(_hit(searcher, hit.docnum, hit.score, hit.matched_terms() or ()),
+                         partial=True)
                  for hit in results[start:stop])
 
 
@@ -457,14 +594,16 @@ def group_ids(searcher: Searcher, keys: Iterable[str]) -> dict[str, str]:
     return resolved
 
 
-def _hit(hit, schema, searcher: Searcher) -> Hit:
-    stored = hit.fields()
+def _hit(searcher: Searcher, docnum: int, score: Any,
+         matched_terms: Iterable[tuple[str, Any]]) -> Hit:
+    schema = searcher.schema
+    stored = searcher.stored_fields(docnum)
     lang = Lang(stored["lang"]) if stored.get("lang") else None
     body_field = text_field(lang or Lang.EN)
     kinds = {title_field(lang or Lang.EN): "lang", body_field: "lang", "title_exact": "exact",
              "text_exact": "exact", "names": "names"}
     terms_of: dict[str, set[str]] = {}
-    for field_name, term in hit.matched_terms() or ():
+    for field_name, term in matched_terms:
         if field_name in kinds:
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             terms_of.setdefault(kinds[field_name], set()).add(text)
@@ -474,7 +613,7 @@ def _hit(hit, schema, searcher: Searcher) -> Hit:
         searcher, key) else [(published, stored["id"])]
     return Hit(
         id=stored["id"],
-        score=float(hit.score) if isinstance(hit.score, int | float) else 0.0,
+        score=float(score) if isinstance(score, int | float) else 0.0,
         title=stored.get("title") or "",
         url=stored.get("canonical_url") or stored.get("url"),
         published=published.replace(tzinfo=UTC) if published else None,

@@ -1,0 +1,485 @@
+"""Match sets and scores of a query read straight from its posting lists (search's fast path).
+
+Whoosh's collectors step through a query's matcher tree one posting at a time in Python. Listing
+every match of a two-word query (for the exact total and the duplicate collapse) cost as much as
+scoring its top 10 on a 20k index, and that scoring pass stepped through every posting again.
+Here each term's posting list is read once, a block at a time, into a dict (document -> weight).
+The tree of matchers Whoosh's scored search would build on each segment (same shape: its
+size-weighted pairing of sub-queries) is built over those postings and evaluated twice: as set
+algebra (union, intersection, difference) for the match set, and over the wanted documents only
+for their scores: each term's score as its scorer computes it, summed pairwise along the same
+tree, so every score is the float Whoosh's matchers give a document.
+
+The page is then the exact top N by score. Whoosh's own top-N search can miss documents: its
+matcher replacement (`UnionMatcher.replace` -> `AndMaybeMatcher`, whose `skip_to` leaves the
+optional side behind the document it lands on) drops terms from some scores. On the 20k benchmark
+index 4 of 24 queries' top 10 differed from the exhaustive ranking (`collectors.TopCollector(
+usequality=False, replace=0)`); these pages are that exhaustive ranking.
+
+`read_matches` returns None for a query with a part it does not build (phrases and other span
+queries, date ranges, `*`): callers then use Whoosh's collectors.
+Not here: filters, collapse, paging (see `searchlib.query.search`).
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from array import array
+from bisect import bisect_right, insort
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from io import BytesIO
+from itertools import accumulate, repeat
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
+from whoosh.filedb.structfile import _INT_SIZE
+from whoosh.matching import (
+    AndNotMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    UnionMatcher,
+)
+from whoosh.query import Query
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+__all__ = ["Matches", "read_matches"]
+
+Term = tuple[str, bytes]
+
+
+class _Unsupported(Exception):
+    """The query has a part whose matcher this module does not build."""
+
+
+class _Leaf:
+    """One term's postings on one segment (document -> weight) and their scores so far (a term
+    of every language's part of a query, `names`, is scored once per document)."""
+
+    __slots__ = ("term", "weights", "_scorer", "_scores")
+
+    def __init__(self, term: Term, weights: dict[int, float], scorer: Callable[[], Any]) -> None:
+        self.term, self.weights, self._scorer = term, weights, scorer
+        self._scores: dict[int, float] | None = None
+
+    def docs(self) -> Any:
+        return self.weights.keys()
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        weights = self.weights
+        known = self._scores
+        if known is None:
+            known = self._scores = {}
+        missing = wanted.intersection(weights).difference(known)
+        if missing:
+            score = self._scorer()
+            known.update({d: score(d, weights[d]) for d in missing})
+        return {d: known[d] for d in wanted.intersection(weights)}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        if docnum in self.weights:
+            out.append(self.term)
+
+
+class _Null:
+    __slots__ = ()
+
+    def docs(self) -> set[int]:
+        return set()
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return {}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
+class _Pair:
+    """A binary matcher: union, intersection or a AND NOT b (`kind`: Whoosh's matcher class)."""
+
+    __slots__ = ("kind", "a", "b", "_docs")
+
+    def __init__(self, kind: type, a: Any, b: Any) -> None:
+        self.kind, self.a, self.b = kind, a, b
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            a, b = self.a.docs(), self.b.docs()
+            if self.kind is UnionMatcher:
+                self._docs = set(a).union(b)
+            elif self.kind is IntersectionMatcher:
+                self._docs = set(a).intersection(b)
+            else:
+                self._docs = set(a).difference(b)
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        # The matchers' score(): a.score() + b.score() where both match (same operand order).
+        if self.kind is AndNotMatcher:
+            excluded = self.b.docs()
+            return {d: s for d, s in self.a.scores(wanted).items() if d not in excluded}
+        a = self.a.scores(wanted)
+        if self.kind is IntersectionMatcher:
+            b = self.b.scores(wanted.intersection(a))
+            return {d: a[d] + s for d, s in b.items()}
+        for d, s in self.b.scores(wanted).items():
+            a[d] = a[d] + s if d in a else s
+        return a
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        # Called on a matching node only. Whoosh's TermsCollector records the terms of the
+        # branches positioned on the document: not b of a AND NOT b, nor a branch that misses.
+        if self.kind is not UnionMatcher or docnum in self.a.docs():
+            self.a.terms(docnum, out)
+        if self.kind is IntersectionMatcher or (self.kind is UnionMatcher
+                                                and docnum in self.b.docs()):
+            self.b.terms(docnum, out)
+
+
+class _Wrapped:
+    """A boost (WrappingMatcher) or a document-set filter (FilterMatcher, e.g. deletions)."""
+
+    __slots__ = ("child", "boost", "ids", "exclude", "_docs")
+
+    def __init__(self, child: Any, boost: float, ids: Any = None, exclude: bool = False) -> None:
+        self.child, self.boost, self.ids, self.exclude = child, boost, ids, exclude
+        self._docs: Any = None
+
+    def docs(self) -> Any:
+        if self._docs is None:
+            docs = self.child.docs()
+            if self.ids is not None:
+                docs = set(docs).difference(self.ids) if self.exclude else \
+                    set(docs).intersection(self.ids)
+            self._docs = docs
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        if self.ids is not None:
+            wanted = wanted.intersection(self.docs())
+        boost = self.boost
+        return {d: s * boost for d, s in self.child.scores(wanted).items()}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        if docnum in self.docs():
+            self.child.terms(docnum, out)
+
+
+class _Inverse:
+    """NOT q as a sub-query (`InverseMatcher`): every live document q misses, each scoring 1.0
+    (its constant weight; Whoosh adds it to the document's score)."""
+
+    __slots__ = ("child", "live", "_docs")
+
+    def __init__(self, child: Any, live: set[int]) -> None:
+        self.child, self.live = child, live
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            self._docs = self.live.difference(self.child.docs())
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return dict.fromkeys(wanted.intersection(self.docs()), 1.0)
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
+_NULL = _Null()
+
+
+class _Builder:
+    """The matcher tree of a query on one segment, as `Query.matcher` builds it for a scored
+    search (`needs_current`: binary unions, not preloaded arrays), with the postings read.
+
+    Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
+    and builds a scorer with a block-quality bound; this looks it up once and scores with the
+    weighting's `posting_scorer` when it has one.
+    """
+
+    def __init__(self, searcher: Searcher, weighting: Any) -> None:
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self._schema = searcher.schema
+        self._weighting = weighting
+        # Only a segment has deletions (the set `SegmentReader.postings` filters by).
+        self._deleted: frozenset[int] = getattr(self._reader, "deleted_docs_set", frozenset())
+        self._terms: dict[Term, tuple[Any, int]] = {}
+
+    def node(self, query: Query) -> Any:
+        return self._node(query)[0]
+
+    def _node(self, query: Query) -> tuple[Any, int]:
+        """(tree, `query.estimate_size(reader)`)."""
+        kind = type(query)
+        if kind is wq.Term:
+            return self._term(query)
+        if kind is wq.And or kind is wq.Or:
+            return self._compound(query)
+        if kind is wq.AndNot:
+            a, a_size = self._node(query.a)
+            b, b_size = self._node(query.b)
+            return _Pair(AndNotMatcher, a, b), min(a_size + b_size, self._reader.doc_count())
+        if query is wq.NullQuery:
+            return _NULL, 0
+        if kind is wq.Not:
+            return _Inverse(self._node(query.query)[0], self._live()), self._reader.doc_count()
+        if isinstance(query, wq.MultiTerm) and kind.estimate_size is wq.MultiTerm.estimate_size \
+                and (kind.matcher is wq.MultiTerm.matcher
+                     or (kind is wq.Prefix and query.text != "")
+                     or (kind is wq.Wildcard and query.text != "*")):
+            return self._expanded(query)
+        raise _Unsupported(kind.__name__)
+
+    def _live(self) -> set[int]:
+        return set(range(self._reader.doc_count_all())).difference(self._deleted)
+
+    def _expanded(self, query: Any) -> tuple[Any, int]:
+        """A wildcard, prefix or fuzzy term: `MultiTerm.matcher`, an Or of its words."""
+        fieldname = query.field()
+        words = list(query._btexts(self._reader))
+        size = sum(self._reader.doc_frequency(fieldname, word) for word in words)
+        terms = [wq.Term(fieldname, word) for word in words if word]
+        if not terms:
+            return _NULL, size
+        if len(terms) == 1:
+            return self._node(terms[0])[0], size
+        return self._node(wq.Or(terms, boost=query.boost))[0], size
+
+    def _compound(self, query: Any) -> tuple[Any, int]:
+        subs = query.subqueries
+        if isinstance(query, wq.Or) and (query.scale or query.matcher_type != wq.Or.AUTO_MATCHER
+                                         or len(subs) >= wq.Or.TOO_MANY_CLAUSES):
+            raise _Unsupported("Or with a coordination factor or a forced matcher")
+        built = [self._node(sub) for sub in subs]
+        if isinstance(query, wq.And):
+            size = min((size for _, size in built), default=0)
+            pair, weighted = IntersectionMatcher, [(-size, tree) for tree, size in built]
+        else:
+            size = min(sum(size for _, size in built), self._reader.doc_count())
+            pair, weighted = UnionMatcher, [(size, tree) for tree, size in built]
+        if not built:
+            return _NULL, size
+        if len(built) == 1:  # CompoundQuery.matcher: the sub-query's matcher, unboosted
+            return built[0][0], size
+        tree = _weighted_tree(pair, weighted)
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _term(self, query: Any) -> tuple[Any, int]:
+        if query.minquality:
+            raise _Unsupported("Term with a minimum quality")
+        fieldname = query.fieldname
+        if fieldname not in self._schema:
+            return _NULL, 0
+        try:
+            text = self._schema[fieldname].to_bytes(query.text)
+        except ValueError:
+            return _NULL, 0
+        key = (fieldname, text)
+        if key not in self._terms:
+            self._terms[key] = self._read(fieldname, text)
+        tree, size = self._terms[key]
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _read(self, fieldname: str, text: bytes) -> tuple[Any, int]:
+        try:
+            info = self._reader.term_info(fieldname, text)
+        except TermNotFound:
+            return _NULL, 0
+        searcher, weighting = self._searcher, self._weighting
+        leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
+                          lambda: _posting_scorer(weighting, searcher, fieldname, text))
+        if self._deleted:
+            leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
+        return leaf, info.doc_frequency()
+
+    def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
+        """document -> weight of the term's postings, deleted documents included."""
+        terms: Any = getattr(self._reader, "_terms", None)
+        if type(terms) is W3TermsReader and type(info) is W3TermInfo and not info.is_inlined():
+            # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
+            # the term, and the first block's header read through a file object).
+            offset = info.extent()[0]
+            if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) == WHOOSH3_HEADER_MAGIC:
+                return _w3_postings(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
+        matcher = self._reader.postings(fieldname, text)
+        if type(matcher) is FilterMatcher:  # the segment's deletions
+            matcher = matcher.child
+        weights: dict[int, float] = {}
+        while matcher.is_active():
+            weights[matcher.id()] = matcher.weight()
+            matcher.next()
+        return weights
+
+
+def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
+    """`whoosh.util.make_weighted_tree`: repeatedly pair the two lightest, lightest first.
+
+    Whoosh sorts (weight, matcher) tuples, but matchers compare equal or unordered, so the
+    order is by weight alone, stable; the pair goes after the items of equal weight.
+    """
+    items = sorted(weighted, key=_weight)
+    while len(items) > 1:
+        (a_weight, a), (b_weight, b) = items.pop(0), items.pop(0)
+        insort(items, (a_weight + b_weight, _Pair(pair, a, b)), key=_weight)
+    return items[0][1]
+
+
+def _weight(item: tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _posting_scorer(weighting: Any, searcher: Searcher, fieldname: str,
+                    text: bytes) -> Callable[[int, float], float]:
+    fast = getattr(weighting, "posting_scorer", None)
+    if fast is not None:
+        return fast(searcher, fieldname, text)  # type: ignore[no-any-return]
+    return _score_function(weighting.scorer(searcher, fieldname, text))
+
+
+_VALUES_START = b"(c_codecs\nencode\n"
+"""Where a block's values (positions, characters) begin in its pickle: a tuple (MARK) whose
+first item is a `bytes`, which protocol 2 pickles as a call of `_codecs.encode` (GLOBAL). No
+16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
+
+
+def _ids_and_weights(data: bytes, count: int) -> tuple[Any, Any]:
+    """The (delta-coded ids, weights) of a block's pickled (ids, weights, values).
+
+    Unpickling the values is 90% of the cost for a text field (a `bytes` object per posting,
+    each made by a `_codecs.encode` call) and they are not needed: the pickle is cut where
+    they begin and closed as a pair (TUPLE2, STOP).
+    """
+    start = data.find(_VALUES_START)
+    if start > 0:
+        try:
+            head = pickle.loads(data[:start] + b"\x86.")
+        except pickle.UnpicklingError:
+            head = None
+        if type(head) is tuple and len(head) == 2 and type(head[0]) is tuple \
+                and len(head[0]) == count:
+            return head
+    deltas, weights, _ = pickle.loads(data)
+    return deltas, weights
+
+
+def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
+    """The postings of a Whoosh 3 posting list whose first block starts at `position`, decoded
+    a block at a time.
+
+    The codec's layout, read as `W3LeafMatcher` reads it (`_goto`, `_read_ids`,
+    `_read_weights`): per block a signed length (negative for the last block), the pickled
+    block info, then the pickled (optionally zlib-compressed) (delta-coded ids, weights,
+    values). The matcher itself unpickles the info through a file object (a dozen small reads)
+    and decodes the ids in a Python generator: three times slower.
+    """
+    weights: dict[int, float] = {}
+    while True:
+        length = postfile.get_int(position)
+        block = postfile.get(position + _INT_SIZE, abs(length))
+        stream = BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = block[stream.tell():]
+        if compression:
+            data = zlib.decompress(data)
+        deltas, block_weights = _ids_and_weights(data, count)
+        ids = accumulate(deltas)
+        if block_weights is None:
+            weights.update(zip(ids, repeat(1.0, count), strict=True))
+        elif isinstance(block_weights, float):
+            # The matcher stores a block's single weight as a float32.
+            weights.update(zip(ids, repeat(array("f", (block_weights,))[0], count),
+                               strict=True))
+        else:
+            weights.update(zip(ids, block_weights, strict=True))
+        if length < 0:
+            return weights
+        position += _INT_SIZE + abs(length)
+
+
+class _Posting:
+    """The current posting, as a scorer reads it from a matcher."""
+
+    __slots__ = ("_id", "_weight")
+
+    def __init__(self, docnum: int, weight: float) -> None:
+        self._id, self._weight = docnum, weight
+
+    def id(self) -> int:
+        return self._id
+
+    def weight(self) -> float:
+        return self._weight
+
+
+def _score_function(scorer: Any) -> Any:
+    """(document, weight) -> the score `scorer.score(matcher)` gives at that posting."""
+    if scorer is None:
+        return lambda docnum, weight: weight
+    method = type(scorer).score
+    if method is scoring.WeightLengthScorer.score:
+        score, length = scorer._score, scorer.dfl
+        return lambda docnum, weight: score(weight, length(docnum))
+    if method is scoring.WeightScorer.score:
+        return lambda docnum, weight: weight
+    return lambda docnum, weight: scorer.score(_Posting(docnum, weight))
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """A query's matcher tree on every segment of a searcher, with its postings read."""
+
+    offsets: tuple[int, ...]
+    """The first document number of each segment."""
+    trees: tuple[Any, ...]
+
+    def docnums(self) -> set[int]:
+        """Every matching (live) document number."""
+        found: set[int] = set()
+        for offset, tree in zip(self.offsets, self.trees, strict=True):
+            docs = tree.docs()
+            found.update(docs if offset == 0 else [d + offset for d in docs])
+        return found
+
+    def scores(self, docnums: Iterable[int]) -> dict[int, float]:
+        """document number -> score, for those of `docnums` that match."""
+        per_segment: dict[int, set[int]] = {}
+        offsets = self.offsets
+        for docnum in docnums:
+            number = bisect_right(offsets, docnum) - 1
+            per_segment.setdefault(number, set()).add(docnum - offsets[number])
+        result: dict[int, float] = {}
+        for number, wanted in per_segment.items():
+            offset = offsets[number]
+            scored = self.trees[number].scores(wanted)
+            result.update(scored if offset == 0 else
+                          {d + offset: s for d, s in scored.items()})
+        return result
+
+    def matched_terms(self, docnum: int) -> list[Term]:
+        """The (field, term) pairs through which the matching `docnum` matches."""
+        number = bisect_right(self.offsets, docnum) - 1
+        found: list[Term] = []
+        self.trees[number].terms(docnum - self.offsets[number], found)
+        return found
+
+
+def read_matches(searcher: Searcher, query: Query) -> Matches | None:
+    """The query's matcher trees with their postings, or None if the query has a part this
+    module does not build (the caller then uses Whoosh's collectors).
+
+    Scores use the searcher's weighting.
+    """
+    leaves = searcher.leaf_searchers()
+    try:
+        trees = tuple(_Builder(leaf, searcher.weighting).node(query) for leaf, _ in leaves)
+    except _Unsupported:
+        return None
+    return Matches(tuple(offset for _, offset in leaves), trees)

@@ -1,0 +1,102 @@
+"""Match sets and scores read from posting lists equal what Whoosh's matchers give."""
+
+from __future__ import annotations
+
+import heapq
+
+import pytest
+from whoosh import collectors, scoring
+from whoosh.searching import Searcher
+
+from searchlib.api import Index
+from searchlib.model import Article, Lang
+from searchlib.query.matches import read_matches
+from searchlib.query.search import prepare
+
+QUERIES = (
+    "Україна", "уряд України", "ціни на нафту", "oil prices", "market OR shares", "компанія*",
+    "title:Україна", "Росія", "президент~", "economy growth", "bank -shares",
+    "Україна NOT Росія", "market NOT shares",
+)
+
+
+def _exhaustive(searcher, parsed, limit: int) -> list[tuple[int, float, set]]:
+    """Whoosh's ranking scoring every match (no block skipping, no matcher replacement)."""
+    top = collectors.TopCollector(limit=limit, usequality=False, replace=0)
+    terms = collectors.TermsCollector(top)
+    searcher.search_with_collector(parsed, terms)
+    return [(hit.docnum, hit.score, set(hit.matched_terms())) for hit in terms.results()]
+
+
+def _ours(found, docnums, limit: int) -> list[tuple[int, float, set]]:
+    scores = found.scores(docnums)
+    ranked = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+    return [(docnum, score, set(found.matched_terms(docnum))) for docnum, score in ranked]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_matches_scores_and_terms_equal_whoosh(corpus_index: Index, text: str) -> None:
+    with corpus_index.searcher() as searcher:
+        parsed, _ = prepare(searcher, text, None)
+        found = read_matches(searcher, parsed)
+        assert found is not None, parsed
+        docnums = found.docnums()
+        assert docnums == set(searcher.docs_for_query(parsed))
+        assert docnums, text
+        assert _ours(found, docnums, 20) == _exhaustive(searcher, parsed, 20)
+
+
+def test_deleted_articles_are_not_matched_and_scores_still_equal(fresh_index: Index) -> None:
+    # Three commits make three segments; deleting marks a document of the first one.
+    for batch in range(3):
+        fresh_index.add([
+            Article(id=f"{batch}-{n}", title=f"Oil report {n}",
+                    text="Oil prices rose. " * (n + 1) + "Markets reacted.", lang=Lang.EN)
+            for n in range(5)
+        ])
+    fresh_index.delete(["0-2"])
+    with fresh_index.searcher() as searcher:
+        parsed, _ = prepare(searcher, "oil prices", None)
+        found = read_matches(searcher, parsed)
+        assert found is not None
+        docnums = found.docnums()
+        assert len(docnums) == 14
+        assert docnums == set(searcher.docs_for_query(parsed))
+        assert _ours(found, docnums, 20) == _exhaustive(searcher, parsed, 20)
+
+
+def test_phrase_query_is_left_to_whoosh(sample_index: Index) -> None:
+    with sample_index.searcher() as searcher:
+        parsed, _ = prepare(searcher, '"action plan"', None)
+        assert read_matches(searcher, parsed) is None
+    results = sample_index.search('"action plan"', collapse=False)
+    assert results.total == len(results.hits) > 0
+
+
+def test_search_page_is_the_exhaustive_ranking(corpus_index: Index) -> None:
+    for text in ("уряд України", "oil prices", "market OR shares"):
+        results = corpus_index.search(text, limit=10, collapse=False, relax=False)
+        with corpus_index.searcher() as searcher:
+            parsed, _ = prepare(searcher, text, None)
+            expected = _exhaustive(searcher, parsed, 10)
+            ids = [searcher.stored_fields(docnum)["id"] for docnum, _, _ in expected]
+        assert [hit.id for hit in results.hits] == ids
+        assert [hit.score for hit in results.hits] == [score for _, score, _ in expected]
+
+
+def test_other_weighting_scores_equal_whoosh(corpus_index: Index) -> None:
+    # A weighting without `posting_scorer` is scored through its own scorer objects.
+    with corpus_index.searcher() as ours:
+        searcher = Searcher(ours.reader(), weighting=scoring.BM25F(), closereader=False)
+        parsed, _ = prepare(searcher, "уряд України", None)
+        found = read_matches(searcher, parsed)
+        assert found is not None
+        assert _ours(found, found.docnums(), 20) == _exhaustive(searcher, parsed, 20)
+
+
+def test_empty_index_matches_nothing(fresh_index: Index) -> None:
+    with fresh_index.searcher() as searcher:
+        parsed, _ = prepare(searcher, "oil", None)
+        found = read_matches(searcher, parsed)
+        assert found is not None and found.docnums() == set()
+    assert fresh_index.search("oil").total == 0
