@@ -33,7 +33,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from whoosh.writing import MERGE_SMALL, NO_MERGE
+
 from searchlib.errors import StoreError
+from searchlib.store import merging
 
 __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "PARALLEL_THRESHOLD",
@@ -93,6 +96,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
     from whoosh.writing import SegmentWriter
 
     from searchlib.store.codec import SearchlibCodec
+    from searchlib.store.merging import merge_segments
 
     storage = storage_class(folder)
     ix = storage.open_index(indexname)
@@ -112,20 +116,18 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                 for fields in payload:
                     writer.add_document(**fields)
             elif kind == "flush":
-                if payload:  # older segments the merge policy chose: merged into ours
-                    if writer is None:
-                        writer = SegmentWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB,
-                                               codec=SearchlibCodec())
-                    _merge_into(writer, payload)
-                segment = None
+                segments = []
                 if writer is not None:
                     if writer._added:
-                        segment = writer._finalize_segment()
-                        _fsync_segment(storage, segment)
+                        segments.append(writer._finalize_segment())
                     else:
                         writer._close_segment()
                     writer = None
-                replies.put((number, "segment", segment))
+                if payload:  # older segments the merge policy chose: merged into a new one
+                    segments.append(merge_segments(storage, indexname, payload))
+                for segment in filter(None, segments):
+                    _fsync_segment(storage, segment)
+                replies.put((number, "segments", [s for s in segments if s is not None]))
             elif kind == "cancel":
                 if writer is not None:
                     writer._close_segment()
@@ -143,18 +145,6 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
             replies.put((number, "error", f"{type(err).__name__}: {err}"))
             if not isinstance(err, Exception):
                 return
-
-
-def _merge_into(writer: Any, segments: list[Any]) -> None:
-    """Add the documents of `segments` (with their deletions) to `writer`'s new segment."""
-    from whoosh.reading import SegmentReader
-
-    for segment in segments:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        try:
-            writer.add_reader(reader)
-        finally:
-            reader.close()
 
 
 def _alive(pid: int) -> bool:
@@ -377,23 +367,26 @@ class ParallelWriter:
         # SegmentWriter.commit, with the workers' segments added (as Whoosh's MpWriter does
         # with multisegment=True) and the merge the policy chooses among the older segments
         # done by a worker while the others finish their segments.
-        plan = _MergePlan(writer)
-        kept = None if optimize else _merge_policy(mergetype or writer.mergetype, merge)(
-            plan, writer.segments)
+        # An optimize commits the workers' segments first, then merges every segment once.
+        optimizing = optimize or mergetype is merging.OPTIMIZE
+        plan = merging.MergePlan(writer)
+        if not optimizing and merge and mergetype is not NO_MERGE:
+            final = MERGE_SMALL(plan, writer.segments)
+        else:
+            final = writer.segments
         try:
-            segments = [s for s in self._pool.collect("flush", plan.merged) if s is not None]
+            payloads = self._pool.collect("flush", plan.merged)
         except BaseException:
             writer.cancel()
             raise
-        final = kept if kept is not None else writer._merge_segments(mergetype, optimize, merge)
         if writer._added:
             final.append(writer._finalize_segment())
         else:
             writer._close_segment()
-        writer._commit_toc(final + segments)
+        writer._commit_toc(final + [s for segments in payloads for s in segments])
         writer._finish()
-        if optimize and self._reopen is not None:
-            self._reopen().commit(optimize=True)
+        if optimizing and self._reopen is not None:
+            self._reopen().commit(mergetype=merging.OPTIMIZE)
 
     def cancel(self) -> None:
         if self._pool is not None:
@@ -404,28 +397,6 @@ class ParallelWriter:
             return
         self._held = []
         self._writer.cancel()
-
-
-class _MergePlan:
-    """Stands in for the writer while a Whoosh merge policy runs: it records the segments the
-    policy would merge instead of merging them."""
-
-    def __init__(self, writer: Any) -> None:
-        self.storage = writer.storage
-        self.schema = writer.schema
-        self.merged: list[Any] = []
-
-    def add_reader(self, reader: Any) -> None:
-        self.merged.append(reader.segment())
-
-
-def _merge_policy(mergetype: Any, merge: bool) -> Callable[[Any, list[Any]], list[Any]]:
-    """The policy `SegmentWriter._merge_segments` would call (optimizing aside)."""
-    from whoosh.writing import MERGE_SMALL, NO_MERGE
-
-    if mergetype is not None:
-        return mergetype
-    return MERGE_SMALL if merge else NO_MERGE
 
 
 def wrap_writer(owner: object, writer: Any, reopen: Callable[[], Any] | None = None) -> Any:

@@ -53,6 +53,7 @@ from searchlib.store.files import (
     write_meta,
 )
 from searchlib.store.lock import FolderLock, LockHolder
+from searchlib.store.merging import MERGE_SMALL, OPTIMIZE
 from searchlib.store.schema import (
     SCHEMA_VERSION,
     article_to_document,
@@ -717,7 +718,7 @@ class _Batches:
         if self._writer is None:
             return
         writer, self._writer = self._writer, None
-        writer.commit(optimize=self.optimize)
+        writer.commit(mergetype=OPTIMIZE if self.optimize else MERGE_SMALL)
         self._pending.clear()
         if self._on_commit:
             self._on_commit(self._written)
