@@ -20,6 +20,10 @@ from itertools import filterfalse
 
 from whoosh.analysis import Analyzer
 
+from searchlib.analysis.filters import LemmaFilter
+from searchlib.analysis.morph import lemma_sources
+from searchlib.model import Lang
+
 __all__ = ["Snippet", "make_snippet"]
 
 ELLIPSIS = "\u2026"
@@ -115,6 +119,30 @@ class _ChunkTokens:
         self.known: dict[str, _Tokens] = {}
         self.chunks_of: dict[str, set[str]] = {}
         """Indexed form -> the known chunks that make it."""
+        self.words: _ChunkTokens | None = None
+        """For a chain that ends in a `LemmaFilter`: the same cache for the chain without it."""
+        self.lang: Lang | None = None
+        items = getattr(analyzer, "items", ())
+        if len(items) > 1 and isinstance(items[-1], LemmaFilter):
+            self.words = _ChunkTokens(type(analyzer)(*items[:-1]))
+            self.lang = items[-1].lang
+
+    def wanted(self, chunks: set[str], terms: frozenset[str]) -> set[str] | None:
+        """The chunks that may make any of `terms` (None: analyse whole paragraphs).
+
+        A lemma chain's chunks are first read without the lemma filter, which costs no
+        dictionary lookup: only a chunk holding a word that `lemma_sources` lists for a term can
+        make it, so the morphology runs on those alone (issue 7: a cold search analysed every
+        word of its ten hits to mark a few).
+        """
+        words = self.words
+        if words is None or self.lang is None:
+            return chunks
+        if not words.learn(chunks):
+            return None
+        lang = self.lang
+        return words.matching(chunks, {word for term in terms
+                                       for word in lemma_sources(term, lang)})
 
     def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
         """The chunks (all known) that make any of `terms`."""
@@ -135,6 +163,7 @@ class _ChunkTokens:
         if len(known) + len(new) > self.LIMIT:
             known.clear()
             self.chunks_of.clear()
+            new = list(chunks)  # the caller reads each of its chunks from the cache
         starts: list[int] = []
         position = 0
         for chunk in new:
@@ -204,11 +233,12 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
     the end of the paragraph where the last missing term was found."""
     text = chunks.text
     cache = _chunk_tokens(analyzer)
-    if not cache.learn(chunks.distinct):
+    wanted = cache.wanted(chunks.distinct, terms)
+    if wanted is None or not cache.learn(wanted):
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return
     known = cache.known
-    matching = cache.matching(chunks.distinct, terms)
+    matching = cache.matching(wanted, terms)
     if not matching:
         return
     missing = set(terms)

@@ -7,10 +7,12 @@ import random
 from pathlib import Path
 
 import pytest
-from whoosh.analysis import Token
+from whoosh.analysis import CompositeAnalyzer, Token
 from whoosh.highlight import ContextFragmenter
 
+from searchlib.analysis.morph import lemma_sources, lemmatise
 from searchlib.ingest import find_inputs, read_articles
+from searchlib.model import Lang
 from searchlib.query.highlight import (
     CONTEXT_CHARS,
     FRAGMENT_CHARS,
@@ -108,3 +110,18 @@ def test_snippet_marks_forms_across_repeated_calls() -> None:
     assert first == again
     assert [first.text[s:e] for s, e in first.highlights] == ["Канади", "Канаді", "Канаду"]
     assert "&lt;b&gt;&amp;&lt;/b" in first.to_html()
+
+
+@pytest.mark.parametrize("lang", [Lang.UK, Lang.RU])
+def test_lemma_sources_hold_every_word_of_their_lemma(bodies: list[str], lang: Lang) -> None:
+    # The snippet of a lemma field analyses only the words `lemma_sources` lists: a word it
+    # missed would lose its mark. Every language's words, through this language's lemmatiser.
+    words = build_schema()[f"text_{lang}"].analyzer.items[:-1]
+    surface = CompositeAnalyzer(*words)
+    checked = set()
+    for text in bodies:
+        for token in surface(text, mode="index", removestops=False):
+            if token.text not in checked:
+                checked.add(token.text)
+                assert token.text in lemma_sources(lemmatise(token.text, lang), lang), token.text
+    assert len(checked) > 1000
