@@ -210,19 +210,22 @@ class _Chunks:
         self.text = text
         self.distinct = set(text.split())
 
-    def placed(self, chunks: set[str]) -> list[tuple[int, str]]:
-        """(start, chunk) of every occurrence of the given chunks, in text order."""
+    def placed(self, chunks: set[str], begin: int = 0,
+               until: int | None = None) -> list[tuple[int, str]]:
+        """(start, chunk) of every occurrence of the given chunks in text[begin:until], in text
+        order."""
         text = self.text
         size = len(text)
+        until = size if until is None else until
         found: list[tuple[int, str]] = []
         for chunk in chunks:
-            start = text.find(chunk)
+            start = text.find(chunk, begin, until)
             while start >= 0:
                 end = start + len(chunk)
                 if (start == 0 or text[start - 1].isspace()) and (
                         end == size or text[end].isspace()):
                     found.append((start, chunk))
-                start = text.find(chunk, end if end > start else start + 1)
+                start = text.find(chunk, end if end > start else start + 1, until)
         found.sort()
         return found
 
@@ -234,8 +237,11 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
     text = chunks.text
     cache = _chunk_tokens(analyzer)
     wanted = cache.wanted(chunks.distinct, terms)
-    if wanted is None or not cache.learn(wanted):
+    if wanted is None:
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
+        return
+    if not wanted.issubset(cache.known):
+        yield from _matched_spans_learning(chunks, wanted, terms, cache)
         return
     known = cache.known
     matching = cache.matching(wanted, terms)
@@ -256,14 +262,44 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
                         stop = newline if newline >= 0 else len(text)
 
 
-def _matched_spans_by_paragraph(text: str, terms: frozenset[str],
-                                analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
-    """`_matched_spans` for any analyzer: each paragraph through the whole chain."""
+def _matched_spans_learning(chunks: _Chunks, wanted: set[str], terms: frozenset[str],
+                            cache: _ChunkTokens) -> Iterator[tuple[tuple[int, int], str]]:
+    """`_matched_spans` for a text with wanted chunks the cache does not know yet: paragraph
+    by paragraph, each analysed when the scan reaches it, so the paragraphs after the one
+    where the last missing term is found cost nothing (about four fifths of the text of the
+    benchmark queries' hits)."""
+    text = chunks.text
+    known = cache.known
     missing = set(terms)
     for paragraph in _PARAGRAPH.finditer(text):
+        here = wanted.intersection(paragraph.group().split())
+        if not here:
+            continue
+        base, end = paragraph.span()
+        if not cache.learn(here):
+            yield from _matched_spans_by_paragraph(text, frozenset(missing), cache.analyzer,
+                                                   start=base, marked=terms)
+            return
+        for start, chunk in chunks.placed(cache.matching(here, terms), base, end):
+            for form, first, last in known[chunk]:
+                if form in terms:
+                    yield (start + first, start + last), form
+                    missing.discard(form)
+        if not missing:
+            return
+
+
+def _matched_spans_by_paragraph(text: str, terms: frozenset[str], analyzer: Analyzer, *,
+                                start: int = 0, marked: frozenset[str] | None = None,
+                                ) -> Iterator[tuple[tuple[int, int], str]]:
+    """`_matched_spans` for any analyzer: each paragraph from `start` through the whole chain,
+    up to the paragraph where the last of `terms` is found, marking `terms` (or `marked`)."""
+    marked = terms if marked is None else marked
+    missing = set(terms)
+    for paragraph in _PARAGRAPH.finditer(text, start):
         base = paragraph.start()
         for token in analyzer(paragraph.group(), chars=True, mode="index", removestops=False):
-            if token.text in terms:
+            if token.text in marked:
                 missing.discard(token.text)
                 yield (base + token.startchar, base + token.endchar), token.text
         if not missing:

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from whoosh.analysis import CompositeAnalyzer, Token
+from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, Token
 from whoosh.highlight import ContextFragmenter
 
 from searchlib.analysis.morph import lemma_sources, lemmatise
@@ -125,3 +125,15 @@ def test_lemma_sources_hold_every_word_of_their_lemma(bodies: list[str], lang: L
                 checked.add(token.text)
                 assert token.text in lemma_sources(lemmatise(token.text, lang), lang), token.text
     assert len(checked) > 1000
+
+
+def test_an_analyzer_whose_tokens_span_chunks_is_read_by_paragraph() -> None:
+    # Tokens of two words cannot be filed under one chunk: from the first paragraph where that
+    # happens, the snippet reads whole paragraphs through the analyzer.
+    analyzer = RegexTokenizer(r"\w+(?: \w+)?") | LowercaseFilter()
+    text = "Канада\n\nУряд Канади обговорив оборону\nКанада і далі"
+    terms = frozenset({"канада", "уряд канади", "обговорив оборону"})
+    expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+    assert [text[s:e] for (s, e), _ in expected] == ["Канада", "Уряд Канади",
+                                                     "обговорив оборону"]
+    assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
