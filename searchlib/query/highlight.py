@@ -18,10 +18,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import filterfalse
 
-from whoosh.analysis import Analyzer
+from whoosh.analysis import Analyzer, LowercaseFilter
 
-from searchlib.analysis.filters import LemmaFilter
+from searchlib.analysis.filters import (
+    CompoundFilter,
+    LemmaFilter,
+    NormaliseFilter,
+    StopWordFilter,
+    TranslitFilter,
+)
 from searchlib.analysis.morph import lemma_sources
+from searchlib.analysis.tokenizers import WordTokenizer
 from searchlib.model import Lang
 
 __all__ = ["Snippet", "make_snippet"]
@@ -94,7 +101,19 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_CHUNK = re.compile(r"\S+")
+_UNSURE_CHAR = re.compile(
+    "[^\\s!-_a-~\u0402-\u040c\u040e-\u044f\u0452-\u045c\u045e-\u0482\u048a-\u04ff"
+    "\u00ab\u00bb\u201e\u201c\u201d\u2013\u2014\u2026\u2116]")
+"""A character `normalise_word` may change or drop, or `str.lower` map to another length:
+all but printable ASCII (the backtick is an apostrophe), Cyrillic letters other than ё and
+the stressed ѐ ѝ, and some punctuation."""
+_MIXED_SCRIPTS = re.compile("[A-Za-z]\\S*[\u0400-\u04ff]|[\u0400-\u04ff]\\S*[A-Za-z]")
+"""Latin and Cyrillic letters in one chunk: `normalise_word` may repair look-alikes."""
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
+_SURFACE_PARTS = (WordTokenizer, CompoundFilter, NormaliseFilter, LowercaseFilter, StopWordFilter)
+"""Parts that only cut a chunk into words (and parts of words), fold them and mark stop words:
+each token is a substring of the chunk, folded."""
 _Tokens = tuple[tuple[str, int, int], ...]
 """(indexed text, start, end) of the tokens an analyzer makes of one chunk, offsets in it."""
 
@@ -122,27 +141,46 @@ class _ChunkTokens:
         self.words: _ChunkTokens | None = None
         """For a chain that ends in a `LemmaFilter`: the same cache for the chain without it."""
         self.lang: Lang | None = None
+        self.capitalised_only = False
+        """A `TranslitFilter` chain (no stop words) makes tokens of capitalised words only."""
         items = getattr(analyzer, "items", ())
-        if len(items) > 1 and isinstance(items[-1], LemmaFilter):
-            self.words = _ChunkTokens(type(analyzer)(*items[:-1]))
-            self.lang = items[-1].lang
+        # The tests of `wanted` hold for chains of these parts only.
+        if len(items) > 1 and all(isinstance(i, _SURFACE_PARTS) for i in items[:-1]):
+            last = items[-1]
+            if isinstance(last, LemmaFilter) and any(isinstance(i, LowercaseFilter)
+                                                     for i in items):
+                self.words = _ChunkTokens(type(analyzer)(*items[:-1]))
+                self.lang = last.lang
+            elif isinstance(last, TranslitFilter):
+                self.capitalised_only = not any(isinstance(i, StopWordFilter) for i in items)
 
-    def wanted(self, chunks: set[str], terms: frozenset[str]) -> set[str] | None:
-        """The chunks that may make any of `terms` (None: analyse whole paragraphs).
+    def wanted(self, chunks: _Chunks, terms: frozenset[str]) -> set[str] | None:
+        """The chunks of the text that may make any of `terms` (None: analyse whole paragraphs).
 
-        A lemma chain's chunks are first read without the lemma filter, which costs no
-        dictionary lookup: only a chunk holding a word that `lemma_sources` lists for a term can
-        make it, so the morphology runs on those alone (issue 7: a cold search analysed every
-        word of its ten hits to mark a few).
+        Cheap, exact tests skip the chunks that cannot, so the morphology runs on few words
+        (issue 7: a cold search analysed every word of its ten hits to mark a few). A lemma
+        chain makes a term only from a word that `lemma_sources` lists for it, and a chunk whose
+        characters normalisation leaves alone holds that word only as part of its lowercase
+        text; the other chunks are read by the chain without its lemma filter. A name-key chain
+        keys capitalised words only, and normalisation makes no letter uppercase.
         """
+        if self.capitalised_only:
+            return {chunk for chunk in chunks.distinct if not chunk.islower()}
         words = self.words
         if words is None or self.lang is None:
-            return chunks
-        if not words.learn(chunks):
-            return None
+            return chunks.distinct
         lang = self.lang
-        return words.matching(chunks, {word for term in terms
-                                       for word in lemma_sources(term, lang)})
+        sources = {word for term in terms for word in lemma_sources(term, lang)}
+        read = chunks.holding(sources)
+        if read is None:
+            unsure, found = chunks.distinct, set()
+        else:
+            found, unsure = read
+        if not unsure:
+            return found
+        if not words.learn(unsure):
+            return None
+        return found | words.matching(unsure, sources)
 
     def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
         """The chunks (all known) that make any of `terms`."""
@@ -210,6 +248,32 @@ class _Chunks:
         self.text = text
         self.distinct = set(text.split())
 
+    def holding(self, words: set[str]) -> tuple[set[str], set[str]] | None:
+        """(found, unsure): the chunks whose lowercase text contains one of `words`, among
+        those whose words `normalise_word` leaves as they are (one script, no look-alike
+        apostrophe, stress mark, invisible character or ``ё``), and the other chunks, which
+        this cannot tell. None when lowercasing changes the length of the text."""
+        text = self.text
+        lowered = text.lower()
+        if len(lowered) != len(text) or any(word.split() != [word] for word in words):
+            return None
+        spans = [match.span() for match in _CHUNK.finditer(text)]
+        starts = [start for start, _ in spans]
+
+        def chunk_at(position: int) -> str:
+            start, end = spans[bisect_right(starts, position) - 1]
+            return text[start:end]
+
+        unsure = {chunk_at(match.start()) for pattern in (_UNSURE_CHAR, _MIXED_SCRIPTS)
+                  for match in pattern.finditer(text)}
+        found: set[str] = set()
+        for word in words:
+            at = lowered.find(word)
+            while at >= 0:
+                found.add(chunk_at(at))
+                at = lowered.find(word, at + 1)
+        return found - unsure, unsure
+
     def placed(self, chunks: set[str], begin: int = 0,
                until: int | None = None) -> list[tuple[int, str]]:
         """(start, chunk) of every occurrence of the given chunks in text[begin:until], in text
@@ -236,7 +300,7 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
     the end of the paragraph where the last missing term was found."""
     text = chunks.text
     cache = _chunk_tokens(analyzer)
-    wanted = cache.wanted(chunks.distinct, terms)
+    wanted = cache.wanted(chunks, terms)
     if wanted is None:
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return

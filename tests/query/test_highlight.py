@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, Token
 from whoosh.highlight import ContextFragmenter
 
@@ -137,3 +139,41 @@ def test_an_analyzer_whose_tokens_span_chunks_is_read_by_paragraph() -> None:
     assert [text[s:e] for (s, e), _ in expected] == ["Канада", "Уряд Канади",
                                                      "обговорив оборону"]
     assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+
+
+TRICKY = (
+    "Ки\u0301єві і Ки\u00adєва, Kиїв (латинська K), КИЄВІ, «Києва»,Київ—Львів, Ёлка ёлки Елки; "
+    "Расiя та Pоссия, м’ясо м`ясо, Зеленського\u200b.\n\nЗЕЛЕНСЬКИЙ ǅ Ʌ Київщина 5-й Києва'.",
+    # İ lowercases to two characters: no chunk is read from the lowercase text.
+    "İstanbul: Києва İ Ки\u0301єві, Київ.",
+)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("field", ANALYZED_FIELDS)
+def test_words_that_normalisation_changes_are_marked_as_the_chain_marks_them(
+        field: str, text: str) -> None:
+    # Each form the chain makes of the text, alone and with one it does not make: the chunk
+    # tests of the snippet (lowercase text, capitals) must not skip any chunk that makes it.
+    analyzer = build_schema()[field].analyzer
+    forms = sorted({t.text for t in analyzer(text, mode="index", removestops=False)})
+    assert len(forms) >= 2
+    for form in forms:
+        for terms in (frozenset({form}), frozenset({form, "zzzнема"})):
+            expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+            assert expected
+            assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected, form
+
+
+_ALPHABET = "київКИЇВєаьлЛоеёЁKiaopxcyIİ’`'\u0301\u00ad-—«» \n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=_ALPHABET, max_size=40), field=st.sampled_from(ANALYZED_FIELDS))
+def test_any_text_is_marked_as_the_chain_marks_it(text: str, field: str) -> None:
+    analyzer = build_schema()[field].analyzer
+    forms = sorted({t.text for t in analyzer(text, mode="index", removestops=False)})
+    for form in forms[:4]:
+        terms = frozenset({form, "київ"})
+        expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+        assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
