@@ -177,3 +177,20 @@ def test_any_text_is_marked_as_the_chain_marks_it(text: str, field: str) -> None
         terms = frozenset({form, "київ"})
         expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
         assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+
+
+def test_a_cold_snippet_lemmatises_only_words_that_can_make_a_term() -> None:
+    # Issue 7 (cold start): the lemma filter runs on the chunks that may hold a form of the
+    # term, not on every word of the text.
+    from searchlib.analysis.memo import clear_word_caches
+    from searchlib.analysis.morph import cache_stats, clear_caches
+    from searchlib.query import highlight
+
+    text = ("Уряд обговорив бюджет, оборону, енергетику та ціни на газ у регіонах. "
+            "Депутати підтримали зміни до податкового кодексу після довгих дебатів у Києві.")
+    clear_caches()
+    clear_word_caches()
+    highlight._CHUNK_TOKENS.clear()
+    snippet = make_snippet(text, ((("київ",), build_schema()["text_uk"].analyzer),))
+    assert [snippet.text[s:e] for s, e in snippet.highlights] == ["Києві"]
+    assert cache_stats()["misses"] == 1
