@@ -189,6 +189,8 @@ def lemmatise(word: str, lang: Lang) -> str:
 
 
 _SOURCES: dict[tuple[Lang, str], frozenset[str]] = {}
+_SOURCES_LIMIT = 10_000
+"""Lemmas whose sources are remembered (a few hundred bytes to a few kB each)."""
 _SUBSTITUTES = {Lang.UK: ("ґ", "г"), Lang.RU: ("ё", "е")}
 """The letter pymorphy3 lets a word write as another (dictionary letter, written letter)."""
 
@@ -213,7 +215,7 @@ def lemma_sources(lemma: str, lang: Lang) -> frozenset[str]:
         if parse.is_known and parse.normal_form.replace("ё", "е") == lemma:
             for form in parse.lexeme:
                 forms |= _spellings(form.word, written, common)
-    if len(_SOURCES) >= _CACHE_LIMIT:
+    if len(_SOURCES) >= _SOURCES_LIMIT:
         _SOURCES.clear()
     sources = _SOURCES[key] = frozenset(forms)
     return sources
@@ -296,4 +298,5 @@ def clear_caches() -> None:
     _LEMMAS.clear()
     _STEMS.clear()
     _NAME_LEMMAS.clear()
+    _SOURCES.clear()
     _STATS.update(hits=0, misses=0)

@@ -5,7 +5,9 @@ A `Snippet` is plain text plus the character ranges to mark. Rendering is elsewh
 The stored text is re-analysed with the field's own analyzer, so inflected forms are marked;
 what each analyzer makes of a whitespace-free chunk is remembered (`_ChunkTokens`), so a snippet
 costs a few set and dictionary lookups once the chunks of the text have been seen (issue 7:
-query latency, 10 snippets per search).
+query latency, 10 snippets per search). A chunk not seen yet is analysed only if cheap exact
+tests say it may make a matched term, and only up to the paragraph where the scan stops, so a
+fresh process does not lemmatise whole articles to mark a few words (issue 7: cold start).
 """
 
 from __future__ import annotations
