@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import filterfalse
+from typing import Any
 
 from whoosh.analysis import Analyzer, LowercaseFilter
 
@@ -145,7 +146,7 @@ class _ChunkTokens:
         self.lang: Lang | None = None
         self.capitalised_only = False
         """A `TranslitFilter` chain (no stop words) makes tokens of capitalised words only."""
-        items = getattr(analyzer, "items", ())
+        items: list[Any] = list(getattr(analyzer, "items", ()))
         # The tests of `wanted` hold for chains of these parts only.
         if len(items) > 1 and all(isinstance(i, _SURFACE_PARTS) for i in items[:-1]):
             last = items[-1]
@@ -174,10 +175,7 @@ class _ChunkTokens:
         lang = self.lang
         sources = {word for term in terms for word in lemma_sources(term, lang)}
         read = chunks.holding(sources)
-        if read is None:
-            unsure, found = chunks.distinct, set()
-        else:
-            found, unsure = read
+        found, unsure = (set(), chunks.distinct) if read is None else read
         if not unsure:
             return found
         if not words.learn(unsure):
