@@ -104,15 +104,16 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
-_CHUNK = re.compile(r"\S+")
-_UNSURE_CHAR = re.compile(
-    "[^\\s!-_a-~\u0402-\u040c\u040e-\u044f\u0452-\u045c\u045e-\u0482\u048a-\u04ff"
-    "\u00ab\u00bb\u201e\u201c\u201d\u2013\u2014\u2026\u2116]")
-"""A character `normalise_word` may change or drop, or `str.lower` map to another length:
-all but printable ASCII (the backtick is an apostrophe), Cyrillic letters other than ё and
-the stressed ѐ ѝ, and some punctuation."""
-_MIXED_SCRIPTS = re.compile("[A-Za-z]\\S*[\u0400-\u04ff]|[\u0400-\u04ff]\\S*[A-Za-z]")
-"""Latin and Cyrillic letters in one chunk: `normalise_word` may repair look-alikes."""
+_SURE_CHARS = re.compile(
+    "[!-_a-~\u0402-\u040c\u040e-\u044f\u0452-\u045c\u045e-\u0482\u048a-\u04ff"
+    "\u00ab\u00bb\u201e\u201c\u201d\u2013\u2014\u2026\u2116]*")
+"""Characters `normalise_word` leaves alone and `str.lower` maps to one character: printable
+ASCII (but the backtick, an apostrophe), Cyrillic letters other than ё and the stressed ѐ ѝ, and
+some punctuation."""
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_PLAIN: dict[str, bool] = {}
+"""Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`)."""
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
 _SURFACE_PARTS = (WordTokenizer, CompoundFilter, NormaliseFilter, LowercaseFilter, StopWordFilter)
 """Parts that only cut a chunk into words (and parts of words), fold them and mark stop words:
@@ -145,6 +146,7 @@ class _ChunkTokens:
         """For a chain that ends in a `LemmaFilter`: the same cache for the chain without it."""
         self.lang: Lang | None = None
         self.capitalised_only = False
+        self._sources_of: dict[frozenset[str], tuple[frozenset[str], set[str]]] = {}
         """A `TranslitFilter` chain (no stop words) makes tokens of capitalised words only."""
         items: list[Any] = list(getattr(analyzer, "items", ()))
         # The tests of `wanted` hold for chains of these parts only.
@@ -172,15 +174,26 @@ class _ChunkTokens:
         words = self.words
         if words is None or self.lang is None:
             return chunks.distinct
-        lang = self.lang
-        sources = {word for term in terms for word in lemma_sources(term, lang)}
-        read = chunks.holding(sources)
+        sources, prefixes = self._sources(terms, self.lang)
+        read = chunks.holding(prefixes)
         found, unsure = (set(), chunks.distinct) if read is None else read
         if not unsure:
             return found
         if not words.learn(unsure):
             return None
         return found | words.matching(unsure, sources)
+
+    def _sources(self, terms: frozenset[str], lang: Lang) -> tuple[frozenset[str], set[str]]:
+        """The words that can make `terms` (`lemma_sources`) and their distinct beginnings
+        (a lowercase text holds a word only where it holds its first three letters: a few
+        searches of the text instead of one per inflected form), remembered per term set."""
+        known = self._sources_of.get(terms)
+        if known is None:
+            if len(self._sources_of) >= 1000:
+                self._sources_of.clear()
+            sources = frozenset().union(*(lemma_sources(term, lang) for term in terms))
+            known = self._sources_of[terms] = (sources, {word[:3] for word in sources})
+        return known
 
     def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
         """The chunks (all known) that make any of `terms`."""
@@ -257,20 +270,16 @@ class _Chunks:
         lowered = text.lower()
         if len(lowered) != len(text) or any(word.split() != [word] for word in words):
             return None
-        spans = [match.span() for match in _CHUNK.finditer(text)]
-        starts = [start for start, _ in spans]
-
-        def chunk_at(position: int) -> str:
-            start, end = spans[bisect_right(starts, position) - 1]
-            return text[start:end]
-
-        unsure = {chunk_at(match.start()) for pattern in (_UNSURE_CHAR, _MIXED_SCRIPTS)
-                  for match in pattern.finditer(text)}
+        unsure: set[str] = set()
+        for chunk in self.distinct:
+            plain = _PLAIN.get(chunk)
+            if not (_plain(chunk) if plain is None else plain):
+                unsure.add(chunk)
         found: set[str] = set()
         for word in words:
             at = lowered.find(word)
             while at >= 0:
-                found.add(chunk_at(at))
+                found.add(_chunk_at(text, at))
                 at = lowered.find(word, at + 1)
         return found - unsure, unsure
 
@@ -292,6 +301,31 @@ class _Chunks:
                 start = text.find(chunk, end if end > start else start + 1, until)
         found.sort()
         return found
+
+
+def _plain(chunk: str) -> bool:
+    """Whether `normalise_word` leaves every word of the chunk as it is: only `_SURE_CHARS`,
+    one script (else look-alike letters may be repaired). Remembered in `_PLAIN`."""
+    if chunk.isascii():
+        plain = "`" not in chunk
+    else:
+        plain = _SURE_CHARS.fullmatch(chunk) is not None and not (
+            _LATIN_LETTER.search(chunk) and _CYRILLIC_LETTER.search(chunk))
+    if len(_PLAIN) >= 200_000:
+        _PLAIN.clear()
+    _PLAIN[chunk] = plain
+    return plain
+
+
+def _chunk_at(text: str, position: int) -> str:
+    """The whitespace-free chunk of `text` around the (non-space) character at `position`."""
+    start = end = position
+    while start and not text[start - 1].isspace():
+        start -= 1
+    size = len(text)
+    while end < size and not text[end].isspace():
+        end += 1
+    return text[start:end]
 
 
 def _matched_spans(chunks: _Chunks, terms: frozenset[str],
