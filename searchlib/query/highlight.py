@@ -113,7 +113,9 @@ some punctuation."""
 _LATIN_LETTER = re.compile("[A-Za-z]")
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _PLAIN: dict[str, bool] = {}
-"""Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`)."""
+"""Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`); at most
+`_PLAIN_LIMIT` chunks (~150 bytes each, so ~15 MB), then forgotten all at once."""
+_PLAIN_LIMIT = 100_000
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
 _SURFACE_PARTS = (WordTokenizer, CompoundFilter, NormaliseFilter, LowercaseFilter, StopWordFilter)
 """Parts that only cut a chunk into words (and parts of words), fold them and mark stop words:
@@ -311,7 +313,7 @@ def _plain(chunk: str) -> bool:
     else:
         plain = _SURE_CHARS.fullmatch(chunk) is not None and not (
             _LATIN_LETTER.search(chunk) and _CYRILLIC_LETTER.search(chunk))
-    if len(_PLAIN) >= 200_000:
+    if len(_PLAIN) >= _PLAIN_LIMIT:
         _PLAIN.clear()
     _PLAIN[chunk] = plain
     return plain
