@@ -22,6 +22,7 @@ __all__ = [
     "candidate_lemmas",
     "strip_ending",
     "name_lemma",
+    "lemma_sources",
     "stem_english",
     "cache_stats",
     "clear_caches",
@@ -187,6 +188,48 @@ def lemmatise(word: str, lang: Lang) -> str:
     return lemma
 
 
+_SOURCES: dict[tuple[Lang, str], frozenset[str]] = {}
+_SOURCES_LIMIT = 10_000
+"""Lemmas whose sources are remembered (a few hundred bytes to a few kB each)."""
+_SUBSTITUTES = {Lang.UK: ("ґ", "г"), Lang.RU: ("ё", "е")}
+"""The letter pymorphy3 lets a word write as another (dictionary letter, written letter)."""
+
+
+def lemma_sources(lemma: str, lang: Lang) -> frozenset[str]:
+    """Every word that `lemmatise` can turn into `lemma`, and a few more (a superset): the
+    forms of each dictionary lexeme whose normal form is `lemma` (with ``ґ``/``ё`` also written
+    ``г``/``е``, as pymorphy3 accepts them), `lemma` itself and `lemma` plus each ending
+    `strip_ending` removes. The highlighter analyses only the words in this set (issue 7: cold
+    start); ``tests/query/test_highlight.py`` checks it against `lemmatise` on real text.
+
+    >>> sorted(w for w in lemma_sources("київ", Lang.UK) if w.startswith("києв"))
+    ['києва', 'києве', 'києвом', 'києву', 'києві']
+    """
+    key = (lang, lemma)
+    sources = _SOURCES.get(key)
+    if sources is not None:
+        return sources
+    written, common = _SUBSTITUTES[lang]
+    forms = {lemma, *(lemma + ending for ending in _ENDINGS[lang])}
+    for parse in _morph(lang).parse(lemma):
+        if parse.is_known and parse.normal_form.replace("ё", "е") == lemma:
+            for form in parse.lexeme:
+                forms |= _spellings(form.word, written, common)
+    if len(_SOURCES) >= _SOURCES_LIMIT:
+        _SOURCES.clear()
+    sources = _SOURCES[key] = frozenset(forms)
+    return sources
+
+
+def _spellings(word: str, written: str, common: str) -> set[str]:
+    """`word` with each subset of its `written` letters spelt `common` instead."""
+    spellings = {""}
+    for letter in word:
+        spellings = {s + letter for s in spellings} | (
+            {s + common for s in spellings} if letter == written else set())
+    return spellings
+
+
 _NAME_LEMMAS: dict[str, str] = {}
 
 
@@ -255,4 +298,5 @@ def clear_caches() -> None:
     _LEMMAS.clear()
     _STEMS.clear()
     _NAME_LEMMAS.clear()
+    _SOURCES.clear()
     _STATS.update(hits=0, misses=0)

@@ -5,7 +5,9 @@ A `Snippet` is plain text plus the character ranges to mark. Rendering is elsewh
 The stored text is re-analysed with the field's own analyzer, so inflected forms are marked;
 what each analyzer makes of a whitespace-free chunk is remembered (`_ChunkTokens`), so a snippet
 costs a few set and dictionary lookups once the chunks of the text have been seen (issue 7:
-query latency, 10 snippets per search).
+query latency, 10 snippets per search). A chunk not seen yet is analysed only if cheap exact
+tests say it may make a matched term, and only up to the paragraph where the scan stops, so a
+fresh process does not lemmatise whole articles to mark a few words (issue 7: cold start).
 """
 
 from __future__ import annotations
@@ -17,8 +19,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import filterfalse
+from typing import Any
 
-from whoosh.analysis import Analyzer
+from whoosh.analysis import Analyzer, LowercaseFilter
+
+from searchlib.analysis.filters import (
+    CompoundFilter,
+    LemmaFilter,
+    NormaliseFilter,
+    StopWordFilter,
+    TranslitFilter,
+)
+from searchlib.analysis.morph import lemma_sources
+from searchlib.analysis.tokenizers import WordTokenizer
+from searchlib.model import Lang
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -90,7 +104,22 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
+_SURE_CHARS = re.compile(
+    "[!-_a-~\u0402-\u040c\u040e-\u044f\u0452-\u045c\u045e-\u0482\u048a-\u04ff"
+    "\u00ab\u00bb\u201e\u201c\u201d\u2013\u2014\u2026\u2116]*")
+"""Characters `normalise_word` leaves alone and `str.lower` maps to one character: printable
+ASCII (but the backtick, an apostrophe), Cyrillic letters other than ё and the stressed ѐ ѝ, and
+some punctuation."""
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_PLAIN: dict[str, bool] = {}
+"""Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`); at most
+`_PLAIN_LIMIT` chunks (~150 bytes each, so ~15 MB), then forgotten all at once."""
+_PLAIN_LIMIT = 100_000
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
+_SURFACE_PARTS = (WordTokenizer, CompoundFilter, NormaliseFilter, LowercaseFilter, StopWordFilter)
+"""Parts that only cut a chunk into words (and parts of words), fold them and mark stop words:
+each token is a substring of the chunk, folded."""
 _Tokens = tuple[tuple[str, int, int], ...]
 """(indexed text, start, end) of the tokens an analyzer makes of one chunk, offsets in it."""
 
@@ -115,6 +144,58 @@ class _ChunkTokens:
         self.known: dict[str, _Tokens] = {}
         self.chunks_of: dict[str, set[str]] = {}
         """Indexed form -> the known chunks that make it."""
+        self.words: _ChunkTokens | None = None
+        """For a chain that ends in a `LemmaFilter`: the same cache for the chain without it."""
+        self.lang: Lang | None = None
+        self.capitalised_only = False
+        self._sources_of: dict[frozenset[str], tuple[frozenset[str], set[str]]] = {}
+        """A `TranslitFilter` chain (no stop words) makes tokens of capitalised words only."""
+        items: list[Any] = list(getattr(analyzer, "items", ()))
+        # The tests of `wanted` hold for chains of these parts only.
+        if len(items) > 1 and all(isinstance(i, _SURFACE_PARTS) for i in items[:-1]):
+            last = items[-1]
+            if isinstance(last, LemmaFilter) and any(isinstance(i, LowercaseFilter)
+                                                     for i in items):
+                self.words = _ChunkTokens(type(analyzer)(*items[:-1]))
+                self.lang = last.lang
+            elif isinstance(last, TranslitFilter):
+                self.capitalised_only = not any(isinstance(i, StopWordFilter) for i in items)
+
+    def wanted(self, chunks: _Chunks, terms: frozenset[str]) -> set[str] | None:
+        """The chunks of the text that may make any of `terms` (None: analyse whole paragraphs).
+
+        Cheap, exact tests skip the chunks that cannot, so the morphology runs on few words
+        (issue 7: a cold search analysed every word of its ten hits to mark a few). A lemma
+        chain makes a term only from a word that `lemma_sources` lists for it, and a chunk whose
+        characters normalisation leaves alone holds that word only as part of its lowercase
+        text; the other chunks are read by the chain without its lemma filter. A name-key chain
+        keys capitalised words only, and normalisation makes no letter uppercase.
+        """
+        if self.capitalised_only:
+            return {chunk for chunk in chunks.distinct if not chunk.islower()}
+        words = self.words
+        if words is None or self.lang is None:
+            return chunks.distinct
+        sources, prefixes = self._sources(terms, self.lang)
+        read = chunks.holding(prefixes)
+        found, unsure = (set(), chunks.distinct) if read is None else read
+        if not unsure:
+            return found
+        if not words.learn(unsure):
+            return None
+        return found | words.matching(unsure, sources)
+
+    def _sources(self, terms: frozenset[str], lang: Lang) -> tuple[frozenset[str], set[str]]:
+        """The words that can make `terms` (`lemma_sources`) and their distinct beginnings
+        (a lowercase text holds a word only where it holds its first three letters: a few
+        searches of the text instead of one per inflected form), remembered per term set."""
+        known = self._sources_of.get(terms)
+        if known is None:
+            if len(self._sources_of) >= 1000:
+                self._sources_of.clear()
+            sources = frozenset().union(*(lemma_sources(term, lang) for term in terms))
+            known = self._sources_of[terms] = (sources, {word[:3] for word in sources})
+        return known
 
     def matching(self, chunks: set[str], terms: Iterable[str]) -> set[str]:
         """The chunks (all known) that make any of `terms`."""
@@ -135,6 +216,7 @@ class _ChunkTokens:
         if len(known) + len(new) > self.LIMIT:
             known.clear()
             self.chunks_of.clear()
+            new = list(chunks)  # the caller reads each of its chunks from the cache
         starts: list[int] = []
         position = 0
         for chunk in new:
@@ -181,21 +263,71 @@ class _Chunks:
         self.text = text
         self.distinct = set(text.split())
 
-    def placed(self, chunks: set[str]) -> list[tuple[int, str]]:
-        """(start, chunk) of every occurrence of the given chunks, in text order."""
+    def holding(self, words: set[str]) -> tuple[set[str], set[str]] | None:
+        """(found, unsure): the chunks whose lowercase text contains one of `words`, among
+        those whose words `normalise_word` leaves as they are (one script, no look-alike
+        apostrophe, stress mark, invisible character or ``ё``), and the other chunks, which
+        this cannot tell. None when lowercasing changes the length of the text."""
+        text = self.text
+        lowered = text.lower()
+        if len(lowered) != len(text) or any(word.split() != [word] for word in words):
+            return None
+        unsure: set[str] = set()
+        for chunk in self.distinct:
+            plain = _PLAIN.get(chunk)
+            if not (_plain(chunk) if plain is None else plain):
+                unsure.add(chunk)
+        found: set[str] = set()
+        for word in words:
+            at = lowered.find(word)
+            while at >= 0:
+                found.add(_chunk_at(text, at))
+                at = lowered.find(word, at + 1)
+        return found - unsure, unsure
+
+    def placed(self, chunks: set[str], begin: int = 0,
+               until: int | None = None) -> list[tuple[int, str]]:
+        """(start, chunk) of every occurrence of the given chunks in text[begin:until], in text
+        order."""
         text = self.text
         size = len(text)
+        until = size if until is None else until
         found: list[tuple[int, str]] = []
         for chunk in chunks:
-            start = text.find(chunk)
+            start = text.find(chunk, begin, until)
             while start >= 0:
                 end = start + len(chunk)
                 if (start == 0 or text[start - 1].isspace()) and (
                         end == size or text[end].isspace()):
                     found.append((start, chunk))
-                start = text.find(chunk, end if end > start else start + 1)
+                start = text.find(chunk, end if end > start else start + 1, until)
         found.sort()
         return found
+
+
+def _plain(chunk: str) -> bool:
+    """Whether `normalise_word` leaves every word of the chunk as it is: only `_SURE_CHARS`,
+    one script (else look-alike letters may be repaired). Remembered in `_PLAIN`."""
+    if chunk.isascii():
+        plain = "`" not in chunk
+    else:
+        plain = _SURE_CHARS.fullmatch(chunk) is not None and not (
+            _LATIN_LETTER.search(chunk) and _CYRILLIC_LETTER.search(chunk))
+    if len(_PLAIN) >= _PLAIN_LIMIT:
+        _PLAIN.clear()
+    _PLAIN[chunk] = plain
+    return plain
+
+
+def _chunk_at(text: str, position: int) -> str:
+    """The whitespace-free chunk of `text` around the (non-space) character at `position`."""
+    start = end = position
+    while start and not text[start - 1].isspace():
+        start -= 1
+    size = len(text)
+    while end < size and not text[end].isspace():
+        end += 1
+    return text[start:end]
 
 
 def _matched_spans(chunks: _Chunks, terms: frozenset[str],
@@ -204,11 +336,15 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
     the end of the paragraph where the last missing term was found."""
     text = chunks.text
     cache = _chunk_tokens(analyzer)
-    if not cache.learn(chunks.distinct):
+    wanted = cache.wanted(chunks, terms)
+    if wanted is None:
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return
+    if not wanted.issubset(cache.known):
+        yield from _matched_spans_learning(chunks, wanted, terms, cache)
+        return
     known = cache.known
-    matching = cache.matching(chunks.distinct, terms)
+    matching = cache.matching(wanted, terms)
     if not matching:
         return
     missing = set(terms)
@@ -226,14 +362,44 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
                         stop = newline if newline >= 0 else len(text)
 
 
-def _matched_spans_by_paragraph(text: str, terms: frozenset[str],
-                                analyzer: Analyzer) -> Iterator[tuple[tuple[int, int], str]]:
-    """`_matched_spans` for any analyzer: each paragraph through the whole chain."""
+def _matched_spans_learning(chunks: _Chunks, wanted: set[str], terms: frozenset[str],
+                            cache: _ChunkTokens) -> Iterator[tuple[tuple[int, int], str]]:
+    """`_matched_spans` for a text with wanted chunks the cache does not know yet: paragraph
+    by paragraph, each analysed when the scan reaches it, so the paragraphs after the one
+    where the last missing term is found cost nothing (about four fifths of the text of the
+    benchmark queries' hits)."""
+    text = chunks.text
+    known = cache.known
     missing = set(terms)
     for paragraph in _PARAGRAPH.finditer(text):
+        here = wanted.intersection(paragraph.group().split())
+        if not here:
+            continue
+        base, end = paragraph.span()
+        if not cache.learn(here):
+            yield from _matched_spans_by_paragraph(text, frozenset(missing), cache.analyzer,
+                                                   start=base, marked=terms)
+            return
+        for start, chunk in chunks.placed(cache.matching(here, terms), base, end):
+            for form, first, last in known[chunk]:
+                if form in terms:
+                    yield (start + first, start + last), form
+                    missing.discard(form)
+        if not missing:
+            return
+
+
+def _matched_spans_by_paragraph(text: str, terms: frozenset[str], analyzer: Analyzer, *,
+                                start: int = 0, marked: frozenset[str] | None = None,
+                                ) -> Iterator[tuple[tuple[int, int], str]]:
+    """`_matched_spans` for any analyzer: each paragraph from `start` through the whole chain,
+    up to the paragraph where the last of `terms` is found, marking `terms` (or `marked`)."""
+    marked = terms if marked is None else marked
+    missing = set(terms)
+    for paragraph in _PARAGRAPH.finditer(text, start):
         base = paragraph.start()
         for token in analyzer(paragraph.group(), chars=True, mode="index", removestops=False):
-            if token.text in terms:
+            if token.text in marked:
                 missing.discard(token.text)
                 yield (base + token.startchar, base + token.endchar), token.text
         if not missing:

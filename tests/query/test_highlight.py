@@ -7,10 +7,14 @@ import random
 from pathlib import Path
 
 import pytest
-from whoosh.analysis import Token
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, Token
 from whoosh.highlight import ContextFragmenter
 
+from searchlib.analysis.morph import lemma_sources, lemmatise
 from searchlib.ingest import find_inputs, read_articles
+from searchlib.model import Lang
 from searchlib.query.highlight import (
     CONTEXT_CHARS,
     FRAGMENT_CHARS,
@@ -108,3 +112,85 @@ def test_snippet_marks_forms_across_repeated_calls() -> None:
     assert first == again
     assert [first.text[s:e] for s, e in first.highlights] == ["Канади", "Канаді", "Канаду"]
     assert "&lt;b&gt;&amp;&lt;/b" in first.to_html()
+
+
+@pytest.mark.parametrize("lang", [Lang.UK, Lang.RU])
+def test_lemma_sources_hold_every_word_of_their_lemma(bodies: list[str], lang: Lang) -> None:
+    # The snippet of a lemma field analyses only the words `lemma_sources` lists: a word it
+    # missed would lose its mark. Every language's words, through this language's lemmatiser.
+    words = build_schema()[f"text_{lang}"].analyzer.items[:-1]
+    surface = CompositeAnalyzer(*words)
+    checked = set()
+    for text in bodies:
+        for token in surface(text, mode="index", removestops=False):
+            if token.text not in checked:
+                checked.add(token.text)
+                assert token.text in lemma_sources(lemmatise(token.text, lang), lang), token.text
+    assert len(checked) > 1000
+
+
+def test_an_analyzer_whose_tokens_span_chunks_is_read_by_paragraph() -> None:
+    # Tokens of two words cannot be filed under one chunk: from the first paragraph where that
+    # happens, the snippet reads whole paragraphs through the analyzer.
+    analyzer = RegexTokenizer(r"\w+(?: \w+)?") | LowercaseFilter()
+    text = "Канада\n\nУряд Канади обговорив оборону\nКанада і далі"
+    terms = frozenset({"канада", "уряд канади", "обговорив оборону"})
+    expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+    assert [text[s:e] for (s, e), _ in expected] == ["Канада", "Уряд Канади",
+                                                     "обговорив оборону"]
+    assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+
+
+TRICKY = (
+    "Ки\u0301єві і Ки\u00adєва, Kиїв (латинська K), КИЄВІ, «Києва»,Київ—Львів, Ёлка ёлки Елки; "
+    "Расiя та Pоссия, м’ясо м`ясо, Зеленського\u200b.\n\nЗЕЛЕНСЬКИЙ ǅ Ʌ Київщина 5-й Києва'.",
+    # İ lowercases to two characters: no chunk is read from the lowercase text.
+    "İstanbul: Києва İ Ки\u0301єві, Київ.",
+)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+@pytest.mark.parametrize("field", ANALYZED_FIELDS)
+def test_words_that_normalisation_changes_are_marked_as_the_chain_marks_them(
+        field: str, text: str) -> None:
+    # Each form the chain makes of the text, alone and with one it does not make: the chunk
+    # tests of the snippet (lowercase text, capitals) must not skip any chunk that makes it.
+    analyzer = build_schema()[field].analyzer
+    forms = sorted({t.text for t in analyzer(text, mode="index", removestops=False)})
+    assert len(forms) >= 2
+    for form in forms:
+        for terms in (frozenset({form}), frozenset({form, "zzzнема"})):
+            expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+            assert expected
+            assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected, form
+
+
+_ALPHABET = "київКИЇВєаьлЛоеёЁKiaopxcyIİ’`'\u0301\u00ad-—«» \n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=_ALPHABET, max_size=40), field=st.sampled_from(ANALYZED_FIELDS))
+def test_any_text_is_marked_as_the_chain_marks_it(text: str, field: str) -> None:
+    analyzer = build_schema()[field].analyzer
+    forms = sorted({t.text for t in analyzer(text, mode="index", removestops=False)})
+    for form in forms[:4]:
+        terms = frozenset({form, "київ"})
+        expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
+        assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+
+
+def test_a_cold_snippet_lemmatises_only_words_that_can_make_a_term() -> None:
+    # Issue 7 (cold start): the lemma filter runs on the chunks that may hold a form of the
+    # term, not on every word of the text.
+    from searchlib.analysis.memo import clear_word_caches
+    from searchlib.analysis.morph import cache_stats, clear_caches
+    from searchlib.query import highlight
+
+    text = ("Уряд обговорив бюджет, оборону, енергетику та ціни на газ у регіонах. "
+            "Депутати підтримали зміни до податкового кодексу після довгих дебатів у Києві.")
+    clear_caches()
+    clear_word_caches()
+    highlight._CHUNK_TOKENS.clear()
+    snippet = make_snippet(text, ((("київ",), build_schema()["text_uk"].analyzer),))
+    assert [snippet.text[s:e] for s, e in snippet.highlights] == ["Києві"]
+    assert cache_stats()["misses"] == 1
