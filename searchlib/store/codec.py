@@ -21,14 +21,15 @@ with this codec needs this module importable (it always is where searchlib runs)
 
 from __future__ import annotations
 
+import io
+import pickle
 import struct
 import zlib
 from array import array
 from binascii import crc32
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import accumulate, groupby
 from operator import itemgetter
-from pickle import dumps
 from typing import Any
 
 from whoosh.codec.base import OutOfOrderError
@@ -38,13 +39,14 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
     W3TermInfo,
+    W3TermsReader,
 )
 from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray
 
-__all__ = ["SearchlibCodec", "COMPRESS_MIN_BYTES"]
+__all__ = ["SearchlibCodec", "COMPRESS_MIN_BYTES", "Term", "read_terms", "terms_of"]
 
 BLOCK_POSTINGS = 128
 """Postings per block (W3's default block limit)."""
@@ -70,8 +72,14 @@ _CRC32_HASH = 1
 _KEY_VALUE_LENGTHS = struct.Struct("!ii")
 """What precedes each key and value in a Whoosh hash file."""
 
+_BLOCK_LENGTH = struct.Struct("!i")
+"""The signed length before each posting block."""
+
+Term = tuple[str, bytes, list[int], list[float], list[Any]]
+"""A term and its postings: field name, term bytes, document numbers, weights, values."""
+
 _field_of = itemgetter(0)
-_term_of = itemgetter(1)
+_field_and_term = itemgetter(0, 1)
 
 
 class _TermTable(OrderedHashWriter):
@@ -119,8 +127,12 @@ class _FieldWriter(W3FieldWriter):
 
     def add_postings(self, schema: Any, lengths: Any,
                      items: Iterable[tuple[str, bytes, int, float, bytes]]) -> None:
+        self.add_terms(schema, lengths, terms_of(items))
+
+    def add_terms(self, schema: Any, lengths: Any, terms: Iterable[Term]) -> None:
+        """Write `terms` (in field and term order), each with all its postings."""
         last_field = None
-        for fieldname, field_postings in groupby(items, key=_field_of):
+        for fieldname, field_terms in groupby(terms, key=_field_of):
             if last_field is not None and fieldname < last_field:
                 raise OutOfOrderError(f"field {last_field!r} .. {fieldname!r}")
             last_field = fieldname
@@ -128,38 +140,117 @@ class _FieldWriter(W3FieldWriter):
             doc_lengths = _field_lengths(lengths, fieldname)
             fixed_size = self._format.fixed_value_size()
             last_term = b""
-            for btext, term_postings in groupby(field_postings, key=_term_of):
+            for _, btext, ids, weights, values in field_terms:
                 if btext < last_term:
                     raise OutOfOrderError(f"term {fieldname}:{last_term!r} .. {btext!r}")
                 last_term = btext
-                # Postings with docnum -1 are spelling words (not written by W3 either).
-                postings = [p for p in term_postings if p[2] != -1]
-                if postings:
-                    terminfo = self._write_term(postings, doc_lengths, fixed_size)
-                    self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+                terminfo = self._write_term(ids, weights, values, doc_lengths, fixed_size)
+                self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
             self.finish_field()
 
-    def _write_term(self, postings: list[tuple[str, bytes, int, float, bytes]],
+    def _write_term(self, ids: list[int], weights: list[float], values: list[Any],
                     doc_lengths: list[int] | None, fixed_size: int | None) -> W3TermInfo:
         """Write one term's postings (inlined when there is one) and return its term info."""
         terminfo = W3TermInfo()
-        if len(postings) == 1 and postings[0][4]:
-            _, _, docnum, weight, value = postings[0]
-            block = _Block([docnum], [weight], [value], doc_lengths)
+        if len(ids) == 1 and values[0]:
+            block = _Block(ids, weights, values, doc_lengths)
             block.add_to(terminfo)
             terminfo.set_inlined(block.ids, block.weights, block.values)
             return terminfo
         postfile = self._postfile
         start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
-        for first in range(0, len(postings), BLOCK_POSTINGS):
-            chunk = postings[first:first + BLOCK_POSTINGS]
-            block = _Block([p[2] for p in chunk], [p[3] for p in chunk],
-                           [p[4] for p in chunk if p[4]], doc_lengths)
+        for first in range(0, len(ids), BLOCK_POSTINGS):
+            end = first + BLOCK_POSTINGS
+            block = _Block(ids[first:end], weights[first:end],
+                           [v for v in values[first:end] if v], doc_lengths)
             block.add_to(terminfo)
-            postfile.write(block.to_bytes(fixed_size, last=first + BLOCK_POSTINGS >= len(postings)))
+            postfile.write(block.to_bytes(fixed_size, last=end >= len(ids)))
         terminfo.set_extent(start, postfile.tell() - start)
         return terminfo
+
+
+def terms_of(items: Iterable[tuple[str, bytes, int, float, bytes]]) -> Iterator[Term]:
+    """Sorted postings grouped per term (postings with docnum -1 are spelling words, which W3
+    does not write either)."""
+    for (fieldname, btext), group in groupby(items, key=_field_and_term):
+        postings = [p for p in group if p[2] != -1]
+        if postings:
+            yield (fieldname, btext, [p[2] for p in postings], [p[3] for p in postings],
+                   [p[4] for p in postings])
+
+
+def read_terms(reader: Any) -> Iterator[Term] | None:
+    """Every term of a W3 segment reader with its postings, deleted documents included, in
+    field and term order; None when the segment is not one this function can read directly
+    (merges then use Whoosh's `iter_postings`)."""
+    terms = getattr(reader, "_terms", None)
+    if type(terms) is not W3TermsReader:
+        return None
+    ids_by_name = terms._fieldmap
+    if sorted(ids_by_name, key=ids_by_name.__getitem__) != sorted(ids_by_name):
+        return None  # field numbers not in name order: the table is not in (field, term) order
+    return _read_terms(terms, reader.schema)
+
+
+def _read_terms(terms: Any, schema: Any) -> Iterator[Term]:
+    names = {number: name for name, number in terms._fieldmap.items()}
+    postfile = terms._postfile
+    fixed_sizes = {}
+    for keybytes, infobytes in terms._tindex.items():
+        fieldname = names[int.from_bytes(keybytes[:2], "big")]
+        if fieldname not in schema:
+            continue
+        fixed_size = fixed_sizes.get(fieldname, -2)
+        if fixed_size == -2:
+            fixed_size = fixed_sizes[fieldname] = schema[fieldname].format.fixed_value_size()
+        info = W3TermInfo.from_bytes(infobytes)
+        if info.is_inlined():
+            ids, weights, values = info.inlined_postings()
+            yield fieldname, keybytes[2:], list(ids), list(weights), list(values)
+        else:
+            offset, length = info.extent()
+            if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it unpacked
+                (length,) = length
+            yield (fieldname, keybytes[2:],
+                   *_read_blocks(postfile.get(offset, length), fixed_size))
+
+
+def _read_blocks(data: bytes, fixed_size: int | None) -> tuple[list[int], list[float], list[Any]]:
+    """The postings of a W3 posting list (`data` starts with its magic), as W3LeafMatcher
+    decodes them: per block a signed length (negative: the last), the pickled block info, then
+    the pickled, maybe compressed (ids as gaps, weights, values)."""
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[Any] = []
+    position = len(WHOOSH3_HEADER_MAGIC)
+    last = False
+    while not last:
+        (length,) = _BLOCK_LENGTH.unpack_from(data, position)
+        last = length < 0
+        position += _BLOCK_LENGTH.size
+        end = position + abs(length)
+        block = io.BytesIO(data[position:end])
+        count, _, _, compression, _, _ = pickle.load(block)
+        raw = block.read()
+        gaps, block_weights, block_values = pickle.loads(zlib.decompress(raw) if compression
+                                                         else raw)
+        ids.extend(accumulate(gaps))  # each block's first gap is from 0
+        if block_weights is None:
+            weights.extend([1.0] * count)
+        elif isinstance(block_weights, float):
+            weights.extend([block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        if fixed_size is None or fixed_size < 0:
+            values.extend(block_values)
+        elif fixed_size == 0:
+            values.extend([None] * count)
+        else:
+            values.extend(block_values[i:i + fixed_size]
+                          for i in range(0, len(block_values), fixed_size))
+        position = end
+    return ids, weights, values
 
 
 class _Block:
@@ -193,12 +284,12 @@ class _Block:
 
     def to_bytes(self, fixed_size: int | None, *, last: bool) -> bytes:
         """The block as W3 stores it: length (negative for the last block), info, data."""
-        data = dumps((tuple(_deltas(self.ids)), self._mini_weights(),
+        data = pickle.dumps((tuple(_deltas(self.ids)), self._mini_weights(),
                       self._mini_values(fixed_size)), 2)
         compression = COMPRESSION_LEVEL if len(data) >= COMPRESS_MIN_BYTES else 0
         if compression:
             data = zlib.compress(data, compression)
-        info = dumps((len(self.ids), self.ids[-1], self.max_weight, compression,
+        info = pickle.dumps((len(self.ids), self.ids[-1], self.max_weight, compression,
                       length_to_byte(self.min_length), length_to_byte(self.max_length)), 2)
         size = len(info) + len(data)
         return pack_int(-size if last else size) + info + data

@@ -5,8 +5,9 @@ writer's posting pool, which sorts them all again (spilling sorted runs to disk 
 limit) before writing: measured here, a merge cost about as much CPU per document as indexing
 it, and most of a 20k-article build was merging. But each segment's postings already come
 sorted by field, term and document, and the merged segment numbers the documents of each
-segment after those of the one before, so a k-way merge of the segments' posting streams is
-already in the order the codec writes: `merge_segments` does that, in constant memory.
+segment after those of the one before, so a k-way merge of the segments' term tables, each term
+with its whole posting list read straight from the W3 blocks, is already in the order the codec
+writes: `merge_segments` does that, holding one posting list per segment at a time.
 
 `MERGE_SMALL` and `OPTIMIZE` are Whoosh's merge policies of the same names (same choice of
 segments), merging with `merge_segments` into a segment of their own.
@@ -16,12 +17,14 @@ Not here: when merges happen (`store.py`, `parallel.py`).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 from whoosh import writing
 from whoosh.reading import SegmentReader
 
-from searchlib.store.codec import SearchlibCodec
+from searchlib.store.codec import SearchlibCodec, Term, read_terms, terms_of
 
 __all__ = ["merge_segments", "MERGE_SMALL", "OPTIMIZE", "MergePlan"]
 
@@ -34,19 +37,22 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any]) -> Any | N
     readers = [SegmentReader(storage, writer.schema, segment) for segment in segments]
     try:
         streams = []
-        for reader in readers:
+        for number, reader in enumerate(readers):
             first = writer.docnum
             names = set(writer.schema.names())
             names.update(n for n in reader.indexed_field_names() if n in writer.schema)
             docmap = writer.write_per_doc(names, reader)
-            streams.append(writer._process_posts(reader.iter_postings(), first, docmap))
+            terms = read_terms(reader)
+            if terms is None:
+                terms = terms_of(writer._process_posts(reader.iter_postings(), 0, None))
+            streams.append(_renumbered(terms, number, first, docmap))
         if not writer.docnum:
             writer._close_segment()
             return None
         writer.perdocwriter.close()
         lengths = writer.per_document_reader() if writer.codec.length_stats else None
         try:
-            writer.fieldwriter.add_postings(writer.schema, lengths, heapq.merge(*streams))
+            writer.fieldwriter.add_terms(writer.schema, lengths, _joined(heapq.merge(*streams)))
         finally:
             if lengths is not None:
                 lengths.close()
@@ -59,6 +65,39 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any]) -> Any | N
     finally:
         for reader in readers:
             reader.close()
+
+
+_Numbered = tuple[str, bytes, int, list[int], list[float], list[Any]]
+"""A term of the segment numbered by the third item, its documents numbered in the new one."""
+
+
+def _renumbered(terms: Iterator[Term], number: int, first: int,
+                docmap: dict[int, int] | None) -> Iterator[_Numbered]:
+    """The terms of one segment with its live documents' numbers in the merged segment."""
+    for fieldname, btext, ids, weights, values in terms:
+        if docmap is None:
+            yield fieldname, btext, number, [first + d for d in ids], weights, values
+            continue
+        live = [i for i, docnum in enumerate(ids) if docnum in docmap]
+        if live:
+            yield (fieldname, btext, number, [docmap[ids[i]] for i in live],
+                   [weights[i] for i in live], [values[i] for i in live])
+
+
+def _joined(terms: Iterator[_Numbered]) -> Iterator[Term]:
+    """Each term once, with the postings of all segments (theirs come in segment order)."""
+    for (fieldname, btext), group in groupby(terms, key=_term_key):
+        parts = list(group)
+        if len(parts) == 1:
+            _, _, _, ids, weights, values = parts[0]
+            yield fieldname, btext, ids, weights, values
+        else:
+            yield (fieldname, btext, [d for part in parts for d in part[3]],
+                   [w for part in parts for w in part[4]], [v for part in parts for v in part[5]])
+
+
+def _term_key(term: _Numbered) -> tuple[str, bytes]:
+    return term[0], term[1]
 
 
 class MergePlan:

@@ -13,6 +13,7 @@ from whoosh.qparser import QueryParser
 
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
+from searchlib.store import merging
 from searchlib.store.codec import SearchlibCodec
 from searchlib.store.schema import article_to_document, build_schema
 
@@ -104,3 +105,35 @@ def test_searches_and_phrases_find_the_same(indexes: tuple[Any, Any], query: str
             found.append(per_field)
     assert found[0] == found[1]
     assert any(found[1])
+
+
+def test_streaming_merge_equals_whoosh_merge(tmp_path: Path,
+                                             documents: list[dict[str, Any]]) -> None:
+    """`merging.OPTIMIZE` (term tables merged as streams) writes what Whoosh's merge writes,
+    deletions included, for segments of either codec."""
+    built = []
+    for name in ("whoosh", "streaming"):
+        path = tmp_path / name
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), build_schema())
+        third = len(documents) // 3
+        for codec, batch in ((W3Codec(), documents[:third]),
+                             (SearchlibCodec(), documents[third:2 * third]),
+                             (W3Codec(), documents[2 * third:])):
+            writer = ix.writer(codec=codec)
+            for document in batch:
+                writer.add_document(**document)
+            writer.commit()
+        writer = ix.writer()
+        for document in documents[::9]:
+            writer.delete_by_term("id", document["id"])
+        writer.commit()
+        built.append(ix)
+    whoosh_merged, streamed = built
+    whoosh_merged.writer(codec=SearchlibCodec()).commit(optimize=True)
+    streamed.writer(codec=SearchlibCodec()).commit(mergetype=merging.OPTIMIZE)
+    with whoosh_merged.reader() as expected, streamed.reader() as actual:
+        assert len(actual.leaf_readers()) == 1 and not actual.has_deletions()
+        assert actual.doc_count() == expected.doc_count() == len(documents) - len(documents[::9])
+        assert _postings(actual) == _postings(expected)
+        assert list(actual.iter_docs()) == list(expected.iter_docs())
