@@ -15,6 +15,10 @@ writes them:
 - the term table hashes its keys with CRC32, not MD5 (a choice its header records);
 - postings are grouped per term in one loop instead of one method call per posting.
 
+For merges (`searchlib.store.merging`) it also reads a W3 segment a whole term at a time
+(`read_terms`: the term table in order, each posting list decoded block by block), where Whoosh
+reads one posting per method call through a matcher.
+
 Segments record their codec, so an index written with `W3Codec` stays readable and one written
 with this codec needs this module importable (it always is where searchlib runs).
 """
