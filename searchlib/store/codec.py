@@ -110,7 +110,8 @@ class _TermTable(OrderedHashWriter):
 
 
 class _FieldWriter(W3FieldWriter):
-    """W3 field writer whose `add_postings` (the only bulk entry point) writes a term at once."""
+    """W3 field writer that writes a term's postings at once: from Whoosh's sorted postings
+    (`add_postings`, the writer's bulk entry point) or from whole terms (`add_terms`, merges)."""
 
     def __init__(self, codec: W3Codec, storage: Any, segment: Any) -> None:
         # W3FieldWriter.__init__ with our term table.

@@ -273,10 +273,11 @@ def _pool_for(owner: object, storage: Any, indexname: str, workers: int) -> _Wor
     """The live pool of `owner` (a Store) for this index, started on first use."""
     key = (id(owner), str(storage.folder), indexname)
     with _POOLS_LOCK:
-        pool = _POOLS.get(key)
-        if pool is None or pool.closed or len(pool.processes) != workers:
-            if pool is not None:
-                pool.close()
+        pool = _live_pool(owner, storage, indexname, workers)
+        if pool is None:
+            stale = _POOLS.get(key)
+            if stale is not None:
+                stale.close()
             pool = _WorkerPool(storage, indexname, workers)
             _POOLS[key] = pool
             weakref.finalize(owner, _close_pool, key)
