@@ -10,8 +10,10 @@ meet.
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from searchlib.errors import ConfigError
@@ -75,6 +77,107 @@ def _dictionary_path(lang: Lang) -> str | None:
         return None
 
 
+class _LazyTags(Sequence[Any]):
+    """A dictionary's tag table that parses each tag string on first use.
+
+    pymorphy3 parses all of them when it loads a dictionary (4k uk, 5.5k ru: 15-30 ms of a cold
+    search, issue 7) though a search meets a few dozen; it only ever indexes the table.
+    """
+
+    def __init__(self, tag_class: Any, strings: list[str]) -> None:
+        self._tag_class = tag_class
+        self._strings = strings
+        self._tags: list[Any] = [None] * len(strings)
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        tag = self._tags[index]
+        if tag is None:
+            tag = self._tags[index] = self._new_tag(self._strings[index])
+        return tag
+
+    def _new_tag(self, text: str) -> Any:
+        try:
+            return self._tag_class(text)
+        except ValueError:
+            # A tag checks its grammemes against its class's known set, which every dictionary
+            # load resets to that dictionary's own (uk and ru share the class): make every
+            # loaded dictionary's grammemes known again, keeping the current aliases.
+            for name, alias in _KNOWN_GRAMMEMES:
+                self._tag_class.add_grammemes_to_known(name, alias, overwrite=False)
+            return self._tag_class(text)
+
+
+_KNOWN_GRAMMEMES: list[tuple[str, str]] = []
+"""(name, alias) of the grammemes of every dictionary loaded in this process."""
+
+
+def _load_dictionary(path: str, gramtab_format: str = "opencorpora-int") -> Any:
+    """`pymorphy3.opencorpora_dict.storage.load_dict` (2.0.6) with a `_LazyTags` tag table."""
+    import os
+
+    from pymorphy3 import dawg
+    from pymorphy3.opencorpora_dict import storage
+
+    def file(name: str) -> str:
+        return os.path.join(path, name)
+
+    meta = storage.load_meta(file("meta.json"))
+    storage._assert_format_is_compatible(meta, path)
+    grammemes = storage.json_read(file("grammemes.json"))
+    _KNOWN_GRAMMEMES.extend((name, alias) for name, _, alias, _ in grammemes)
+    tag_class = storage._load_tag_class(gramtab_format, file("grammemes.json"))
+    prefixes = meta["compile_options"]["paradigm_prefixes"]
+    return storage.LoadedDictionary(
+        meta=meta,
+        gramtab=_LazyTags(tag_class, storage._load_gramtab(meta, gramtab_format, path)),
+        suffixes=storage.json_read(file("suffixes.json")),
+        paradigms=_load_paradigms(file("paradigms.array")),
+        words=dawg.WordsDawg().load(file("words.dawg")),
+        prediction_suffixes_dawgs=[
+            dawg.PredictionSuffixesDAWG().load(file(f"prediction-suffixes-{number}.dawg"))
+            for number in range(len(prefixes))
+        ],
+        Tag=tag_class,
+        paradigm_prefixes=prefixes,
+    )
+
+
+def _load_paradigms(path: str) -> list[array]:
+    """`storage._load_paradigms`, sliced from one read of the file: it is 16-bit numbers (the
+    paradigm count, then each paradigm's length and items), and pymorphy3 read it a paradigm
+    at a time (~10 ms per dictionary)."""
+    numbers = array("H")
+    with open(path, "rb") as file:
+        numbers.frombytes(file.read())
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    paradigms = []
+    start = 1
+    for _ in range(numbers[0]):
+        end = start + 1 + numbers[start]
+        paradigms.append(numbers[start + 1:end])
+        start = end
+    return paradigms
+
+
+def _load_analyzer(pymorphy3: Any, lang: Lang) -> Any:
+    """A `pymorphy3.MorphAnalyzer` for `lang` whose dictionary loads with `_load_dictionary`
+    (the dictionary wrapper's loader is swapped for the call; the caller holds `_LOCK`)."""
+    from pymorphy3.opencorpora_dict import wrapper
+
+    own_loader = wrapper.load_dict
+    wrapper.load_dict = _load_dictionary
+    try:
+        return pymorphy3.MorphAnalyzer(path=_dictionary_path(lang), lang=str(lang))
+    finally:
+        wrapper.load_dict = own_loader
+
+
 def _morph(lang: Lang) -> Any:
     analyzer = _MORPH.get(lang)
     if analyzer is None:
@@ -89,8 +192,7 @@ def _morph(lang: Lang) -> Any:
                         "pymorphy3-dicts-uk pymorphy3-dicts-ru"
                     ) from err
                 try:
-                    analyzer = pymorphy3.MorphAnalyzer(path=_dictionary_path(lang),
-                                                       lang=str(lang))
+                    analyzer = _load_analyzer(pymorphy3, lang)
                 except (ValueError, OSError, ImportError) as err:
                     raise ConfigError(
                         f"the pymorphy3 {lang} dictionary is missing: "
