@@ -9,28 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from searchlib.model import Lang
-from searchlib.query import (
-    Export,
-    Filters,
-    SearchOptions,
-    SearchResults,
-    SimilarArticles,
-    Suggestion,
-    Timeline,
-    TopTerms,
-    export,
-    plot_timeline,
-    search,
-    similar,
-    suggest,
-    timeline,
-    top_terms,
-)
+from searchlib.query import Filters, SearchOptions, SearchResults, search
 from searchlib.query.scoring import LuceneBM25F
 from searchlib.query.search import prepare
 from searchlib.store import Store
+
+if TYPE_CHECKING:  # their modules load on first use (issue 7: a search needs none of them)
+    from searchlib.query import Export, SimilarArticles, Suggestion, Timeline, TopTerms
 
 __all__ = ["Index"]
 
@@ -98,29 +86,41 @@ class Index(Store):
                  collapse: bool = True, filters: Filters | None = None) -> Timeline:
         """Matching articles per day, week or month (with the share of all articles when
         `normalize`); near-duplicates count once unless `collapse=False`."""
+        from searchlib.query import timeline
+
         return timeline(self, query, by=by, filters=filters, normalize=normalize,
                         collapse=collapse)
 
     def plot_timeline(self, result: Timeline, path: str | Path) -> Path:
         """Save a timeline as a .png/.svg/.pdf bar chart (needs matplotlib, extra ``plot``)."""
+        from searchlib.query import plot_timeline
+
         return plot_timeline(result, path)
 
     def top_terms(self, query: str, *, limit: int = 20, collapse: bool = True,
                   filters: Filters | None = None) -> TopTerms:
         """The words that distinguish the matches of `query` from the rest, per language."""
+        from searchlib.query import top_terms
+
         return top_terms(self, query, limit=limit, filters=filters, collapse=collapse)
 
     def similar(self, article_id: str, *, limit: int = 10) -> SimilarArticles:
         """Other-language versions, near-duplicates and related articles of one article."""
+        from searchlib.query import similar
+
         return similar(self, article_id, limit=limit)
 
     def suggest(self, query: str) -> Suggestion:
         """A did-you-mean correction of `query` from the words the index holds."""
+        from searchlib.query import suggest
+
         with self.searcher() as searcher:
             return suggest(searcher, query)
 
     def export(self, query: str, *, fields: Sequence[str] | None = None, sort: str = "date",
                collapse: bool = True, filters: Filters | None = None) -> Export:
         """Every article matching `query` (no cap): `.provenance`, then stream `.rows()`."""
+        from searchlib.query import export
+
         return export(self, query, filters=filters, fields=fields, sort=sort,
                       collapse=collapse)

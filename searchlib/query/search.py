@@ -563,7 +563,7 @@ def _facet_value(value: Any) -> str:
 def _suggest(store: Store, searcher: Searcher, text: str, options: SearchOptions) -> str | None:
     if not options.suggest:
         return None
-    from searchlib.query.suggest import suggest_query
+    from searchlib.query.suggestions import suggest_query
 
     return suggest_query(searcher, text)
 

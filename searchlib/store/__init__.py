@@ -3,7 +3,8 @@
 Not here: query parsing, ranking and rendering (`searchlib.query`), reading files (`ingest`).
 """
 
-from searchlib.store.check import CheckReport
+from typing import TYPE_CHECKING, Any
+
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.lock import LockHolder
 from searchlib.store.schema import LANGS, SCHEMA_VERSION, text_field, title_field
@@ -15,6 +16,9 @@ from searchlib.store.store import (
     RebuildReport,
     Store,
 )
+
+if TYPE_CHECKING:
+    from searchlib.store.check import CheckReport
 
 __all__ = [
     "Store",
@@ -32,3 +36,11 @@ __all__ = [
     "text_field",
     "title_field",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CheckReport":  # its module loads on first use (issue 7: a search never checks)
+        from searchlib.store.check import CheckReport
+
+        return CheckReport
+    raise AttributeError(f"module 'searchlib.store' has no attribute {name!r}")
