@@ -27,7 +27,7 @@ import pickle
 import zlib
 from array import array
 from bisect import bisect_right, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate, repeat
@@ -62,7 +62,8 @@ class _Leaf:
 
     __slots__ = ("term", "weights", "_scorer", "_scores")
 
-    def __init__(self, term: Term, weights: dict[int, float], scorer: Callable[[], Any]) -> None:
+    def __init__(self, term: Term, weights: dict[int, float],
+                 scorer: Callable[[], _PostingScores]) -> None:
         self.term, self.weights, self._scorer = term, weights, scorer
         self._scores: dict[int, float] | None = None
 
@@ -74,11 +75,11 @@ class _Leaf:
         known = self._scores
         if known is None:
             known = self._scores = {}
-        missing = wanted.intersection(weights).difference(known)
+        here = wanted.intersection(weights)
+        missing = here.difference(known)
         if missing:
-            score = self._scorer()
-            known.update({d: score(d, weights[d]) for d in missing})
-        return {d: known[d] for d in wanted.intersection(weights)}
+            known.update(self._scorer()(missing, weights))
+        return dict(zip(here, map(known.__getitem__, here), strict=True))
 
     def terms(self, docnum: int, out: list[Term]) -> None:
         if docnum in self.weights:
@@ -127,8 +128,10 @@ class _Pair:
         if self.kind is IntersectionMatcher:
             b = self.b.scores(wanted.intersection(a))
             return {d: a[d] + s for d, s in b.items()}
-        for d, s in self.b.scores(wanted).items():
-            a[d] = a[d] + s if d in a else s
+        b = self.b.scores(wanted)
+        both = {d: a[d] + b[d] for d in a.keys() & b.keys()}
+        a.update(b)
+        a.update(both)
         return a
 
     def terms(self, docnum: int, out: list[Term]) -> None:
@@ -163,7 +166,8 @@ class _Wrapped:
         if self.ids is not None:
             wanted = wanted.intersection(self.docs())
         boost = self.boost
-        return {d: s * boost for d, s in self.child.scores(wanted).items()}
+        scores = self.child.scores(wanted)
+        return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 
     def terms(self, docnum: int, out: list[Term]) -> None:
         if docnum in self.docs():
@@ -201,7 +205,7 @@ class _Builder:
 
     Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
     and builds a scorer with a block-quality bound; this looks it up once and scores with the
-    weighting's `posting_scorer` when it has one.
+    weighting's `posting_scores` when it has one.
     """
 
     def __init__(self, searcher: Searcher, weighting: Any) -> None:
@@ -295,7 +299,7 @@ class _Builder:
             return _NULL, 0
         searcher, weighting = self._searcher, self._weighting
         leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
-                          lambda: _posting_scorer(weighting, searcher, fieldname, text))
+                          lambda: _posting_scores(weighting, searcher, fieldname, text))
         if self._deleted:
             leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
         return leaf, info.doc_frequency()
@@ -336,12 +340,17 @@ def _weight(item: tuple[int, Any]) -> int:
     return item[0]
 
 
-def _posting_scorer(weighting: Any, searcher: Searcher, fieldname: str,
-                    text: bytes) -> Callable[[int, float], float]:
-    fast = getattr(weighting, "posting_scorer", None)
+_PostingScores = Callable[[Iterable[int], Mapping[int, float]], dict[int, float]]
+"""(documents, document -> weight) -> document -> score, for one term's postings."""
+
+
+def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str,
+                    text: bytes) -> _PostingScores:
+    fast = getattr(weighting, "posting_scores", None)
     if fast is not None:
         return fast(searcher, fieldname, text)  # type: ignore[no-any-return]
-    return _score_function(weighting.scorer(searcher, fieldname, text))
+    score = _score_function(weighting.scorer(searcher, fieldname, text))
+    return lambda docs, weights: {d: score(d, weights[d]) for d in docs}
 
 
 _VALUES_START = b"(c_codecs\nencode\n"

@@ -19,7 +19,8 @@ Two departures from Whoosh's `BM25F`, both measured or forced by the index layou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -93,25 +94,54 @@ class LuceneBM25F(scoring.BM25F):
         B = self._field_B.get(fieldname, self.B)
         return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
 
-    def posting_scorer(self, searcher, fieldname, text) -> Callable[[int, float], float]:
-        """(document, weight) -> the score `scorer(...).score(matcher)` gives that posting of
-        the term on `searcher`'s segment, without the scorer's block-quality set-up (a
-        term-info lookup per term and segment). Used by `searchlib.query.matches`."""
+    def posting_scores(self, searcher, fieldname, text) -> Callable[[Iterable[int], Mapping[int,
+                                                                         float]], dict[int, float]]:
+        """(documents, document -> weight) -> the score `scorer(...).score(matcher)` gives each
+        of those postings of the term on `searcher`'s segment, bit for bit, without the scorer's
+        block-quality set-up (a term-info lookup per term and segment). Used by
+        `searchlib.query.matches`."""
         if not searcher.schema[fieldname].scorable:
-            return lambda docnum, weight: weight
+            return lambda docs, weights: {d: weights[d] for d in docs}
         parent = searcher.get_parent()
-        idf = parent.idf(fieldname, text)
+        idf = _term_idf(parent, fieldname, text)
         avgfl = _field_stats(parent, fieldname)[1]
         B = self._field_B.get(fieldname, self.B)
         K1 = self.K1
-        bm25 = scoring.bm25
         lengths = _length_bytes(searcher.reader(), fieldname)
         if lengths is None:
+            bm25 = scoring.bm25
             length = searcher.reader().doc_field_length
-            return lambda docnum, weight: bm25(idf, weight, length(docnum, fieldname, 1), avgfl,
-                                               B, K1)
-        table = _BYTE_LENGTHS
-        return lambda docnum, weight: bm25(idf, weight, table[lengths[docnum]], avgfl, B, K1)
+            return lambda docs, weights: {
+                d: bm25(idf, weights[d], length(d, fieldname, 1), avgfl, B, K1) for d in docs}
+        # `scoring.bm25` is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))):
+        # the length term, computed the same way for each of the 255 length codes, and the same
+        # operations in the same order give the same floats without two calls per posting.
+        norms = _length_norms(avgfl, B, K1)
+        k1_plus_1 = K1 + 1
+        return lambda docs, weights: {
+            d: idf * ((weights[d] * k1_plus_1) / (weights[d] + norms[lengths[d]])) for d in docs}
+
+
+def _term_idf(searcher, fieldname: str, text: bytes) -> float:
+    """`searcher.idf`, remembered per searcher: each segment's scorer of a term asks for it,
+    and it sums the term's document frequency over every segment."""
+    per_term = _IDFS.get(searcher)
+    if per_term is None:
+        per_term = _IDFS[searcher] = {}
+    idf = per_term.get((fieldname, text))
+    if idf is None:
+        idf = per_term[fieldname, text] = searcher.idf(fieldname, text)
+    return idf
+
+
+_IDFS: WeakKeyDictionary = WeakKeyDictionary()
+"""searcher -> (field, term) -> idf."""
+
+
+@lru_cache(maxsize=64)
+def _length_norms(avgfl: float, B: float, K1: float) -> list[float | None]:
+    """BM25's length term ``K1 * ((1 - B) + B * fl / avgfl)`` for each one-byte length code."""
+    return [None if fl is None else K1 * ((1 - B) + B * fl / avgfl) for fl in _BYTE_LENGTHS]
 
 
 _BYTE_LENGTHS = (None, *(byte_to_length(code) for code in range(1, 256)))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import heapq
 import struct
 from array import array
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from itertools import accumulate
@@ -330,11 +330,9 @@ def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
     matches.
     """
     reader = searcher.reader()
-    groups = _RawColumn(reader, "dup_group")
     ids: _RawColumn | None = None
     members: dict[bytes, list[int]] = {}
-    for docnum in docnums:
-        key = groups[docnum]
+    for docnum, key in _RawColumn(reader, "dup_group").values(docnums):
         if not key:  # no group value: its own id is its group key
             ids = ids or _RawColumn(reader, "id")
             key = ids[docnum]
@@ -369,6 +367,29 @@ class _RawColumn:
             values = self._open[number] = self._leaves[number].column_reader(
                 self._fieldname, column=self._column, translate=False)
         return values[docnum - self._offsets[number]]
+
+    def values(self, docnums: Iterable[int]) -> Iterator[tuple[int, Any]]:
+        """(document number, raw value) for each of `docnums`, in ascending order. A
+        variable-length column's values are cut from one read of each segment's data: reading
+        them one by one (offset, length, then a read of a few bytes) cost 5 µs a document."""
+        ordered = sorted(docnums)
+        bounds = [bisect_left(ordered, offset) for offset in self._offsets[1:]]
+        for number, (start, stop) in enumerate(zip([0, *bounds], [*bounds, len(ordered)],
+                                                   strict=True)):
+            if start == stop:
+                continue
+            offset = self._offsets[number]
+            values = self._leaves[number].column_reader(self._fieldname, column=self._column,
+                                                        translate=False)
+            if type(values) is not _VarBytesColumn.Reader:
+                yield from ((d, values[d - offset]) for d in ordered[start:stop])
+                continue
+            starts, lengths = values._offsets, values._lengths
+            data = values._dbfile.get(values._basepos, starts[-1] + lengths[-1]) if starts \
+                else b""
+            for docnum in ordered[start:stop]:
+                begin = starts[docnum - offset]
+                yield docnum, data[begin:begin + lengths[docnum - offset]]
 
 
 def _summed_offsets(self: Any) -> None:

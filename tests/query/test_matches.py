@@ -85,7 +85,7 @@ def test_search_page_is_the_exhaustive_ranking(corpus_index: Index) -> None:
 
 
 def test_other_weighting_scores_equal_whoosh(corpus_index: Index) -> None:
-    # A weighting without `posting_scorer` is scored through its own scorer objects.
+    # A weighting without `posting_scores` is scored through its own scorer objects.
     with corpus_index.searcher() as ours:
         searcher = Searcher(ours.reader(), weighting=scoring.BM25F(), closereader=False)
         parsed, _ = prepare(searcher, "уряд України", None)
