@@ -47,6 +47,8 @@ from whoosh.query import Query
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from searchlib.store.codec import TermsReader
+
 __all__ = ["Matches", "read_matches"]
 
 Term = tuple[str, bytes]
@@ -307,7 +309,8 @@ class _Builder:
     def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
         """document -> weight of the term's postings, deleted documents included."""
         terms: Any = getattr(self._reader, "_terms", None)
-        if type(terms) is W3TermsReader and type(info) is W3TermInfo and not info.is_inlined():
+        if type(terms) in _W3_TERMS_READERS and type(info) is W3TermInfo \
+                and not info.is_inlined():
             # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
             # the term, and the first block's header read through a file object).
             offset = info.extent()[0]
@@ -321,6 +324,9 @@ class _Builder:
             weights[matcher.id()] = matcher.weight()
             matcher.next()
         return weights
+
+
+_W3_TERMS_READERS = (W3TermsReader, TermsReader)
 
 
 def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:

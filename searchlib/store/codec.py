@@ -45,12 +45,21 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     W3TermsReader,
 )
-from whoosh.filedb.filetables import HashWriter, OrderedHashWriter
+from whoosh.filedb.filetables import (
+    FileFormatError,
+    HashWriter,
+    OrderedHashReader,
+    OrderedHashWriter,
+    _dir_entry,
+    _directory_size,
+    _hash_functions,
+)
+from whoosh.filedb.structfile import _INT_SIZE
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray
 
-__all__ = ["SearchlibCodec", "COMPRESS_MIN_BYTES", "Term", "read_terms", "terms_of"]
+__all__ = ["SearchlibCodec", "TermsReader", "COMPRESS_MIN_BYTES", "Term", "read_terms", "terms_of"]
 
 BLOCK_POSTINGS = 128
 """Postings per block (W3's default block limit)."""
@@ -69,6 +78,53 @@ class SearchlibCodec(W3Codec):
 
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return _FieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage: Any, segment: Any) -> W3TermsReader:
+        # `W3Codec.terms_reader`, with `TermsReader`.
+        name = segment.make_filename(self.TERMS_EXT)
+        return TermsReader(self, storage.open_file(name), storage.file_length(name),
+                           segment.open_file(storage, self.POSTS_EXT))
+
+
+class TermsReader(W3TermsReader):
+    """`W3TermsReader` over a `_TermIndex`: opening a searcher reads each segment's term table
+    directory (256 entries) in one read instead of 256 (60% of opening a 10-segment index)."""
+
+    def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
+        # `W3TermsReader.__init__`, with `_TermIndex`.
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = _TermIndex(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, number in self._fieldmap.items():
+            self._fieldunmap[number] = fieldname
+
+
+class _TermIndex(OrderedHashReader):
+    """Whoosh's reader of an ordered hash file, reading the hash tables' directory at once."""
+
+    def __init__(self, dbfile: Any, length: int) -> None:
+        # `HashReader.__init__` (start offset 0, W3's magic) with the directory in one read.
+        self.dbfile = dbfile
+        self.startoffset = 0
+        self.is_closed = False
+        dbfile.seek(0)
+        if dbfile.read(4) != b"HSH3":
+            raise FileFormatError("Unknown file header")
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = _hash_functions[self.hashtype]
+        dbfile.read_int()  # two ints reserved for future use
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        end_of_extras = length - _INT_SIZE
+        extras_start = end_of_extras - dbfile.get_int(end_of_extras)
+        dbfile.seek(extras_start)
+        self._read_extras()
+        dbfile.seek(extras_start - _directory_size)
+        self.tables = list(_dir_entry.iter_unpack(dbfile.read(_directory_size)))
+        self.endofdata = self.tables[0][0]
 
 
 _CRC32_HASH = 1
@@ -190,7 +246,7 @@ def read_terms(reader: Any) -> Iterator[Term] | None:
     field and term order; None when the segment is not one this function can read directly
     (merges then use Whoosh's `iter_postings`)."""
     terms = getattr(reader, "_terms", None)
-    if type(terms) is not W3TermsReader:
+    if type(terms) not in (W3TermsReader, TermsReader):
         return None
     ids_by_name = terms._fieldmap
     if sorted(ids_by_name, key=ids_by_name.__getitem__) != sorted(ids_by_name):

@@ -117,9 +117,10 @@ class _MemoryFile:
 
     def read(self, size: int | None = -1) -> bytes:
         start = self._pos
-        end = len(self._view) if size is None or size < 0 else min(len(self._view), start + size)
-        self._pos = max(start, end)
-        return bytes(self._view[start:end])
+        view = self._view
+        data = bytes(view[start:] if size is None or size < 0 else view[start:start + size])
+        self._pos = start + len(data)
+        return data
 
     def readline(self, size: int | None = -1) -> bytes:
         start = self._pos
@@ -167,6 +168,9 @@ class _PartFile(BufferFile):
         super().__init__(b"", name=name, onclose=onclose)
         self._buf = buf
         self.file = _MemoryFile(buf)
+        # Straight to the memory file, not through `StructFile`'s forwarding methods: opening a
+        # segment reads its term table's directory 8 bytes at a time (256 reads).
+        self.read, self.seek, self.tell = self.file.read, self.file.seek, self.file.tell
 
 
 def _make_fork_safe_lock() -> type | None:

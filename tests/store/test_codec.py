@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.qparser import QueryParser
 
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import merging
-from searchlib.store.codec import SearchlibCodec
+from searchlib.store.codec import SearchlibCodec, TermsReader
 from searchlib.store.schema import article_to_document, build_schema
 
 COPIES = 25
@@ -72,6 +73,21 @@ def test_segments_hold_the_same_terms_stats_and_postings(indexes: tuple[Any, Any
     with w3.reader() as expected, ours.reader() as actual:
         assert len(actual.leaf_readers()) == 2
         assert _postings(actual) == _postings(expected)
+
+
+def test_term_table_directory_is_read_as_whoosh_reads_it(indexes: tuple[Any, Any]) -> None:
+    _, ours = indexes
+    with ours.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            terms = leaf._terms
+            assert type(terms) is TermsReader
+            table = terms._tindex
+            whoosh_table = OrderedHashReader(table.dbfile, table.dbfile._buf.nbytes)
+            assert table.tables == whoosh_table.tables
+            assert (table.hashtype, table.startofdata, table.endofdata, table.extras) == (
+                whoosh_table.hashtype, whoosh_table.startofdata, whoosh_table.endofdata,
+                whoosh_table.extras)
+            assert list(table.keys()) == list(whoosh_table.keys())
 
 
 def test_merged_segment_is_the_same_too(indexes: tuple[Any, Any]) -> None:
