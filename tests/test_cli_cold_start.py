@@ -18,6 +18,8 @@ NOT_FOR_SEARCH = (
     "searchlib.ingest", "searchlib.cli.maintain", "trafilatura", "lxml", "warcio", "htmldate",
     "charset_normalizer", "dateutil", "courlan", "matplotlib", "importlib.metadata", "asyncio",
     "urllib.request", "http.client", "email", "ssl", "whoosh.lang.morph_en",
+    "searchlib.query.exporting", "searchlib.query.timelines", "searchlib.query.similarity",
+    "searchlib.query.terms", "searchlib.store.check", "whoosh.qparser.dateparse",
 )
 
 
@@ -41,6 +43,23 @@ def test_search_loads_only_what_it_needs(sample_index_dir: Path) -> None:
     loaded = set(json.loads(result.stderr.strip().splitlines()[-1]))
     assert "whoosh" in loaded and "searchlib.cli.research" in loaded
     assert sorted(m for m in NOT_FOR_SEARCH if m in loaded) == []
+
+
+def test_query_and_store_names_load_their_modules_on_first_use() -> None:
+    code = (
+        "import sys, searchlib.query, searchlib.store\n"
+        "lazy = ('exporting', 'timelines', 'similarity', 'suggestions', 'terms')\n"
+        "print(sorted(m for m in lazy if 'searchlib.query.' + m in sys.modules))\n"
+        "import searchlib.query.timelines, searchlib.query.exporting\n"
+        "from searchlib.query import (Export, Suggestion, Timeline, TopTerms, export, similar,\n"
+        "                             suggest, timeline, top_terms)\n"
+        "from searchlib.store import CheckReport\n"
+        "print(all(callable(f) and f.__module__.startswith('searchlib.query.')\n"
+        "          for f in (export, similar, suggest, timeline, top_terms)),\n"
+        "      Timeline.__module__, CheckReport.__name__)\n"
+    )
+    assert _run(code).stdout.split("\n")[:2] == [
+        "[]", "True searchlib.query.timelines CheckReport"]
 
 
 def test_help_loads_no_library() -> None:
