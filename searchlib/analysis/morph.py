@@ -107,13 +107,13 @@ class _LazyTags(Sequence[Any]):
             # A tag checks its grammemes against its class's known set, which every dictionary
             # load resets to that dictionary's own (uk and ru share the class): make every
             # loaded dictionary's grammemes known again, keeping the current aliases.
-            for name, alias in _KNOWN_GRAMMEMES:
+            for name, alias in _KNOWN_GRAMMEMES.items():
                 self._tag_class.add_grammemes_to_known(name, alias, overwrite=False)
             return self._tag_class(text)
 
 
-_KNOWN_GRAMMEMES: list[tuple[str, str]] = []
-"""(name, alias) of the grammemes of every dictionary loaded in this process."""
+_KNOWN_GRAMMEMES: dict[str, str] = {}
+"""Name -> alias of the grammemes of every dictionary loaded in this process."""
 
 
 def _load_dictionary(path: str, gramtab_format: str = "opencorpora-int") -> Any:
@@ -129,7 +129,8 @@ def _load_dictionary(path: str, gramtab_format: str = "opencorpora-int") -> Any:
     meta = storage.load_meta(file("meta.json"))
     storage._assert_format_is_compatible(meta, path)
     grammemes = storage.json_read(file("grammemes.json"))
-    _KNOWN_GRAMMEMES.extend((name, alias) for name, _, alias, _ in grammemes)
+    for name, _, alias, _ in grammemes:
+        _KNOWN_GRAMMEMES.setdefault(name, alias)
     tag_class = storage._load_tag_class(gramtab_format, file("grammemes.json"))
     prefixes = meta["compile_options"]["paradigm_prefixes"]
     return storage.LoadedDictionary(
