@@ -128,10 +128,9 @@ def _load_dictionary(path: str, gramtab_format: str = "opencorpora-int") -> Any:
 
     meta = storage.load_meta(file("meta.json"))
     storage._assert_format_is_compatible(meta, path)
-    grammemes = storage.json_read(file("grammemes.json"))
-    for name, _, alias, _ in grammemes:
-        _KNOWN_GRAMMEMES.setdefault(name, alias)
     tag_class = storage._load_tag_class(gramtab_format, file("grammemes.json"))
+    for name, alias in tag_class._LAT2CYR.items():  # this dictionary's, just registered
+        _KNOWN_GRAMMEMES.setdefault(name, alias)
     prefixes = meta["compile_options"]["paradigm_prefixes"]
     return storage.LoadedDictionary(
         meta=meta,

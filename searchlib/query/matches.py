@@ -27,7 +27,7 @@ import pickle
 import zlib
 from array import array
 from bisect import bisect_right, insort
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate, repeat
@@ -35,7 +35,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.structfile import _INT_SIZE
 from whoosh.matching import (
     AndNotMatcher,
@@ -47,7 +47,8 @@ from whoosh.query import Query
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from searchlib.store.codec import TermsReader
+from searchlib.query.scoring import PostingScores
+from searchlib.store.codec import W3_TERMS_READERS
 
 __all__ = ["Matches", "read_matches"]
 
@@ -65,7 +66,7 @@ class _Leaf:
     __slots__ = ("term", "weights", "_scorer", "_scores")
 
     def __init__(self, term: Term, weights: dict[int, float],
-                 scorer: Callable[[], _PostingScores]) -> None:
+                 scorer: Callable[[], PostingScores]) -> None:
         self.term, self.weights, self._scorer = term, weights, scorer
         self._scores: dict[int, float] | None = None
 
@@ -309,7 +310,7 @@ class _Builder:
     def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
         """document -> weight of the term's postings, deleted documents included."""
         terms: Any = getattr(self._reader, "_terms", None)
-        if type(terms) in _W3_TERMS_READERS and type(info) is W3TermInfo \
+        if type(terms) in W3_TERMS_READERS and type(info) is W3TermInfo \
                 and not info.is_inlined():
             # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
             # the term, and the first block's header read through a file object).
@@ -324,9 +325,6 @@ class _Builder:
             weights[matcher.id()] = matcher.weight()
             matcher.next()
         return weights
-
-
-_W3_TERMS_READERS = (W3TermsReader, TermsReader)
 
 
 def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
@@ -346,12 +344,8 @@ def _weight(item: tuple[int, Any]) -> int:
     return item[0]
 
 
-_PostingScores = Callable[[Iterable[int], Mapping[int, float]], dict[int, float]]
-"""(documents, document -> weight) -> document -> score, for one term's postings."""
-
-
 def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str,
-                    text: bytes) -> _PostingScores:
+                    text: bytes) -> PostingScores:
     fast = getattr(weighting, "posting_scores", None)
     if fast is not None:
         return fast(searcher, fieldname, text)  # type: ignore[no-any-return]

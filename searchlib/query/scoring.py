@@ -29,9 +29,12 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["LuceneBM25F"]
+__all__ = ["LuceneBM25F", "PostingScores"]
 
 _LANG_SUFFIXES = ("uk", "ru", "en")
+
+PostingScores = Callable[[Iterable[int], Mapping[int, float]], dict[int, float]]
+"""(documents, document -> weight) -> document -> score, for one term's postings."""
 
 _FIELD_STATS: WeakKeyDictionary = WeakKeyDictionary()
 """searcher -> field name -> (N, average field length). A scorer is made per term and segment
@@ -94,8 +97,7 @@ class LuceneBM25F(scoring.BM25F):
         B = self._field_B.get(fieldname, self.B)
         return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
 
-    def posting_scores(self, searcher, fieldname, text) -> Callable[[Iterable[int], Mapping[int,
-                                                                         float]], dict[int, float]]:
+    def posting_scores(self, searcher, fieldname, text) -> PostingScores:
         """(documents, document -> weight) -> the score `scorer(...).score(matcher)` gives each
         of those postings of the term on `searcher`'s segment, bit for bit, without the scorer's
         block-quality set-up (a term-info lookup per term and segment). Used by

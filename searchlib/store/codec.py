@@ -59,7 +59,10 @@ from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray
 
-__all__ = ["SearchlibCodec", "TermsReader", "COMPRESS_MIN_BYTES", "Term", "read_terms", "terms_of"]
+__all__ = [
+    "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
+    "read_terms", "terms_of",
+]
 
 BLOCK_POSTINGS = 128
 """Postings per block (W3's default block limit)."""
@@ -100,6 +103,10 @@ class TermsReader(W3TermsReader):
         self._fieldunmap = [None] * len(self._fieldmap)
         for fieldname, number in self._fieldmap.items():
             self._fieldunmap[number] = fieldname
+
+
+W3_TERMS_READERS = (W3TermsReader, TermsReader)
+"""The terms readers whose postings are in W3's layout (read directly, block by block)."""
 
 
 class _TermIndex(OrderedHashReader):
@@ -246,7 +253,7 @@ def read_terms(reader: Any) -> Iterator[Term] | None:
     field and term order; None when the segment is not one this function can read directly
     (merges then use Whoosh's `iter_postings`)."""
     terms = getattr(reader, "_terms", None)
-    if type(terms) not in (W3TermsReader, TermsReader):
+    if type(terms) not in W3_TERMS_READERS:
         return None
     ids_by_name = terms._fieldmap
     if sorted(ids_by_name, key=ids_by_name.__getitem__) != sorted(ids_by_name):
