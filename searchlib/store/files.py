@@ -21,6 +21,7 @@ import mmap
 import os
 import re
 import shutil
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ META_FILE = "searchlib.json"
 MAIN_NAME = "MAIN"
 _GENERATION = re.compile(r"^_?(MAIN|R[0-9a-f]{12})(?=[_.])")
 _TOC_TEMP = re.compile(r"^_(MAIN|R[0-9a-f]{12})_[0-9]+\.toc\..+$")
+_TEMP_FOLDER = re.compile(r"^(MAIN|R[0-9a-f]{12})\.tmp")
 _LEGACY = ("writer.json", META_FILE + ".tmp")
 
 
@@ -69,6 +71,7 @@ class DurableStorage(FileStorage):
         # through `_MappedFile.subset` (its non-mmap path): opening a searcher takes ~5 ms.
         super().__init__(str(path), readonly=readonly, supports_mmap=False)
         self._written: set[str] = set()
+        self._maps: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
 
     def open_file(self, name, **kwargs):  # type: ignore[no-untyped-def]
         if name.endswith(_SEGMENT_SUFFIX):
@@ -78,8 +81,24 @@ class DurableStorage(FileStorage):
                 except (ValueError, OSError):  # empty file, or no address space left
                     mapped = None
             if mapped is not None:
+                self._maps.add(mapped)
                 return _MappedFile(_MemoryFile(memoryview(mapped), mapped), name=name)
         return super().open_file(name, **kwargs)
+
+    def release_mapped_pages(self) -> None:
+        """Unmap the pages read so far of every segment file this storage has open.
+
+        They are clean pages of the page cache, read again from there on next use; but while
+        mapped they count in the process's resident memory: a merge reading gigabytes of segments
+        would otherwise hold them all (issue 7: ~2 GB of a 100k build's peak).
+        """
+        if _DONTNEED is None:  # pragma: no cover - not Linux
+            return
+        for mapped in list(self._maps):
+            try:
+                mapped.madvise(_DONTNEED)
+            except (ValueError, OSError):  # closed meanwhile, or no madvise here
+                pass
 
     def create_file(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
         stream = super().create_file(name, *args, **kwargs)
@@ -97,10 +116,17 @@ class DurableStorage(FileStorage):
             _fsync_dir(Path(self.folder))
 
 
+    def temp_storage(self, name=None):  # type: ignore[no-untyped-def]
+        # Whoosh names a writer's temporary folder after its index ("MAIN.tmp") and deletes the
+        # folder when the writer finishes; a worker's merge that runs on while this process
+        # commits (`parallel.py`) needs a folder of its own.
+        return super().temp_storage(f"{name}-{os.getpid()}" if name else name)
+
     def lock(self, name):  # type: ignore[no-untyped-def]
         return _ForkSafeLock(self._fpath(name)) if _ForkSafeLock is not None else super().lock(name)
 
 
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 _SEGMENT_SUFFIX = ".seg"
 """Whoosh's compound segment files (every part of a segment in one file)."""
 
@@ -305,12 +331,13 @@ def remove_generation(folder: Path, name: str) -> None:
 
 
 def leftover_files(folder: Path, live: str) -> list[Path]:
-    """Files a crashed writer or rebuild left: other generations, TOC temp files, legacy files."""
+    """Files a crashed writer or rebuild left: other generations, TOC temp files, writers'
+    temporary folders, legacy files."""
     found = []
     for entry in folder.iterdir():
         match = _GENERATION.match(entry.name)
         if (match and match.group(1) != live) or _TOC_TEMP.match(entry.name) \
-                or entry.name in _LEGACY:
+                or _TEMP_FOLDER.match(entry.name) or entry.name in _LEGACY:
             found.append(entry)
     return sorted(found)
 

@@ -17,7 +17,7 @@ Not here: when merges happen (`store.py`, `parallel.py`).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from typing import Any
 
@@ -29,11 +29,19 @@ from searchlib.store.codec import SearchlibCodec, Term, read_terms, terms_of
 __all__ = ["merge_segments", "MERGE_SMALL", "OPTIMIZE", "MergePlan"]
 
 
-def merge_segments(storage: Any, indexname: str, segments: list[Any]) -> Any | None:
+def merge_segments(storage: Any, indexname: str, segments: list[Any],
+                   started: Callable[[Any], None] | None = None) -> Any | None:
     """A new segment (files written, not yet in any table of contents) holding the live
-    documents of `segments` in order; None when none of them has a live document."""
+    documents of `segments` in order; None when none of them has a live document.
+
+    `started(segment)` is called with the new segment before its files are written (its id
+    names them). Pages of the merged segments' files are unmapped as the merge reads past them
+    (`release_mapped_pages`), so its memory stays small however large they are.
+    """
     writer = writing.SegmentWriter(storage.open_index(indexname), _lk=False,
                                    codec=SearchlibCodec())
+    if started is not None:
+        started(writer.newsegment)
     readers = [SegmentReader(storage, writer.schema, segment) for segment in segments]
     try:
         streams = []
@@ -52,7 +60,8 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any]) -> Any | N
         writer.perdocwriter.close()
         lengths = writer.per_document_reader() if writer.codec.length_stats else None
         try:
-            writer.fieldwriter.add_terms(writer.schema, lengths, _joined(heapq.merge(*streams)))
+            terms = _releasing(_joined(heapq.merge(*streams)), storage)
+            writer.fieldwriter.add_terms(writer.schema, lengths, terms)
         finally:
             if lengths is not None:
                 lengths.close()
@@ -94,6 +103,26 @@ def _joined(terms: Iterator[_Numbered]) -> Iterator[Term]:
         else:
             yield (fieldname, btext, [d for part in parts for d in part[3]],
                    [w for part in parts for w in part[4]], [v for part in parts for v in part[5]])
+
+
+def _releasing(terms: Iterator[Term], storage: Any) -> Iterator[Term]:
+    """`terms`, releasing the storage's mapped pages every `RELEASE_POSTINGS` postings."""
+    release = getattr(storage, "release_mapped_pages", None)
+    if release is None:
+        yield from terms
+        return
+    release()  # the stored fields and columns copied before the terms
+    count = 0
+    for term in terms:
+        count += len(term[2])
+        if count >= RELEASE_POSTINGS:
+            release()
+            count = 0
+        yield term
+
+
+RELEASE_POSTINGS = 2_000_000
+"""Postings merged between two releases of the merged segments' mapped pages (~10-30 MB)."""
 
 
 def _term_key(term: _Numbered) -> tuple[str, bytes]:

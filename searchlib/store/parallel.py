@@ -31,6 +31,7 @@ import queue
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh.writing import MERGE_SMALL, NO_MERGE
@@ -123,11 +124,17 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                     else:
                         writer._close_segment()
                     writer = None
-                if payload:  # older segments the merge policy chose: merged into a new one
-                    segments.append(merge_segments(storage, indexname, payload))
-                for segment in filter(None, segments):
+                for segment in segments:
                     _fsync_segment(storage, segment)
-                replies.put((number, "segments", [s for s in segments if s is not None]))
+                replies.put((number, "segments", segments))
+            elif kind == "merge":  # older segments the merge policy chose: merged into a new one
+                merged = merge_segments(
+                    storage, indexname, payload,
+                    started=lambda segment: replies.put((number, "merging", segment.segment_id())),
+                )
+                if merged is not None:
+                    _fsync_segment(storage, merged)
+                replies.put((number, "merged", merged))
             elif kind == "cancel":
                 if writer is not None:
                     writer._close_segment()
@@ -186,6 +193,10 @@ class _WorkerPool:
             process.start()
         self.batch_docs = [0] * workers
         self.closed = False
+        self.merge: _Merge | None = None
+        """The merge a worker runs or has finished, not yet in a table of contents."""
+        self._answers: dict[int, Any] = {}
+        self._errors: list[str] = []
 
     def send(self, docs: list[dict[str, Any]]) -> None:
         """Give a chunk of documents to the least busy worker."""
@@ -193,33 +204,66 @@ class _WorkerPool:
         self.jobs[number].put(("docs", docs))
         self.batch_docs[number] += len(docs)
 
-    def collect(self, kind: str, merge: list[Any] | None = None) -> list[Any]:
-        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads;
-        the worker with the fewest documents this batch also merges the segments `merge`."""
-        merger = min(range(len(self.jobs)), key=self.batch_docs.__getitem__)
+    def collect(self, kind: str) -> list[Any]:
+        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads.
+        A worker running a merge finishes it first (`merge` then holds its result)."""
+        self._answers = {}
+        for jobs in self.jobs:
+            jobs.put((kind, None))
+        self._wait(lambda: len(self._answers) == len(self.jobs))
+        self._raise_errors()
+        return list(self._answers.values())
+
+    def start_merge(self, sources: list[Any]) -> str:
+        """Have the worker that had the fewest documents last batch merge the segments
+        `sources`; returns the new segment's id once its writer is open (`merge` follows it)."""
+        number = min(range(len(self.jobs)), key=self.batch_docs.__getitem__)
         self.batch_docs = [0] * len(self.jobs)
-        for number, jobs in enumerate(self.jobs):
-            jobs.put((kind, merge if number == merger else None))
-        payloads: list[Any] = []
-        errors: list[str] = []
-        pending = set(range(len(self.jobs)))
-        while pending:
+        merge = self.merge = _Merge(number, sources)
+        self.jobs[number].put(("merge", sources))
+        self._wait(lambda: merge.segment_id is not None or merge.done)
+        self._raise_errors()
+        return merge.segment_id  # type: ignore[return-value]
+
+    def finish_merge(self) -> _Merge:
+        """Wait for the running merge and take it (its `result` is None if nothing was live)."""
+        merge = self.merge
+        assert merge is not None, "no merge was started"
+        self._wait(lambda: merge.done)
+        self.merge = None
+        self._raise_errors()
+        return merge
+
+    def _wait(self, until: Callable[[], bool]) -> None:
+        while not until():
             try:
                 number, status, payload = self.replies.get(timeout=_REPLY_TIMEOUT)
             except queue.Empty:
-                dead = [n for n in pending if not self.processes[n].is_alive()]
+                dead = [n for n, process in enumerate(self.processes) if not process.is_alive()]
                 if dead:
                     self.close()
                     raise self._failure(f"worker process(es) {dead} died") from None
                 continue
-            if status == "error":
-                errors.append(payload)
-                continue  # an erroring worker still answers the flush/cancel that follows
-            pending.discard(number)
-            payloads.append(payload)
-        if errors:
+            self._record(number, status, payload)
+
+    def _record(self, number: int, status: str, payload: Any) -> None:
+        merge = self.merge
+        if status == "error":
+            # A worker reports a failure, then still answers the flush/cancel that follows.
+            self._errors.append(payload)
+            if merge is not None and merge.worker == number and not merge.done:
+                merge.done = True  # its merge failed: nothing to add
+        elif status == "merging" and merge is not None:
+            merge.segment_id = payload
+        elif status == "merged" and merge is not None:
+            merge.result, merge.done = payload, True
+        else:
+            self._answers[number] = payload
+
+    def _raise_errors(self) -> None:
+        if self._errors:
+            errors, self._errors = self._errors, []
             raise self._failure("; ".join(errors))
-        return payloads
 
     def _failure(self, reason: str) -> StoreError:
         return StoreError(
@@ -242,6 +286,19 @@ class _WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join(timeout=1.0)
+
+
+@dataclass
+class _Merge:
+    """A merge of older segments by one worker, running while the next batch is written."""
+
+    worker: int
+    sources: list[Any]
+    """The merged segments as they were when it started (their deletions then)."""
+    segment_id: str | None = None
+    done: bool = False
+    result: Any | None = None
+    """The new segment, once done (None if the sources had no live document, or it failed)."""
 
 
 def _context() -> Any:
@@ -354,7 +411,11 @@ class ParallelWriter:
     def delete_by_term(self, fieldname: str, text: Any, searcher: Any = None) -> int:
         return self._writer.delete_by_term(fieldname, text, searcher=searcher)
 
-    def commit(self, mergetype: Any = None, optimize: bool = False, merge: bool = True) -> None:
+    def commit(self, mergetype: Any = None, optimize: bool = False, merge: bool = True, *,
+               background_merge: bool = False) -> None:
+        """Commit the batch. With `background_merge`, the merge the policy chooses runs in a
+        worker while the next batch is written, and the next commit adds its segment; else the
+        commit waits for it (the last commit of a write, so that no work is left behind)."""
         writer = self._writer
         if self._pool is None:
             for fields in self._held:
@@ -366,38 +427,92 @@ class ParallelWriter:
             self._pool.send(self._chunk)
             self._chunk = []
         # SegmentWriter.commit, with the workers' segments added (as Whoosh's MpWriter does
-        # with multisegment=True) and the merge the policy chooses among the older segments
-        # done by a worker while the others finish their segments.
+        # with multisegment=True), and the merge the policy chooses done by a worker.
         # An optimize commits the workers' segments first, then merges every segment once.
         optimizing = optimize or mergetype is merging.OPTIMIZE
-        plan = merging.MergePlan(writer)
-        if not optimizing and merge and mergetype is not NO_MERGE:
-            final = MERGE_SMALL(plan, writer.segments)
-        else:
-            final = writer.segments
         try:
-            payloads = self._pool.collect("flush", plan.merged)
+            written = [s for segments in self._pool.collect("flush") for s in segments]
+            segments = self._settle(writer.segments)
+            sources: list[Any] = []
+            if not optimizing and merge and mergetype is not NO_MERGE:
+                plan = merging.MergePlan(writer)
+                kept = MERGE_SMALL(plan, segments)
+                sources = plan.merged
+            running = self._pool.start_merge(sources) if sources else None
+            if running is not None and not background_merge:
+                merged = self._pool.finish_merge().result
+                segments, running = [*kept, *([merged] if merged is not None else [])], None
         except BaseException:
+            self._pool.merge = None  # its segment, if any, is left for `clean_files`
             writer.cancel()
             raise
         if writer._added:
-            final.append(writer._finalize_segment())
+            written.append(writer._finalize_segment())
         else:
             writer._close_segment()
-        writer._commit_toc(final + [s for segments in payloads for s in segments])
+        _commit_toc(writer, segments + written, running)
         writer._finish()
         if optimizing and self._reopen is not None:
             self._reopen().commit(mergetype=merging.OPTIMIZE)
+
+    def _settle(self, segments: list[Any]) -> list[Any]:
+        """`segments` with those the last commit's merge replaced swapped for its result."""
+        pool = self._pool
+        if pool is None or pool.merge is None:
+            return list(segments)
+        return _installed(pool.finish_merge(), segments)
 
     def cancel(self) -> None:
         if self._pool is not None:
             try:
                 self._pool.collect("cancel")
             finally:
+                self._pool.merge = None  # its segment, if any, is left for `clean_files`
                 self._writer.cancel()
             return
         self._held = []
         self._writer.cancel()
+
+
+def _installed(merge: _Merge, segments: list[Any]) -> list[Any]:
+    """`segments` with `merge.sources` replaced by `merge.result`, which gets the deletions
+    made in them since the merge started (it numbers their then-live documents in order)."""
+    current = {segment.segment_id(): segment for segment in segments}
+    if any(source.segment_id() not in current for source in merge.sources):
+        return list(segments)  # the index changed under it (not by our writers): drop it
+    merged = merge.result
+    if merged is not None:
+        offset = 0
+        for source in merge.sources:
+            before = set(source.deleted_docs())
+            live = [d for d in range(source.doc_count_all()) if d not in before]
+            since = set(current[source.segment_id()].deleted_docs()) - before
+            for new_number, docnum in enumerate(live):
+                if docnum in since:
+                    merged.delete_document(offset + new_number)
+            offset += len(live)
+    replaced = {source.segment_id() for source in merge.sources}
+    kept = [segment for segment in segments if segment.segment_id() not in replaced]
+    return kept + ([merged] if merged is not None else [])
+
+
+def _commit_toc(writer: Any, segments: list[Any], running: str | None) -> None:
+    """`SegmentWriter._commit_toc`, keeping the files of the running merge's segment."""
+    from whoosh.index import TOC, clean_files
+
+    TOC(writer.schema, segments, writer.generation).write(writer.storage, writer.indexname)
+    keep = segments if running is None else [*segments, _SegmentName(running)]
+    clean_files(writer.storage, writer.indexname, writer.generation, keep)
+
+
+class _SegmentName:
+    """What `clean_files` asks of a segment: its id, which names its files."""
+
+    def __init__(self, segment_id: str) -> None:
+        self._segment_id = segment_id
+
+    def segment_id(self) -> str:
+        return self._segment_id
 
 
 def wrap_writer(owner: object, writer: Any, reopen: Callable[[], Any] | None = None) -> Any:

@@ -669,6 +669,12 @@ def _segment_count(searcher: Searcher) -> int:
     return len(reader.leaf_readers()) if reader.doc_count_all() else 0
 
 
+def _writes_in_workers(writer: IndexWriter) -> bool:
+    from searchlib.store.parallel import ParallelWriter  # loaded with the writer
+
+    return isinstance(writer, ParallelWriter)
+
+
 class _Batches:
     """The writer of one write operation, committed and replaced every `batch_size` documents.
 
@@ -694,7 +700,7 @@ class _Batches:
         """Add or update `document`, deleting the article `replaces` (another id) if given."""
         # A Whoosh writer cannot delete a document it has not committed yet: commit first.
         if document["id"] in self._pending or replaces in self._pending:
-            self.commit()
+            self.commit(more=True)
         writer = self.writer
         if replaces is not None:
             writer.delete_by_term("id", replaces)
@@ -712,13 +718,19 @@ class _Batches:
 
     def count(self, batch_size: int) -> None:
         if len(self._pending) >= batch_size:
-            self.commit()
+            self.commit(more=True)
 
-    def commit(self) -> None:
+    def commit(self, *, more: bool = False) -> None:
+        """Commit the batch; `more` says that more batches follow, so a merge of older segments
+        by the indexing workers may run on while they write the next one."""
         if self._writer is None:
             return
         writer, self._writer = self._writer, None
-        writer.commit(mergetype=OPTIMIZE if self.optimize else MERGE_SMALL)
+        mergetype = OPTIMIZE if self.optimize else MERGE_SMALL
+        if more and _writes_in_workers(writer):
+            writer.commit(mergetype=mergetype, background_merge=True)
+        else:
+            writer.commit(mergetype=mergetype)
         self._pending.clear()
         if self._on_commit:
             self._on_commit(self._written)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.qparser import QueryParser
 
@@ -16,6 +17,7 @@ from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import merging
 from searchlib.store.codec import SearchlibCodec, TermsReader
+from searchlib.store.files import DurableStorage
 from searchlib.store.schema import article_to_document, build_schema
 
 COPIES = 25
@@ -123,15 +125,18 @@ def test_searches_and_phrases_find_the_same(indexes: tuple[Any, Any], query: str
     assert any(found[1])
 
 
-def test_streaming_merge_equals_whoosh_merge(tmp_path: Path,
-                                             documents: list[dict[str, Any]]) -> None:
+def test_streaming_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[str, Any]],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """`merging.OPTIMIZE` (term tables merged as streams) writes what Whoosh's merge writes,
-    deletions included, for segments of either codec."""
+    deletions included, for segments of either codec; also when it unmaps the pages it has
+    read after every term (`DurableStorage.release_mapped_pages`)."""
+    monkeypatch.setattr(merging, "RELEASE_POSTINGS", 1)
     built = []
     for name in ("whoosh", "streaming"):
         path = tmp_path / name
         path.mkdir()
-        ix = whoosh_index.create_in(str(path), build_schema())
+        storage = FileStorage(str(path)) if name == "whoosh" else DurableStorage(path)
+        ix = storage.create_index(build_schema())
         third = len(documents) // 3
         for codec, batch in ((W3Codec(), documents[:third]),
                              (SearchlibCodec(), documents[third:2 * third]),
