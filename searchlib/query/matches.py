@@ -78,7 +78,7 @@ class _Leaf:
         known = self._scores
         if known is None:
             known = self._scores = {}
-        here = wanted.intersection(weights)
+        here = weights.keys() & wanted  # iterates the smaller; `set.intersection(dict)` does not
         missing = here.difference(known)
         if missing:
             known.update(self._scorer()(missing, weights))
@@ -117,7 +117,7 @@ class _Pair:
             if self.kind is UnionMatcher:
                 self._docs = set(a).union(b)
             elif self.kind is IntersectionMatcher:
-                self._docs = set(a).intersection(b)
+                self._docs = a & b  # sets and dict views: probes the larger with the smaller
             else:
                 self._docs = set(a).difference(b)
         return self._docs
@@ -211,7 +211,8 @@ class _Builder:
     weighting's `posting_scores` when it has one.
     """
 
-    def __init__(self, searcher: Searcher, weighting: Any) -> None:
+    def __init__(self, searcher: Searcher, weighting: Any,
+                 doc_frequencies: dict[Term, int]) -> None:
         self._searcher = searcher
         self._reader = searcher.reader()
         self._schema = searcher.schema
@@ -219,6 +220,9 @@ class _Builder:
         # Only a segment has deletions (the set `SegmentReader.postings` filters by).
         self._deleted: frozenset[int] = getattr(self._reader, "deleted_docs_set", frozenset())
         self._terms: dict[Term, tuple[Any, int]] = {}
+        self._doc_frequencies = doc_frequencies
+        """Each term's document frequency summed over the segments read so far (the builders
+        of every segment share it): the idf, without a second lookup of the term per segment."""
 
     def node(self, query: Query) -> Any:
         return self._node(query)[0]
@@ -296,13 +300,17 @@ class _Builder:
         return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
 
     def _read(self, fieldname: str, text: bytes) -> tuple[Any, int]:
+        frequencies = self._doc_frequencies
+        frequencies.setdefault((fieldname, text), 0)
         try:
             info = self._reader.term_info(fieldname, text)
         except TermNotFound:
             return _NULL, 0
+        frequencies[fieldname, text] += info.doc_frequency()
         searcher, weighting = self._searcher, self._weighting
         leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
-                          lambda: _posting_scores(weighting, searcher, fieldname, text))
+                          lambda: _posting_scores(weighting, searcher, fieldname, text,
+                                                  frequencies[fieldname, text]))
         if self._deleted:
             leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
         return leaf, info.doc_frequency()
@@ -344,11 +352,12 @@ def _weight(item: tuple[int, Any]) -> int:
     return item[0]
 
 
-def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str,
-                    text: bytes) -> PostingScores:
+def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str, text: bytes,
+                    doc_frequency: int) -> PostingScores:
     fast = getattr(weighting, "posting_scores", None)
     if fast is not None:
-        return fast(searcher, fieldname, text)  # type: ignore[no-any-return]
+        return fast(searcher, fieldname, text,  # type: ignore[no-any-return]
+                    doc_frequency=doc_frequency)
     score = _score_function(weighting.scorer(searcher, fieldname, text))
     return lambda docs, weights: {d: score(d, weights[d]) for d in docs}
 
@@ -487,8 +496,10 @@ def read_matches(searcher: Searcher, query: Query) -> Matches | None:
     Scores use the searcher's weighting.
     """
     leaves = searcher.leaf_searchers()
+    doc_frequencies: dict[Term, int] = {}
     try:
-        trees = tuple(_Builder(leaf, searcher.weighting).node(query) for leaf, _ in leaves)
+        trees = tuple(_Builder(leaf, searcher.weighting, doc_frequencies).node(query)
+                      for leaf, _ in leaves)
     except _Unsupported:
         return None
     return Matches(tuple(offset for _, offset in leaves), trees)

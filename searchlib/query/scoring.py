@@ -87,9 +87,7 @@ class LuceneBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        n = _field_stats(parent, fieldname)[0]
-        df = min(parent.doc_frequency(fieldname, text), n)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return _idf(parent, fieldname, parent.doc_frequency(fieldname, text))
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
@@ -97,15 +95,17 @@ class LuceneBM25F(scoring.BM25F):
         B = self._field_B.get(fieldname, self.B)
         return _Scorer(searcher, fieldname, text, B, self.K1, qf=qf)
 
-    def posting_scores(self, searcher, fieldname, text) -> PostingScores:
+    def posting_scores(self, searcher, fieldname, text, doc_frequency: int) -> PostingScores:
         """(documents, document -> weight) -> the score `scorer(...).score(matcher)` gives each
         of those postings of the term on `searcher`'s segment, bit for bit, without the scorer's
         block-quality set-up (a term-info lookup per term and segment). Used by
-        `searchlib.query.matches`."""
+        `searchlib.query.matches`, which passes the term's `doc_frequency` in the whole index,
+        summed from the segments' term infos it reads anyway (the searcher's `idf` looks the
+        term up in every segment again)."""
         if not searcher.schema[fieldname].scorable:
             return lambda docs, weights: {d: weights[d] for d in docs}
         parent = searcher.get_parent()
-        idf = _term_idf(parent, fieldname, text)
+        idf = _idf(parent, fieldname, doc_frequency)
         avgfl = _field_stats(parent, fieldname)[1]
         B = self._field_B.get(fieldname, self.B)
         K1 = self.K1
@@ -124,20 +124,11 @@ class LuceneBM25F(scoring.BM25F):
             d: idf * ((weights[d] * k1_plus_1) / (weights[d] + norms[lengths[d]])) for d in docs}
 
 
-def _term_idf(searcher, fieldname: str, text: bytes) -> float:
-    """`searcher.idf`, remembered per searcher: each segment's scorer of a term asks for it,
-    and it sums the term's document frequency over every segment."""
-    per_term = _IDFS.get(searcher)
-    if per_term is None:
-        per_term = _IDFS[searcher] = {}
-    idf = per_term.get((fieldname, text))
-    if idf is None:
-        idf = per_term[fieldname, text] = searcher.idf(fieldname, text)
-    return idf
-
-
-_IDFS: WeakKeyDictionary = WeakKeyDictionary()
-"""searcher -> (field, term) -> idf."""
+def _idf(searcher, fieldname: str, doc_frequency: int) -> float:
+    """Lucene's idf of a term found in `doc_frequency` documents of `fieldname`."""
+    n = _field_stats(searcher, fieldname)[0]
+    df = min(doc_frequency, n)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 @lru_cache(maxsize=64)
