@@ -349,7 +349,7 @@ def name_lemma(word: str) -> str:
         return lemma
     _STATS["misses"] += 1
     for lang in (Lang.UK, Lang.RU):
-        if _morph(lang).word_is_known(word):
+        if _word_is_known(word, lang):
             lemma = lemmatise(word, lang)
             break
     else:
@@ -359,6 +359,40 @@ def name_lemma(word: str) -> str:
     _NAME_LEMMAS[word] = lemma
     return lemma
 
+
+def _word_is_known(word: str, lang: Lang) -> bool:
+    """`_morph(lang).word_is_known(word)`, read from the dictionary's word list alone while the
+    rest of it is not loaded: a name lemma asks Russian about every capitalised word Ukrainian
+    does not know, and loading all of Russian cost 30-45 ms of a cold Ukrainian search whose
+    snippets met a few unknown names (issue 7)."""
+    known = None if lang in _MORPH else _WORDS.get(lang) or _load_words(lang)
+    if known is None:
+        return bool(_morph(lang).word_is_known(word))
+    words, substitutes = known
+    word = word.lower()
+    return bool(words.similar_keys(word, substitutes)) if substitutes else word in words
+
+
+def _load_words(lang: Lang) -> tuple[Any, Any] | None:
+    """A dictionary's words and its letter substitutes (ru е→ё, uk г→ґ), as
+    `MorphAnalyzer.word_is_known` uses them; None when pymorphy3 finds the dictionary itself."""
+    import os
+
+    path = _dictionary_path(lang)
+    if path is None:
+        return None
+    import pymorphy3.lang
+    from pymorphy3 import dawg
+
+    words = dawg.WordsDawg().load(os.path.join(path, "words.dawg"))
+    substitutes = getattr(getattr(pymorphy3.lang, str(lang)), "CHAR_SUBSTITUTES", None)
+    with _LOCK:
+        known = _WORDS[lang] = (words, words.compile_replaces(substitutes or {}))
+    return known
+
+
+_WORDS: dict[Lang, tuple[Any, Any]] = {}
+"""Per language, `_load_words` (used until the whole dictionary is loaded)."""
 
 _STEMMERS: dict[str, Callable[[str], str]] = {}
 _STEMS: dict[str, str] = {}

@@ -50,6 +50,18 @@ def test_paradigms_read_at_once_equal_pymorphy3s(lang: str) -> None:
     assert morph._load_paradigms(path) == storage._load_paradigms(path)
 
 
+@pytest.mark.parametrize("lang", [Lang.UK, Lang.RU])
+def test_word_list_alone_knows_the_words_the_dictionary_knows(lang: Lang, monkeypatch) -> None:
+    words = _words("uk") + _words("ru") + ["елка", "ёлка", "ганок", "ґанок", "Елка", "ГАНОК"]
+    monkeypatch.setattr(morph, "_MORPH", {})  # no dictionary loaded: the word list answers
+    monkeypatch.setattr(morph, "_WORDS", {})
+    answers = [morph._word_is_known(word, lang) for word in words]
+    assert lang in morph._WORDS and not morph._MORPH
+    analyzer = pymorphy3.MorphAnalyzer(path=morph._dictionary_path(lang), lang=str(lang))
+    assert answers == [analyzer.word_is_known(word) for word in words]
+    assert 0 < sum(answers) < len(words)
+
+
 def test_lemmas_of_inflected_words() -> None:
     assert morph.lemmatise("канади", Lang.UK) == "канада"
     assert morph.lemmatise("обороны", Lang.RU) == "оборона"
