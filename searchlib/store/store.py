@@ -731,9 +731,19 @@ class _Batches:
             writer.commit(mergetype=mergetype, background_merge=True)
         else:
             writer.commit(mergetype=mergetype)
+        self._release_mapped_pages()
         self._pending.clear()
         if self._on_commit:
             self._on_commit(self._written)
+
+    def _release_mapped_pages(self) -> None:
+        """Drop the pages this process has read of mapped segment files: the duplicate finder
+        reads stored articles all over the index, and while their maps live the pages count in
+        the process's resident memory (issue 7: 235 MB at 33k articles, growing with the
+        index). They stay in the page cache."""
+        release = getattr(self._store._whoosh().storage, "release_mapped_pages", None)
+        if release is not None:
+            release()
 
     def cancel(self) -> None:
         writer, self._writer = self._writer, None

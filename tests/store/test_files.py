@@ -53,3 +53,4 @@ def test_temporary_folders_left_by_a_crash_are_leftovers(tmp_path: Path) -> None
     for name in ("MAIN.tmp-123", "MAIN.tmp", "MAIN_abc.seg", "_MAIN_3.toc"):
         (tmp_path / name).mkdir() if ".tmp" in name else (tmp_path / name).touch()
     assert [p.name for p in leftover_files(tmp_path, "MAIN")] == ["MAIN.tmp", "MAIN.tmp-123"]
+

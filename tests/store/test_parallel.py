@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import os
 from pathlib import Path
 
@@ -205,3 +206,34 @@ def test_background_merges_keep_the_deletions_made_while_they_run(tmp_path, arti
 def _matches(index: Index, query: str) -> list[tuple[str, str]]:
     hits = index.search(query, limit=200, collapse=False).hits
     return sorted((hit.id, hit.snippet.text) for hit in hits)
+
+
+def _segment_pages_kb(folder: Path) -> int:
+    """Resident KB of this process's maps of segment files in `folder`."""
+    total, inside = 0, False
+    with open("/proc/self/smaps", encoding="utf-8", errors="replace") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and ":" not in fields[0]:  # a mapping's header line
+                inside = len(fields) >= 6 and fields[-1].startswith(str(folder))
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not hasattr(mmap, "MADV_DONTNEED"), reason="no madvise(MADV_DONTNEED) here")
+def test_an_indexing_commit_leaves_no_segment_pages_resident(tmp_path, articles,
+                                                             monkeypatch) -> None:
+    if not Path("/proc/self/smaps").exists():
+        pytest.skip("no /proc/self/smaps (not Linux)")
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    index = Index.create(tmp_path / "index")
+    index.add(articles[:12])  # segments for the duplicate finder to read in the next add
+    resident: list[int] = []
+    try:
+        index.add(articles, batch_size=4,
+                  on_commit=lambda _: resident.append(_segment_pages_kb(tmp_path / "index")))
+    finally:
+        parallel.close_pools(index)
+    assert len(resident) > 3
+    assert resident == [0] * len(resident)
