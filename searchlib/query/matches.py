@@ -26,7 +26,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from io import BytesIO
@@ -450,6 +450,10 @@ def _score_function(scorer: Any) -> Any:
     return lambda docnum, weight: scorer.score(_Posting(docnum, weight))
 
 
+_PAST_ALL = 1 << 62
+"""A document number above every real one."""
+
+
 @dataclass(frozen=True, slots=True)
 class Matches:
     """A query's matcher tree on every segment of a searcher, with its postings read."""
@@ -468,17 +472,19 @@ class Matches:
 
     def scores(self, docnums: Iterable[int]) -> dict[int, float]:
         """document number -> score, for those of `docnums` that match."""
-        per_segment: dict[int, set[int]] = {}
+        ordered = sorted(docnums)
         offsets = self.offsets
-        for docnum in docnums:
-            number = bisect_right(offsets, docnum) - 1
-            per_segment.setdefault(number, set()).add(docnum - offsets[number])
+        bounds = [bisect_left(ordered, offset) for offset in (*offsets[1:], _PAST_ALL)]
         result: dict[int, float] = {}
-        for number, wanted in per_segment.items():
-            offset = offsets[number]
-            scored = self.trees[number].scores(wanted)
-            result.update(scored if offset == 0 else
-                          {d + offset: s for d, s in scored.items()})
+        start = 0
+        for offset, tree, stop in zip(offsets, self.trees, bounds, strict=True):
+            if start < stop:
+                if offset == 0:
+                    result.update(tree.scores(set(ordered[start:stop])))
+                else:
+                    wanted = {d - offset for d in ordered[start:stop]}
+                    result.update((d + offset, s) for d, s in tree.scores(wanted).items())
+            start = stop
         return result
 
     def matched_terms(self, docnum: int) -> list[Term]:

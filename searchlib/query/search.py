@@ -506,13 +506,32 @@ def _page(found: Matches, matched: set[int], numbers: list[int] | None, start: i
     """The page's documents, scored from the posting lists: the best by score (ties: lowest
     document number first, as Whoosh orders them) or the given `numbers` in their order."""
     if numbers is None:
-        scores = found.scores(matched)
-        ranked = heapq.nsmallest(stop, scores.items(), key=lambda item: (-item[1], item[0]))
-        chosen = ranked[start:stop]
+        chosen = _best(found.scores(matched), stop)[start:stop]
     else:
         scores = found.scores(numbers)
         chosen = [(n, scores[n]) for n in numbers if n in scores]
     return [(docnum, score, found.matched_terms(docnum)) for docnum, score in chosen]
+
+
+def _best(scores: dict[int, float], count: int) -> list[tuple[int, float]]:
+    """The `count` best (document, score) pairs: highest score first, then lowest document.
+
+    The scores at or above the `count`-th highest are found first (a heap of floats), so only
+    those few are compared as (score, document) pairs.
+
+    >>> _best({5: 1.0, 3: 2.0, 4: 1.0, 9: 0.5, 1: 1.0}, 3)
+    [(3, 2.0), (1, 1.0), (4, 1.0)]
+    """
+    if count <= 0 or not scores:
+        return []
+    lowest = heapq.nlargest(count, scores.values())[-1]
+    best = [(docnum, score) for docnum, score in scores.items() if score >= lowest]
+    best.sort(key=_rank)
+    return best[:count]
+
+
+def _rank(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
 
 
 def _whoosh_page(searcher: Searcher, parsed: Query, matched: set[int],
