@@ -23,6 +23,7 @@ Not here: filters, collapse, paging (see `searchlib.query.search`).
 
 from __future__ import annotations
 
+import heapq
 import pickle
 import zlib
 from array import array
@@ -47,7 +48,9 @@ from whoosh.query import Query
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from searchlib.model import Lang
 from searchlib.query.scoring import PostingScores
+from searchlib.store import text_field, title_field
 from searchlib.store.codec import W3_TERMS_READERS
 
 __all__ = ["Matches", "read_matches"]
@@ -63,15 +66,20 @@ class _Leaf:
     """One term's postings on one segment (document -> weight) and their scores so far (a term
     of every language's part of a query, `names`, is scored once per document)."""
 
-    __slots__ = ("term", "weights", "_scorer", "_scores")
+    __slots__ = ("term", "weights", "_scorer", "_bound", "_scores")
 
     def __init__(self, term: Term, weights: dict[int, float],
-                 scorer: Callable[[], PostingScores]) -> None:
-        self.term, self.weights, self._scorer = term, weights, scorer
+                 scorer: Callable[[], PostingScores],
+                 bound: Callable[[float], float | None]) -> None:
+        self.term, self.weights, self._scorer, self._bound = term, weights, scorer, bound
         self._scores: dict[int, float] | None = None
 
     def docs(self) -> Any:
         return self.weights.keys()
+
+    def bound(self) -> float | None:
+        """No posting of the term here scores above this (None: unknown)."""
+        return self._bound(max(self.weights.values())) if self.weights else 0.0
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
         weights = self.weights
@@ -310,7 +318,9 @@ class _Builder:
         searcher, weighting = self._searcher, self._weighting
         leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
                           lambda: _posting_scores(weighting, searcher, fieldname, text,
-                                                  frequencies[fieldname, text]))
+                                                  frequencies[fieldname, text]),
+                          lambda weight: _score_bound(weighting, searcher, fieldname,
+                                                      frequencies[fieldname, text], weight))
         if self._deleted:
             leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
         return leaf, info.doc_frequency()
@@ -360,6 +370,12 @@ def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str, text: by
                     doc_frequency=doc_frequency)
     score = _score_function(weighting.scorer(searcher, fieldname, text))
     return lambda docs, weights: {d: score(d, weights[d]) for d in docs}
+
+
+def _score_bound(weighting: Any, searcher: Searcher, fieldname: str, doc_frequency: int,
+                 max_weight: float) -> float | None:
+    bound = getattr(weighting, "score_bound", None)
+    return None if bound is None else bound(searcher, fieldname, doc_frequency, max_weight)
 
 
 _VALUES_START = b"(c_codecs\nencode\n"
@@ -452,6 +468,554 @@ def _score_function(scorer: Any) -> Any:
 
 _PAST_ALL = 1 << 62
 """A document number above every real one."""
+_PRUNE_FROM = 8
+"""`top_scores` scores every document when there are at most this many per wanted one."""
+
+
+def _bounded_parts(tree: Any) -> list[tuple[float, Any]] | None:
+    """The parts of a segment's tree that add to a score, each once, with a bound of what it
+    adds to one document's score (its terms' bounds times the boosts above it, summed over
+    where it occurs), smallest first; None when some part has no bound."""
+    found: dict[int, list[Any]] = {}
+    if not _collect(tree, 1.0, found):
+        return None
+    parts: list[tuple[float, Any]] = []
+    for node, multiplier in found.values():
+        bound = 1.0 if type(node) is _Inverse else node.bound()
+        if bound is None:
+            return None
+        parts.append((bound * multiplier, node))
+    parts.sort(key=_weight_of_bound)
+    return parts
+
+
+def _weight_of_bound(part: tuple[float, Any]) -> float:
+    return part[0]
+
+
+def _collect(node: Any, multiplier: float, found: dict[int, list[Any]]) -> bool:
+    """Add the score-making nodes under `node` to `found` (id -> [node, summed multiplier]);
+    False for a negative boost, under which no bound holds."""
+    kind = type(node)
+    if kind is _Leaf or kind is _Inverse:
+        entry = found.setdefault(id(node), [node, 0.0])
+        entry[1] += multiplier
+        return True
+    if kind is _Pair:
+        # a AND NOT b scores as a; the other pairs add both sides' scores.
+        return _collect(node.a, multiplier, found) and (
+            node.kind is AndNotMatcher or _collect(node.b, multiplier, found))
+    if kind is _Wrapped:
+        return node.boost >= 0 and _collect(node.child, multiplier * node.boost, found)
+    return True  # _Null adds nothing
+
+
+def _seeds(bounded: list[tuple[int, set[int], list[tuple[float, Any]]]],
+           count: int) -> list[tuple[int, set[int]]]:
+    """Per segment, its wanted documents holding its highest-bound parts: one part more in
+    every segment until there are `count` documents (or no part is left)."""
+    seeds = [(number, set()) for number, _, _ in bounded]
+    depth = 0
+    while sum(len(seed) for _, seed in seeds) < count:
+        depth += 1
+        if all(depth > len(parts) for _, _, parts in bounded):
+            break
+        for (_, wanted, parts), (_, seed) in zip(bounded, seeds, strict=True):
+            if depth <= len(parts):
+                seed |= parts[-depth][1].docs() & wanted
+    return seeds
+
+
+def _essential(wanted: set[int], parts: list[tuple[float, Any]], below: float) -> set[int]:
+    """The documents of `wanted` that may score `below` or more: for each language, those
+    holding a part outside the smallest-bound parts a document of that language can hold
+    whose bounds add up to less than `below`."""
+    languages = {_LANGUAGE_OF.get(_field(node)) for _, node in parts} - {None}
+    found: set[int] = set()
+    for language in languages or {None}:
+        group = [part for part in parts if _LANGUAGE_OF.get(_field(part[1])) in (None, language)]
+        total = 0.0
+        first = 0
+        while first < len(group) and total + group[first][0] < below:
+            total += group[first][0]
+            first += 1
+        for _, node in group[first:]:
+            found |= node.docs() & wanted
+    return found
+
+
+def _field(node: Any) -> str | None:
+    return node.term[0] if type(node) is _Leaf else None
+
+
+_LANGUAGE_OF = {name(lang): lang for lang in Lang for name in (title_field, text_field)}
+"""Field name -> its language, for the fields an article has only in its own language."""
+
+
+class _Unsupported(Exception):
+    """The query has a part whose matcher this module does not build."""
+
+
+class _Leaf:
+    """One term's postings on one segment (document -> weight) and their scores so far (a term
+    of every language's part of a query, `names`, is scored once per document)."""
+
+    __slots__ = ("term", "weights", "_scorer", "_bound", "_scores")
+
+    def __init__(self, term: Term, weights: dict[int, float],
+                 scorer: Callable[[], PostingScores],
+                 bound: Callable[[float], float | None]) -> None:
+        self.term, self.weights, self._scorer, self._bound = term, weights, scorer, bound
+        self._scores: dict[int, float] | None = None
+
+    def docs(self) -> Any:
+        return self.weights.keys()
+
+    def bound(self) -> float | None:
+        """No posting of the term here scores above this (None: unknown)."""
+        return self._bound(max(self.weights.values())) if self.weights else 0.0
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        weights = self.weights
+        known = self._scores
+        if known is None:
+            known = self._scores = {}
+        here = weights.keys() & wanted  # iterates the smaller; `set.intersection(dict)` does not
+        missing = here.difference(known)
+        if missing:
+            known.update(self._scorer()(missing, weights))
+        return dict(zip(here, map(known.__getitem__, here), strict=True))
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        if docnum in self.weights:
+            out.append(self.term)
+
+
+class _Null:
+    __slots__ = ()
+
+    def docs(self) -> set[int]:
+        return set()
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return {}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
+class _Pair:
+    """A binary matcher: union, intersection or a AND NOT b (`kind`: Whoosh's matcher class)."""
+
+    __slots__ = ("kind", "a", "b", "_docs")
+
+    def __init__(self, kind: type, a: Any, b: Any) -> None:
+        self.kind, self.a, self.b = kind, a, b
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            a, b = self.a.docs(), self.b.docs()
+            if self.kind is UnionMatcher:
+                self._docs = set(a).union(b)
+            elif self.kind is IntersectionMatcher:
+                self._docs = a & b  # sets and dict views: probes the larger with the smaller
+            else:
+                self._docs = set(a).difference(b)
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        # The matchers' score(): a.score() + b.score() where both match (same operand order).
+        if self.kind is AndNotMatcher:
+            excluded = self.b.docs()
+            return {d: s for d, s in self.a.scores(wanted).items() if d not in excluded}
+        a = self.a.scores(wanted)
+        if self.kind is IntersectionMatcher:
+            b = self.b.scores(wanted.intersection(a))
+            return {d: a[d] + s for d, s in b.items()}
+        b = self.b.scores(wanted)
+        both = {d: a[d] + b[d] for d in a.keys() & b.keys()}
+        a.update(b)
+        a.update(both)
+        return a
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        # Called on a matching node only. Whoosh's TermsCollector records the terms of the
+        # branches positioned on the document: not b of a AND NOT b, nor a branch that misses.
+        if self.kind is not UnionMatcher or docnum in self.a.docs():
+            self.a.terms(docnum, out)
+        if self.kind is IntersectionMatcher or (self.kind is UnionMatcher
+                                                and docnum in self.b.docs()):
+            self.b.terms(docnum, out)
+
+
+class _Wrapped:
+    """A boost (WrappingMatcher) or a document-set filter (FilterMatcher, e.g. deletions)."""
+
+    __slots__ = ("child", "boost", "ids", "exclude", "_docs")
+
+    def __init__(self, child: Any, boost: float, ids: Any = None, exclude: bool = False) -> None:
+        self.child, self.boost, self.ids, self.exclude = child, boost, ids, exclude
+        self._docs: Any = None
+
+    def docs(self) -> Any:
+        if self._docs is None:
+            docs = self.child.docs()
+            if self.ids is not None:
+                docs = set(docs).difference(self.ids) if self.exclude else \
+                    set(docs).intersection(self.ids)
+            self._docs = docs
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        if self.ids is not None:
+            wanted = wanted.intersection(self.docs())
+        boost = self.boost
+        scores = self.child.scores(wanted)
+        return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        if docnum in self.docs():
+            self.child.terms(docnum, out)
+
+
+class _Inverse:
+    """NOT q as a sub-query (`InverseMatcher`): every live document q misses, each scoring 1.0
+    (its constant weight; Whoosh adds it to the document's score)."""
+
+    __slots__ = ("child", "live", "_docs")
+
+    def __init__(self, child: Any, live: set[int]) -> None:
+        self.child, self.live = child, live
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            self._docs = self.live.difference(self.child.docs())
+        return self._docs
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return dict.fromkeys(wanted.intersection(self.docs()), 1.0)
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
+_NULL = _Null()
+
+
+class _Builder:
+    """The matcher tree of a query on one segment, as `Query.matcher` builds it for a scored
+    search (`needs_current`: binary unions, not preloaded arrays), with the postings read.
+
+    Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
+    and builds a scorer with a block-quality bound; this looks it up once and scores with the
+    weighting's `posting_scores` when it has one.
+    """
+
+    def __init__(self, searcher: Searcher, weighting: Any,
+                 doc_frequencies: dict[Term, int]) -> None:
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self._schema = searcher.schema
+        self._weighting = weighting
+        # Only a segment has deletions (the set `SegmentReader.postings` filters by).
+        self._deleted: frozenset[int] = getattr(self._reader, "deleted_docs_set", frozenset())
+        self._terms: dict[Term, tuple[Any, int]] = {}
+        self._doc_frequencies = doc_frequencies
+        """Each term's document frequency summed over the segments read so far (the builders
+        of every segment share it): the idf, without a second lookup of the term per segment."""
+
+    def node(self, query: Query) -> Any:
+        return self._node(query)[0]
+
+    def _node(self, query: Query) -> tuple[Any, int]:
+        """(tree, `query.estimate_size(reader)`)."""
+        kind = type(query)
+        if kind is wq.Term:
+            return self._term(query)
+        if kind is wq.And or kind is wq.Or:
+            return self._compound(query)
+        if kind is wq.AndNot:
+            a, a_size = self._node(query.a)
+            b, b_size = self._node(query.b)
+            return _Pair(AndNotMatcher, a, b), min(a_size + b_size, self._reader.doc_count())
+        if query is wq.NullQuery:
+            return _NULL, 0
+        if kind is wq.Not:
+            return _Inverse(self._node(query.query)[0], self._live()), self._reader.doc_count()
+        if isinstance(query, wq.MultiTerm) and kind.estimate_size is wq.MultiTerm.estimate_size \
+                and (kind.matcher is wq.MultiTerm.matcher
+                     or (kind is wq.Prefix and query.text != "")
+                     or (kind is wq.Wildcard and query.text != "*")):
+            return self._expanded(query)
+        raise _Unsupported(kind.__name__)
+
+    def _live(self) -> set[int]:
+        return set(range(self._reader.doc_count_all())).difference(self._deleted)
+
+    def _expanded(self, query: Any) -> tuple[Any, int]:
+        """A wildcard, prefix or fuzzy term: `MultiTerm.matcher`, an Or of its words."""
+        fieldname = query.field()
+        words = list(query._btexts(self._reader))
+        size = sum(self._reader.doc_frequency(fieldname, word) for word in words)
+        terms = [wq.Term(fieldname, word) for word in words if word]
+        if not terms:
+            return _NULL, size
+        if len(terms) == 1:
+            return self._node(terms[0])[0], size
+        return self._node(wq.Or(terms, boost=query.boost))[0], size
+
+    def _compound(self, query: Any) -> tuple[Any, int]:
+        subs = query.subqueries
+        if isinstance(query, wq.Or) and (query.scale or query.matcher_type != wq.Or.AUTO_MATCHER
+                                         or len(subs) >= wq.Or.TOO_MANY_CLAUSES):
+            raise _Unsupported("Or with a coordination factor or a forced matcher")
+        built = [self._node(sub) for sub in subs]
+        if isinstance(query, wq.And):
+            size = min((size for _, size in built), default=0)
+            pair, weighted = IntersectionMatcher, [(-size, tree) for tree, size in built]
+        else:
+            size = min(sum(size for _, size in built), self._reader.doc_count())
+            pair, weighted = UnionMatcher, [(size, tree) for tree, size in built]
+        if not built:
+            return _NULL, size
+        if len(built) == 1:  # CompoundQuery.matcher: the sub-query's matcher, unboosted
+            return built[0][0], size
+        tree = _weighted_tree(pair, weighted)
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _term(self, query: Any) -> tuple[Any, int]:
+        if query.minquality:
+            raise _Unsupported("Term with a minimum quality")
+        fieldname = query.fieldname
+        if fieldname not in self._schema:
+            return _NULL, 0
+        try:
+            text = self._schema[fieldname].to_bytes(query.text)
+        except ValueError:
+            return _NULL, 0
+        key = (fieldname, text)
+        if key not in self._terms:
+            self._terms[key] = self._read(fieldname, text)
+        tree, size = self._terms[key]
+        return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
+
+    def _read(self, fieldname: str, text: bytes) -> tuple[Any, int]:
+        frequencies = self._doc_frequencies
+        frequencies.setdefault((fieldname, text), 0)
+        try:
+            info = self._reader.term_info(fieldname, text)
+        except TermNotFound:
+            return _NULL, 0
+        frequencies[fieldname, text] += info.doc_frequency()
+        searcher, weighting = self._searcher, self._weighting
+        leaf: Any = _Leaf((fieldname, text), self._postings(fieldname, text, info),
+                          lambda: _posting_scores(weighting, searcher, fieldname, text,
+                                                  frequencies[fieldname, text]),
+                          lambda weight: _score_bound(weighting, searcher, fieldname,
+                                                      frequencies[fieldname, text], weight))
+        if self._deleted:
+            leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
+        return leaf, info.doc_frequency()
+
+    def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
+        """document -> weight of the term's postings, deleted documents included."""
+        terms: Any = getattr(self._reader, "_terms", None)
+        if type(terms) in W3_TERMS_READERS and type(info) is W3TermInfo \
+                and not info.is_inlined():
+            # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
+            # the term, and the first block's header read through a file object).
+            offset = info.extent()[0]
+            if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) == WHOOSH3_HEADER_MAGIC:
+                return _w3_postings(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
+        matcher = self._reader.postings(fieldname, text)
+        if type(matcher) is FilterMatcher:  # the segment's deletions
+            matcher = matcher.child
+        weights: dict[int, float] = {}
+        while matcher.is_active():
+            weights[matcher.id()] = matcher.weight()
+            matcher.next()
+        return weights
+
+
+def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
+    """`whoosh.util.make_weighted_tree`: repeatedly pair the two lightest, lightest first.
+
+    Whoosh sorts (weight, matcher) tuples, but matchers compare equal or unordered, so the
+    order is by weight alone, stable; the pair goes after the items of equal weight.
+    """
+    items = sorted(weighted, key=_weight)
+    while len(items) > 1:
+        (a_weight, a), (b_weight, b) = items.pop(0), items.pop(0)
+        insort(items, (a_weight + b_weight, _Pair(pair, a, b)), key=_weight)
+    return items[0][1]
+
+
+def _weight(item: tuple[int, Any]) -> int:
+    return item[0]
+
+
+def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str, text: bytes,
+                    doc_frequency: int) -> PostingScores:
+    fast = getattr(weighting, "posting_scores", None)
+    if fast is not None:
+        return fast(searcher, fieldname, text,  # type: ignore[no-any-return]
+                    doc_frequency=doc_frequency)
+    score = _score_function(weighting.scorer(searcher, fieldname, text))
+    return lambda docs, weights: {d: score(d, weights[d]) for d in docs}
+
+
+def _score_bound(weighting: Any, searcher: Searcher, fieldname: str, doc_frequency: int,
+                 max_weight: float) -> float | None:
+    bound = getattr(weighting, "score_bound", None)
+    return None if bound is None else bound(searcher, fieldname, doc_frequency, max_weight)
+
+
+_VALUES_START = b"(c_codecs\nencode\n"
+"""Where a block's values (positions, characters) begin in its pickle: a tuple (MARK) whose
+first item is a `bytes`, which protocol 2 pickles as a call of `_codecs.encode` (GLOBAL). No
+16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
+
+
+def _ids_and_weights(data: bytes, count: int) -> tuple[Any, Any]:
+    """The (delta-coded ids, weights) of a block's pickled (ids, weights, values).
+
+    Unpickling the values is 90% of the cost for a text field (a `bytes` object per posting,
+    each made by a `_codecs.encode` call) and they are not needed: the pickle is cut where
+    they begin and closed as a pair (TUPLE2, STOP).
+    """
+    start = data.find(_VALUES_START)
+    if start > 0:
+        try:
+            head = pickle.loads(data[:start] + b"\x86.")
+        except pickle.UnpicklingError:
+            head = None
+        if type(head) is tuple and len(head) == 2 and type(head[0]) is tuple \
+                and len(head[0]) == count:
+            return head
+    deltas, weights, _ = pickle.loads(data)
+    return deltas, weights
+
+
+def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
+    """The postings of a Whoosh 3 posting list whose first block starts at `position`, decoded
+    a block at a time.
+
+    The codec's layout, read as `W3LeafMatcher` reads it (`_goto`, `_read_ids`,
+    `_read_weights`): per block a signed length (negative for the last block), the pickled
+    block info, then the pickled (optionally zlib-compressed) (delta-coded ids, weights,
+    values). The matcher itself unpickles the info through a file object (a dozen small reads)
+    and decodes the ids in a Python generator: three times slower.
+    """
+    weights: dict[int, float] = {}
+    while True:
+        length = postfile.get_int(position)
+        block = postfile.get(position + _INT_SIZE, abs(length))
+        stream = BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        data = block[stream.tell():]
+        if compression:
+            data = zlib.decompress(data)
+        deltas, block_weights = _ids_and_weights(data, count)
+        ids = accumulate(deltas)
+        if block_weights is None:
+            weights.update(zip(ids, repeat(1.0, count), strict=True))
+        elif isinstance(block_weights, float):
+            # The matcher stores a block's single weight as a float32.
+            weights.update(zip(ids, repeat(array("f", (block_weights,))[0], count),
+                               strict=True))
+        else:
+            weights.update(zip(ids, block_weights, strict=True))
+        if length < 0:
+            return weights
+        position += _INT_SIZE + abs(length)
+
+
+class _Posting:
+    """The current posting, as a scorer reads it from a matcher."""
+
+    __slots__ = ("_id", "_weight")
+
+    def __init__(self, docnum: int, weight: float) -> None:
+        self._id, self._weight = docnum, weight
+
+    def id(self) -> int:
+        return self._id
+
+    def weight(self) -> float:
+        return self._weight
+
+
+def _score_function(scorer: Any) -> Any:
+    """(document, weight) -> the score `scorer.score(matcher)` gives at that posting."""
+    if scorer is None:
+        return lambda docnum, weight: weight
+    method = type(scorer).score
+    if method is scoring.WeightLengthScorer.score:
+        score, length = scorer._score, scorer.dfl
+        return lambda docnum, weight: score(weight, length(docnum))
+    if method is scoring.WeightScorer.score:
+        return lambda docnum, weight: weight
+    return lambda docnum, weight: scorer.score(_Posting(docnum, weight))
+
+
+_PAST_ALL = 1 << 62
+"""A document number above every real one."""
+_PRUNE_FROM = 8
+"""`top_scores` scores every document when there are at most this many per wanted one."""
+
+
+def _bounded_parts(tree: Any) -> list[tuple[float, Any]] | None:
+    """The parts of a segment's tree that add to a score, each once, with a bound of what it
+    adds to one document's score (its terms' bounds times the boosts above it, summed over
+    where it occurs), smallest first; None when some part has no bound."""
+    found: dict[int, list[Any]] = {}
+    if not _collect(tree, 1.0, found):
+        return None
+    parts: list[tuple[float, Any]] = []
+    for node, multiplier in found.values():
+        bound = 1.0 if type(node) is _Inverse else node.bound()
+        if bound is None:
+            return None
+        parts.append((bound * multiplier, node))
+    parts.sort(key=_weight_of_bound)
+    return parts
+
+
+def _weight_of_bound(part: tuple[float, Any]) -> float:
+    return part[0]
+
+
+def _collect(node: Any, multiplier: float, found: dict[int, list[Any]]) -> bool:
+    """Add the score-making nodes under `node` to `found` (id -> [node, summed multiplier]);
+    False for a negative boost, under which no bound holds."""
+    kind = type(node)
+    if kind is _Leaf or kind is _Inverse:
+        entry = found.setdefault(id(node), [node, 0.0])
+        entry[1] += multiplier
+        return True
+    if kind is _Pair:
+        # a AND NOT b scores as a; the other pairs add both sides' scores.
+        return _collect(node.a, multiplier, found) and (
+            node.kind is AndNotMatcher or _collect(node.b, multiplier, found))
+    if kind is _Wrapped:
+        return node.boost >= 0 and _collect(node.child, multiplier * node.boost, found)
+    return True  # _Null adds nothing
+
+
+def _essential(wanted: set[int], parts: list[tuple[float, Any]], below: float) -> set[int]:
+    """The documents of `wanted` holding a part outside the smallest-bound parts whose bounds
+    add up to less than `below` (the others score less than that)."""
+    total = 0.0
+    first = 0
+    while first < len(parts) and total + parts[first][0] < below:
+        total += parts[first][0]
+        first += 1
+    found: set[int] = set()
+    for _, node in parts[first:]:
+        found |= node.docs() & wanted
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,19 +1036,59 @@ class Matches:
 
     def scores(self, docnums: Iterable[int]) -> dict[int, float]:
         """document number -> score, for those of `docnums` that match."""
+        return self._scores(self._per_segment(docnums))
+
+    def top_scores(self, docnums: Iterable[int], count: int) -> dict[int, float]:
+        """`scores` of the documents of `docnums` that can be among the `count` best: the
+        others are never scored (MaxScore, Turtle and Flood 1995).
+
+        First the documents holding the highest-scoring terms are scored, until there are
+        `count` of them: the `count`-th best of those scores is one the page's last document
+        reaches at least. A document whose terms' score bounds add up to less cannot be on the
+        page, so only the documents holding a term outside the smallest bounds that stay below
+        it are scored. An article has the title and text fields of its own language only, so
+        the bounds of the other languages' fields are not added up for it.
+        """
+        per_segment = self._per_segment(docnums)
+        if sum(len(wanted) for _, wanted in per_segment) <= count * _PRUNE_FROM:
+            return self._scores(per_segment)
+        bounded = [(number, wanted, _bounded_parts(self.trees[number]))
+                   for number, wanted in per_segment]
+        if any(parts is None for _, _, parts in bounded):
+            return self._scores(per_segment)
+        seeds = _seeds(bounded, count)  # type: ignore[arg-type]
+        scores = self._scores(seeds)
+        if len(scores) < count:
+            return self._scores(per_segment)
+        threshold = heapq.nlargest(count, scores.values())[-1]
+        below = threshold - abs(threshold) * 1e-9 - 1e-12  # float rounding of the sums
+        rest = [(number, _essential(wanted, parts, below) - seed)  # type: ignore[arg-type]
+                for (number, wanted, parts), (_, seed) in zip(bounded, seeds, strict=True)]
+        scores.update(self._scores(rest))
+        return scores
+
+    def _per_segment(self, docnums: Iterable[int]) -> list[tuple[int, set[int]]]:
+        """(segment number, its documents among `docnums`, numbered in the segment)."""
         ordered = sorted(docnums)
         offsets = self.offsets
-        bounds = [bisect_left(ordered, offset) for offset in (*offsets[1:], _PAST_ALL)]
-        result: dict[int, float] = {}
+        stops = [bisect_left(ordered, offset) for offset in (*offsets[1:], _PAST_ALL)]
+        found: list[tuple[int, set[int]]] = []
         start = 0
-        for offset, tree, stop in zip(offsets, self.trees, bounds, strict=True):
+        for number, (offset, stop) in enumerate(zip(offsets, stops, strict=True)):
             if start < stop:
-                if offset == 0:
-                    result.update(tree.scores(set(ordered[start:stop])))
-                else:
-                    wanted = {d - offset for d in ordered[start:stop]}
-                    result.update((d + offset, s) for d, s in tree.scores(wanted).items())
+                found.append((number, set(ordered[start:stop]) if offset == 0 else
+                              {d - offset for d in ordered[start:stop]}))
             start = stop
+        return found
+
+    def _scores(self, per_segment: list[tuple[int, set[int]]]) -> dict[int, float]:
+        result: dict[int, float] = {}
+        for number, wanted in per_segment:
+            if wanted:
+                offset = self.offsets[number]
+                scored = self.trees[number].scores(wanted)
+                result.update(scored if offset == 0 else
+                              ((d + offset, s) for d, s in scored.items()))
         return result
 
     def matched_terms(self, docnum: int) -> list[Term]:

@@ -124,6 +124,20 @@ class LuceneBM25F(scoring.BM25F):
             d: idf * ((weights[d] * k1_plus_1) / (weights[d] + norms[lengths[d]])) for d in docs}
 
 
+    def score_bound(self, searcher, fieldname, doc_frequency: int,
+                    max_weight: float) -> float | None:
+        """No posting of weight <= `max_weight` gets a higher `posting_scores` score: BM25
+        grows with the weight and falls with the length term, which is at least
+        ``K1 * (1 - B)``. None for a per-field B outside [0, 1], where that fails."""
+        if not searcher.schema[fieldname].scorable:
+            return max_weight
+        B = self._field_B.get(fieldname, self.B)
+        if not 0 <= B <= 1:
+            return None
+        idf = _idf(searcher.get_parent(), fieldname, doc_frequency)
+        return idf * ((max_weight * (self.K1 + 1)) / (max_weight + self.K1 * (1 - B)))
+
+
 def _idf(searcher, fieldname: str, doc_frequency: int) -> float:
     """Lucene's idf of a term found in `doc_frequency` documents of `fieldname`."""
     n = _field_stats(searcher, fieldname)[0]

@@ -506,7 +506,7 @@ def _page(found: Matches, matched: set[int], numbers: list[int] | None, start: i
     """The page's documents, scored from the posting lists: the best by score (ties: lowest
     document number first, as Whoosh orders them) or the given `numbers` in their order."""
     if numbers is None:
-        chosen = _best(found.scores(matched), stop)[start:stop]
+        chosen = _best(found.top_scores(matched, stop), stop)[start:stop]
     else:
         scores = found.scores(numbers)
         chosen = [(n, scores[n]) for n in numbers if n in scores]

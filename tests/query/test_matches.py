@@ -10,7 +10,7 @@ from whoosh.searching import Searcher
 
 from searchlib.api import Index
 from searchlib.model import Article, Lang
-from searchlib.query.matches import read_matches
+from searchlib.query.matches import _PRUNE_FROM, read_matches
 from searchlib.query.search import prepare
 
 QUERIES = (
@@ -44,6 +44,26 @@ def test_matches_scores_and_terms_equal_whoosh(corpus_index: Index, text: str) -
         assert docnums == set(searcher.docs_for_query(parsed))
         assert docnums, text
         assert _ours(found, docnums, 20) == _exhaustive(searcher, parsed, 20)
+
+
+def test_top_scores_hold_the_exhaustive_best_and_skip_most_matches(corpus_index: Index) -> None:
+    scored = matched = 0
+    with corpus_index.searcher() as searcher:
+        for text in QUERIES:
+            parsed, _ = prepare(searcher, text, None)
+            found = read_matches(searcher, parsed)
+            assert found is not None
+            docnums = found.docnums()
+            every = found.scores(docnums)
+            for count in (1, 3, 10, 25):
+                top = found.top_scores(docnums, count)
+                assert top.items() <= every.items(), text  # exact scores, of matches only
+                best = heapq.nsmallest(count, every.items(), key=lambda i: (-i[1], i[0]))
+                assert heapq.nsmallest(count, top.items(), key=lambda i: (-i[1], i[0])) == best
+            if len(docnums) > 10 * _PRUNE_FROM:  # else every match is scored
+                scored += len(found.top_scores(docnums, 10))
+                matched += len(docnums)
+    assert 0 < scored < matched / 2, (scored, matched)
 
 
 def test_deleted_articles_are_not_matched_and_scores_still_equal(fresh_index: Index) -> None:
