@@ -52,6 +52,8 @@ _LOOKUP = 16
 """Smallest sketch values indexed and looked up. Of the union's 16 smallest values, a share of
 about the Jaccard similarity lies in both bottom-16 sets (about 11 at 0.7), so requiring
 `_MIN_SHARED` of them finds duplicates; fewer terms, faster indexing."""
+_RELEASE_EVERY = 50
+"""Articles looked up between two releases of the mapped index pages they read."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -194,6 +196,10 @@ class DuplicateFinder:
 
     def _current_searcher(self):
         self._since_refresh += 1
+        if self._since_refresh % _RELEASE_EVERY == 0:
+            # Each lookup reads term tables and stored articles all over the index, and the
+            # kernel maps 64 KB around each read: in a batch they grew to ~150 MB (issue 7).
+            self._store.release_mapped_pages()
         if self._searcher is None or self._since_refresh > self._batch_size:
             self.close()
             self._since_refresh = 1

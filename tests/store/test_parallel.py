@@ -237,3 +237,22 @@ def test_an_indexing_commit_leaves_no_segment_pages_resident(tmp_path, articles,
         parallel.close_pools(index)
     assert len(resident) > 3
     assert resident == [0] * len(resident)
+
+
+def test_duplicate_lookups_release_the_pages_they_read(tmp_path, articles, monkeypatch) -> None:
+    from searchlib.store import dedup
+    from searchlib.store.store import Store
+
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    monkeypatch.setattr(dedup, "_RELEASE_EVERY", 5)
+    releases: list[int] = []
+    release = Store.release_mapped_pages
+    monkeypatch.setattr(Store, "release_mapped_pages",
+                        lambda self: releases.append(1) or release(self))
+    index = Index.create(tmp_path / "index")
+    index.add(articles[:12])
+    releases.clear()
+    commits: list[int] = []
+    index.add(articles, batch_size=1000, on_commit=commits.append)
+    assert len(commits) == 1
+    assert len(releases) == (len(articles) - 12) // 5 + 1  # every 5 lookups, and the commit
