@@ -384,24 +384,48 @@ first item is a `bytes`, which protocol 2 pickles as a call of `_codecs.encode` 
 16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
 
 
-def _ids_and_weights(data: bytes, count: int) -> tuple[Any, Any]:
+_HEAD_BYTES_PER_POSTING = 8
+"""Bytes of a block's pickle to inflate at a time, per posting, until its values begin: on the
+benchmark index the ids and weights take ~7 bytes a posting (a delta is a BININT1 of 2 bytes
+or longer, a weight a BINFLOAT of 9 bytes, or one float for the block)."""
+
+
+def _ids_and_weights(data: bytes, count: int, compressed: bool) -> tuple[Any, Any]:
     """The (delta-coded ids, weights) of a block's pickled (ids, weights, values).
 
     Unpickling the values is 90% of the cost for a text field (a `bytes` object per posting,
     each made by a `_codecs.encode` call) and they are not needed: the pickle is cut where
-    they begin and closed as a pair (TUPLE2, STOP).
+    they begin and closed as a pair (TUPLE2, STOP). A compressed block is inflated only as far
+    as its ids and weights can reach: the positions are most of it (and of the inflating).
     """
+    if compressed:
+        inflater = zlib.decompressobj()
+        step = count * _HEAD_BYTES_PER_POSTING + 64
+        data = inflater.decompress(data, step)
+        while inflater.unconsumed_tail:
+            found = _cut_before_values(data, count)
+            if found is not None:
+                return found
+            data += inflater.decompress(inflater.unconsumed_tail, step)
+        data += inflater.flush()
+    found = _cut_before_values(data, count)
+    if found is not None:
+        return found
+    deltas, weights, _ = pickle.loads(data)
+    return deltas, weights
+
+
+def _cut_before_values(data: bytes, count: int) -> tuple[Any, Any] | None:
     start = data.find(_VALUES_START)
     if start > 0:
         try:
             head = pickle.loads(data[:start] + b"\x86.")
         except pickle.UnpicklingError:
-            head = None
+            return None
         if type(head) is tuple and len(head) == 2 and type(head[0]) is tuple \
                 and len(head[0]) == count:
             return head
-    deltas, weights, _ = pickle.loads(data)
-    return deltas, weights
+    return None
 
 
 def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
@@ -420,10 +444,7 @@ def _w3_postings(postfile: Any, position: int) -> dict[int, float]:
         block = postfile.get(position + _INT_SIZE, abs(length))
         stream = BytesIO(block)
         count, _, _, compression, _, _ = pickle.load(stream)
-        data = block[stream.tell():]
-        if compression:
-            data = zlib.decompress(data)
-        deltas, block_weights = _ids_and_weights(data, count)
+        deltas, block_weights = _ids_and_weights(block[stream.tell():], count, bool(compression))
         ids = accumulate(deltas)
         if block_weights is None:
             weights.update(zip(ids, repeat(1.0, count), strict=True))
