@@ -378,16 +378,17 @@ def _score_bound(weighting: Any, searcher: Searcher, fieldname: str, doc_frequen
     return None if bound is None else bound(searcher, fieldname, doc_frequency, max_weight)
 
 
-_VALUES_START = b"(c_codecs\nencode\n"
-"""Where a block's values (positions, characters) begin in its pickle: a tuple (MARK) whose
-first item is a `bytes`, which protocol 2 pickles as a call of `_codecs.encode` (GLOBAL). No
-16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
+_VALUES_START = b"c_codecs\nencode\n"
+"""Where a block's values (positions, characters) begin in its pickle: a `bytes` (protocol 2
+pickles one as a call of `_codecs.encode`, GLOBAL), or a tuple (MARK) whose first item is one.
+No 16-byte run of the ids (BININT opcodes) or weights (BINFLOAT opcodes) before it can match."""
 
 
-_HEAD_BYTES_PER_POSTING = 8
-"""Bytes of a block's pickle to inflate at a time, per posting, until its values begin: on the
-benchmark index the ids and weights take ~7 bytes a posting (a delta is a BININT1 of 2 bytes
-or longer, a weight a BINFLOAT of 9 bytes, or one float for the block)."""
+_MARK = pickle.MARK[0]
+_HEAD_BYTES_PER_POSTING = 12
+"""Bytes of a block's pickle to inflate at a time, per posting, until its values begin: the
+ids and weights take up to ~11 bytes a posting (a delta is a BININT1 of 2 bytes or longer, a
+weight a BINFLOAT of 9 bytes, or one float for the block)."""
 
 
 def _ids_and_weights(data: bytes, count: int, compressed: bool) -> tuple[Any, Any]:
@@ -417,6 +418,8 @@ def _ids_and_weights(data: bytes, count: int, compressed: bool) -> tuple[Any, An
 
 def _cut_before_values(data: bytes, count: int) -> tuple[Any, Any] | None:
     start = data.find(_VALUES_START)
+    if start > 0 and data[start - 1] == _MARK:
+        start -= 1
     if start > 0:
         try:
             head = pickle.loads(data[:start] + b"\x86.")

@@ -120,3 +120,17 @@ def test_empty_index_matches_nothing(fresh_index: Index) -> None:
         found = read_matches(searcher, parsed)
         assert found is not None and found.docnums() == set()
     assert fresh_index.search("oil").total == 0
+
+
+@pytest.mark.parametrize("values", [(b"\x01\x02", b"\x03", b"\x04\x05"), b"\x00\x01\x02\x03"])
+def test_a_block_is_read_up_to_its_values(values) -> None:
+    # Blocks pickle their values as a tuple of bytes (positions) or as one bytes (fixed size).
+    import pickle
+    import zlib
+
+    from searchlib.query.matches import _cut_before_values, _ids_and_weights
+
+    block = pickle.dumps(((1, 300, 70000), (1.0, 2.5, 3.0), values), 2)
+    assert _cut_before_values(block, 3) == ((1, 300, 70000), (1.0, 2.5, 3.0))
+    assert _ids_and_weights(zlib.compress(block), 3, True) == ((1, 300, 70000), (1.0, 2.5, 3.0))
+    assert _cut_before_values(block, 2) is None  # not the block's count: read it whole
