@@ -66,12 +66,13 @@ class _Leaf:
     """One term's postings on one segment (document -> weight) and their scores so far (a term
     of every language's part of a query, `names`, is scored once per document)."""
 
-    __slots__ = ("term", "weights", "_scorer", "_bound", "_scores")
+    __slots__ = ("term", "weights", "_scorer", "_bound", "_max_weight", "_scores")
 
     def __init__(self, term: Term, weights: dict[int, float],
                  scorer: Callable[[], PostingScores],
-                 bound: Callable[[float], float | None]) -> None:
+                 bound: Callable[[float], float | None], max_weight: float | None) -> None:
         self.term, self.weights, self._scorer, self._bound = term, weights, scorer, bound
+        self._max_weight = max_weight
         self._scores: dict[int, float] | None = None
 
     def docs(self) -> Any:
@@ -79,7 +80,10 @@ class _Leaf:
 
     def bound(self) -> float | None:
         """No posting of the term here scores above this (None: unknown)."""
-        return self._bound(max(self.weights.values())) if self.weights else 0.0
+        if not self.weights:
+            return 0.0
+        weight = self._max_weight
+        return self._bound(max(self.weights.values()) if weight is None else weight)
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
         weights = self.weights
@@ -320,7 +324,8 @@ class _Builder:
                           lambda: _posting_scores(weighting, searcher, fieldname, text,
                                                   frequencies[fieldname, text]),
                           lambda weight: _score_bound(weighting, searcher, fieldname,
-                                                      frequencies[fieldname, text], weight))
+                                                      frequencies[fieldname, text], weight),
+                          _max_weight(info))
         if self._deleted:
             leaf = _Wrapped(leaf, 1.0, self._deleted, exclude=True)
         return leaf, info.doc_frequency()
@@ -370,6 +375,14 @@ def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str, text: by
                     doc_frequency=doc_frequency)
     score = _score_function(weighting.scorer(searcher, fieldname, text))
     return lambda docs, weights: {d: score(d, weights[d]) for d in docs}
+
+
+def _max_weight(info: Any) -> float | None:
+    """At least the highest weight of a term's postings in a segment, from its term info (a
+    float32, so raised by more than its rounding), or None to find it in the postings."""
+    if type(info) is W3TermInfo and not info.is_inlined() and info.max_weight() is not None:
+        return info.max_weight() * (1 + 1e-6)  # type: ignore[no-any-return]
+    return None
 
 
 def _score_bound(weighting: Any, searcher: Searcher, fieldname: str, doc_frequency: int,
