@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -87,7 +88,7 @@ class LuceneBM25F(scoring.BM25F):
 
     def idf(self, searcher, fieldname, text):
         parent = searcher.get_parent()
-        return _idf(parent, fieldname, parent.doc_frequency(fieldname, text))
+        return _idf(_field_stats(parent, fieldname)[0], parent.doc_frequency(fieldname, text))
 
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
@@ -104,25 +105,19 @@ class LuceneBM25F(scoring.BM25F):
         term up in every segment again)."""
         if not searcher.schema[fieldname].scorable:
             return lambda docs, weights: {d: weights[d] for d in docs}
-        parent = searcher.get_parent()
-        idf = _idf(parent, fieldname, doc_frequency)
-        avgfl = _field_stats(parent, fieldname)[1]
-        B = self._field_B.get(fieldname, self.B)
-        K1 = self.K1
-        lengths = _length_bytes(searcher.reader(), fieldname)
-        if lengths is None:
-            bm25 = scoring.bm25
+        field = self._segment_field(searcher, fieldname)
+        idf, lengths, norms = _idf(field.n, doc_frequency), field.lengths, field.norms
+        if lengths is None or norms is None:
+            bm25, avgfl, B, K1 = scoring.bm25, field.avgfl, field.B, self.K1
             length = searcher.reader().doc_field_length
             return lambda docs, weights: {
                 d: bm25(idf, weights[d], length(d, fieldname, 1), avgfl, B, K1) for d in docs}
         # `scoring.bm25` is idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl))):
         # the length term, computed the same way for each of the 255 length codes, and the same
         # operations in the same order give the same floats without two calls per posting.
-        norms = _length_norms(avgfl, B, K1)
-        k1_plus_1 = K1 + 1
+        k1_plus_1 = self.K1 + 1
         return lambda docs, weights: {
             d: idf * ((weights[d] * k1_plus_1) / (weights[d] + norms[lengths[d]])) for d in docs}
-
 
     def score_bound(self, searcher, fieldname, doc_frequency: int,
                     max_weight: float) -> float | None:
@@ -131,16 +126,46 @@ class LuceneBM25F(scoring.BM25F):
         ``K1 * (1 - B)``. None for a per-field B outside [0, 1], where that fails."""
         if not searcher.schema[fieldname].scorable:
             return max_weight
-        B = self._field_B.get(fieldname, self.B)
-        if not 0 <= B <= 1:
+        field = self._segment_field(searcher, fieldname)
+        if not 0 <= field.B <= 1:
             return None
-        idf = _idf(searcher.get_parent(), fieldname, doc_frequency)
-        return idf * ((max_weight * (self.K1 + 1)) / (max_weight + self.K1 * (1 - B)))
+        idf = _idf(field.n, doc_frequency)
+        return idf * ((max_weight * (self.K1 + 1)) / (max_weight + self.K1 * (1 - field.B)))
+
+    def _segment_field(self, searcher, fieldname: str) -> _SegmentField:
+        """What scoring `fieldname` on `searcher`'s segment needs, made once per searcher (a
+        query scores several terms of a field on each segment)."""
+        per_field = _SEGMENT_FIELDS.get(searcher)
+        if per_field is None:
+            per_field = _SEGMENT_FIELDS[searcher] = {}
+        field = per_field.get(fieldname)
+        if field is None:
+            n, avgfl = _field_stats(searcher.get_parent(), fieldname)
+            B = self._field_B.get(fieldname, self.B)
+            lengths = _length_bytes(searcher.reader(), fieldname)
+            field = per_field[fieldname] = _SegmentField(
+                n, avgfl, B, lengths, None if lengths is None else _length_norms(avgfl, B, self.K1))
+        return field
 
 
-def _idf(searcher, fieldname: str, doc_frequency: int) -> float:
-    """Lucene's idf of a term found in `doc_frequency` documents of `fieldname`."""
-    n = _field_stats(searcher, fieldname)[0]
+@dataclass(frozen=True, slots=True)
+class _SegmentField:
+    n: int
+    """Articles that can have the field (`_field_doc_count`)."""
+    avgfl: float
+    B: float
+    lengths: bytes | None
+    """The segment's one-byte length codes of the field (`_length_bytes`)."""
+    norms: list[float | None] | None
+    """BM25's length term per length code (`_length_norms`)."""
+
+
+_SEGMENT_FIELDS: WeakKeyDictionary = WeakKeyDictionary()
+"""searcher of a segment -> field name -> `_SegmentField`."""
+
+
+def _idf(n: int, doc_frequency: int) -> float:
+    """Lucene's idf of a term found in `doc_frequency` of the `n` documents of its field."""
     df = min(doc_frequency, n)
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
