@@ -126,6 +126,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                     writer = None
                 for segment in segments:
                     _fsync_segment(storage, segment)
+                _remove_temporary_folder(storage, indexname)
                 replies.put((number, "segments", segments))
             elif kind == "merge":  # older segments the merge policy chose: merged into a new one
                 merged = merge_segments(
@@ -134,6 +135,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                 )
                 if merged is not None:
                     _fsync_segment(storage, merged)
+                _remove_temporary_folder(storage, indexname)
                 replies.put((number, "merged", merged))
             elif kind == "cancel":
                 if writer is not None:
@@ -152,6 +154,12 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
             replies.put((number, "error", f"{type(err).__name__}: {err}"))
             if not isinstance(err, Exception):
                 return
+
+
+def _remove_temporary_folder(storage: Any, indexname: str) -> None:
+    """Remove this process's temporary folder: Whoosh's writers make it, and only a writer's
+    `_finish`, which workers never call, removes it."""
+    storage.temp_storage(f"{indexname}.tmp").destroy()
 
 
 def _alive(pid: int) -> bool:

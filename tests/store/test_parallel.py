@@ -15,6 +15,7 @@ from searchlib.errors import StoreError
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import merging, parallel
+from searchlib.store.files import leftover_files
 
 QUERIES = ("Канада", "бібліотека", "оборона", "Chernihiv library", "Київ", "восстановили")
 
@@ -250,6 +251,7 @@ def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch)
         parallel.close_pools(index)
     assert report.indexed == len(articles)
     assert spanned, "every commit waited for the merge before it"
+    assert leftover_files(tmp_path / "index", "MAIN") == []  # workers' temporary folders
     assert len(index) == len(articles)
     monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
     serial = Index.create(tmp_path / "serial")
