@@ -200,9 +200,6 @@ class _WorkerPool:
         for process in self.processes:
             process.start()
         self.batch_docs = [0] * workers
-        """Documents given to each worker since its last flush."""
-        self.flushed_docs = [0] * workers
-        """Documents each worker had in the last flush (the least busy merges next)."""
         self.closed = False
         self.merge: _Merge | None = None
         """The merge a worker runs or has finished, not yet in a table of contents."""
@@ -210,42 +207,26 @@ class _WorkerPool:
         self._errors: list[str] = []
 
     def send(self, docs: list[dict[str, Any]]) -> None:
-        """Give a chunk of documents to the least busy worker, not to one running a merge
-        (it would take them only when the merge ends) while another can."""
-        workers = range(len(self.jobs))
-        if len(self.jobs) > 1 and self.merging():
-            workers = [n for n in workers if n != self.merge.worker]  # type: ignore[union-attr]
-        number = min(workers, key=lambda n: _backlog(self.jobs[n]))
+        """Give a chunk of documents to the least busy worker."""
+        number = min(range(len(self.jobs)), key=lambda n: _backlog(self.jobs[n]))
         self.jobs[number].put(("docs", docs))
         self.batch_docs[number] += len(docs)
 
-    def merging(self) -> bool:
-        """Whether a worker still runs a merge, as far as its replies tell."""
-        while self.merge is not None and not self.merge.done:
-            try:
-                number, status, payload = self.replies.get_nowait()
-            except queue.Empty:
-                return True
-            self._record(number, status, payload)
-        return False
-
     def collect(self, kind: str) -> list[Any]:
-        """Send `kind` ("flush"/"cancel") to the workers and return their replies' payloads: a
-        flush goes to the workers given documents since the last one, a cancel to all (a
-        worker running a merge finishes it first; `merge` then holds its result)."""
-        targets = [n for n, docs in enumerate(self.batch_docs) if docs or kind != "flush"]
-        self.flushed_docs, self.batch_docs = self.batch_docs, [0] * len(self.jobs)
+        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads.
+        A worker running a merge finishes it first (`merge` then holds its result)."""
         self._answers = {}
-        for number in targets:
-            self.jobs[number].put((kind, None))
-        self._wait(lambda: len(self._answers) == len(targets))
+        for jobs in self.jobs:
+            jobs.put((kind, None))
+        self._wait(lambda: len(self._answers) == len(self.jobs))
         self._raise_errors()
         return list(self._answers.values())
 
     def start_merge(self, sources: list[Any]) -> str:
         """Have the worker that had the fewest documents last batch merge the segments
         `sources`; returns the new segment's id once its writer is open (`merge` follows it)."""
-        number = min(range(len(self.jobs)), key=self.flushed_docs.__getitem__)
+        number = min(range(len(self.jobs)), key=self.batch_docs.__getitem__)
+        self.batch_docs = [0] * len(self.jobs)
         merge = self.merge = _Merge(number, sources)
         self.jobs[number].put(("merge", sources))
         self._wait(lambda: merge.segment_id is not None or merge.done)
@@ -441,8 +422,7 @@ class ParallelWriter:
     def commit(self, mergetype: Any = None, optimize: bool = False, merge: bool = True, *,
                background_merge: bool = False) -> None:
         """Commit the batch. With `background_merge`, the merge the policy chooses runs in a
-        worker while the next batches are written (the others take their documents), and the
-        first commit after it ends adds its segment; no other merge starts meanwhile. Else the
+        worker while the next batch is written, and the next commit adds its segment; else the
         commit waits for it (the last commit of a write, so that no work is left behind)."""
         writer = self._writer
         if self._pool is None:
@@ -460,14 +440,13 @@ class ParallelWriter:
         optimizing = optimize or mergetype is merging.OPTIMIZE
         try:
             written = [s for segments in self._pool.collect("flush") for s in segments]
-            segments, running = self._settle(writer.segments, wait=not background_merge)
+            segments = self._settle(writer.segments)
             sources: list[Any] = []
-            if running is None and not optimizing and merge and mergetype is not NO_MERGE:
+            if not optimizing and merge and mergetype is not NO_MERGE:
                 plan = merging.MergePlan(writer)
                 kept = MERGE_SMALL(plan, segments)
                 sources = plan.merged
-            if sources:
-                running = self._pool.start_merge(sources)
+            running = self._pool.start_merge(sources) if sources else None
             if running is not None and not background_merge:
                 merged = self._pool.finish_merge().result
                 segments, running = [*kept, *([merged] if merged is not None else [])], None
@@ -484,15 +463,12 @@ class ParallelWriter:
         if optimizing and self._reopen is not None:
             self._reopen().commit(mergetype=merging.OPTIMIZE)
 
-    def _settle(self, segments: list[Any], *, wait: bool) -> tuple[list[Any], str | None]:
-        """(`segments` with those a finished merge replaced swapped for its result, the id of
-        the segment of a merge still running). Waits for a running merge if `wait`."""
+    def _settle(self, segments: list[Any]) -> list[Any]:
+        """`segments` with those the last commit's merge replaced swapped for its result."""
         pool = self._pool
         if pool is None or pool.merge is None:
-            return list(segments), None
-        if not wait and pool.merging():
-            return list(segments), pool.merge.segment_id
-        return _installed(pool.finish_merge(), segments), None
+            return list(segments)
+        return _installed(pool.finish_merge(), segments)
 
     def cancel(self) -> None:
         if self._pool is not None:
