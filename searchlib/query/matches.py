@@ -78,6 +78,15 @@ class _Leaf:
     def docs(self) -> Any:
         return self.weights.keys()
 
+    def within(self, candidates: set[int]) -> set[int]:
+        return self.weights.keys() & candidates
+
+    def has(self, docnum: int) -> bool:
+        return docnum in self.weights
+
+    def size(self) -> int:
+        return len(self.weights)
+
     def bound(self) -> float | None:
         """No posting of the term here scores above this (None: unknown)."""
         if not self.weights:
@@ -107,6 +116,15 @@ class _Null:
     def docs(self) -> set[int]:
         return set()
 
+    def within(self, candidates: set[int]) -> set[int]:
+        return set()
+
+    def has(self, docnum: int) -> bool:
+        return False
+
+    def size(self) -> int:
+        return 0
+
     def scores(self, wanted: set[int]) -> dict[int, float]:
         return {}
 
@@ -125,20 +143,50 @@ class _Pair:
 
     def docs(self) -> set[int]:
         if self._docs is None:
-            a, b = self.a.docs(), self.b.docs()
             if self.kind is UnionMatcher:
-                self._docs = set(a).union(b)
+                self._docs = set(self.a.docs()).union(self.b.docs())
             elif self.kind is IntersectionMatcher:
-                self._docs = a & b  # sets and dict views: probes the larger with the smaller
+                # The smaller side's documents, looked up in the other: a union of large
+                # posting lists (a word in any field) is never built whole.
+                small, large = sorted((self.a, self.b), key=_size)
+                self._docs = large.within(set(small.docs()))
             else:
-                self._docs = set(a).difference(b)
+                found = set(self.a.docs())
+                self._docs = found - self.b.within(found)
         return self._docs
+
+    def within(self, candidates: set[int]) -> set[int]:
+        """The node's documents among `candidates`."""
+        if self._docs is not None:
+            return self._docs & candidates
+        if self.kind is UnionMatcher:
+            return self.a.within(candidates) | self.b.within(candidates)
+        found = self.a.within(candidates)
+        if self.kind is IntersectionMatcher:
+            return self.b.within(found)
+        return found - self.b.within(found)
+
+    def has(self, docnum: int) -> bool:
+        if self.kind is UnionMatcher:
+            return self.a.has(docnum) or self.b.has(docnum)
+        if self.kind is IntersectionMatcher:
+            return self.a.has(docnum) and self.b.has(docnum)
+        return self.a.has(docnum) and not self.b.has(docnum)
+
+    def size(self) -> int:
+        """An estimate of the number of documents (an upper bound)."""
+        if self.kind is UnionMatcher:
+            return self.a.size() + self.b.size()
+        if self.kind is IntersectionMatcher:
+            return min(self.a.size(), self.b.size())
+        return self.a.size()
 
     def scores(self, wanted: set[int]) -> dict[int, float]:
         # The matchers' score(): a.score() + b.score() where both match (same operand order).
         if self.kind is AndNotMatcher:
-            excluded = self.b.docs()
-            return {d: s for d, s in self.a.scores(wanted).items() if d not in excluded}
+            scored = self.a.scores(wanted)
+            excluded = self.b.within(set(scored))
+            return {d: s for d, s in scored.items() if d not in excluded}
         a = self.a.scores(wanted)
         if self.kind is IntersectionMatcher:
             b = self.b.scores(wanted.intersection(a))
@@ -152,10 +200,10 @@ class _Pair:
     def terms(self, docnum: int, out: list[Term]) -> None:
         # Called on a matching node only. Whoosh's TermsCollector records the terms of the
         # branches positioned on the document: not b of a AND NOT b, nor a branch that misses.
-        if self.kind is not UnionMatcher or docnum in self.a.docs():
+        if self.kind is not UnionMatcher or self.a.has(docnum):
             self.a.terms(docnum, out)
         if self.kind is IntersectionMatcher or (self.kind is UnionMatcher
-                                                and docnum in self.b.docs()):
+                                                and self.b.has(docnum)):
             self.b.terms(docnum, out)
 
 
@@ -177,15 +225,29 @@ class _Wrapped:
             self._docs = docs
         return self._docs
 
+    def within(self, candidates: set[int]) -> set[int]:
+        found = self.child.within(candidates)
+        if self.ids is not None:
+            found = found.difference(self.ids) if self.exclude else found.intersection(self.ids)
+        return found
+
+    def has(self, docnum: int) -> bool:
+        if self.ids is not None and (docnum in self.ids) == self.exclude:
+            return False
+        return self.child.has(docnum)  # type: ignore[no-any-return]
+
+    def size(self) -> int:
+        return self.child.size()  # type: ignore[no-any-return]
+
     def scores(self, wanted: set[int]) -> dict[int, float]:
         if self.ids is not None:
-            wanted = wanted.intersection(self.docs())
+            wanted = self.within(wanted)
         boost = self.boost
         scores = self.child.scores(wanted)
         return scores if boost == 1.0 else {d: s * boost for d, s in scores.items()}
 
     def terms(self, docnum: int, out: list[Term]) -> None:
-        if docnum in self.docs():
+        if self.has(docnum):
             self.child.terms(docnum, out)
 
 
@@ -204,8 +266,18 @@ class _Inverse:
             self._docs = self.live.difference(self.child.docs())
         return self._docs
 
+    def within(self, candidates: set[int]) -> set[int]:
+        found = self.live & candidates
+        return found - self.child.within(found)
+
+    def has(self, docnum: int) -> bool:
+        return docnum in self.live and not self.child.has(docnum)
+
+    def size(self) -> int:
+        return len(self.live)
+
     def scores(self, wanted: set[int]) -> dict[int, float]:
-        return dict.fromkeys(wanted.intersection(self.docs()), 1.0)
+        return dict.fromkeys(self.within(wanted), 1.0)
 
     def terms(self, docnum: int, out: list[Term]) -> None:
         return None
@@ -365,6 +437,10 @@ def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
 
 def _weight(item: tuple[int, Any]) -> int:
     return item[0]
+
+
+def _size(node: Any) -> int:
+    return node.size()  # type: ignore[no-any-return]
 
 
 def _posting_scores(weighting: Any, searcher: Searcher, fieldname: str, text: bytes,
