@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import heapq
+import pickle
+import zlib
 
 import pytest
 from whoosh import collectors, scoring
@@ -10,7 +12,12 @@ from whoosh.searching import Searcher
 
 from searchlib.api import Index
 from searchlib.model import Article, Lang
-from searchlib.query.matches import _PRUNE_FROM, read_matches
+from searchlib.query.matches import (
+    _PRUNE_FROM,
+    _cut_before_values,
+    _ids_and_weights,
+    read_matches,
+)
 from searchlib.query.search import prepare
 
 QUERIES = (
@@ -125,11 +132,6 @@ def test_empty_index_matches_nothing(fresh_index: Index) -> None:
 @pytest.mark.parametrize("values", [(b"\x01\x02", b"\x03", b"\x04\x05"), b"\x00\x01\x02\x03"])
 def test_a_block_is_read_up_to_its_values(values) -> None:
     # Blocks pickle their values as a tuple of bytes (positions) or as one bytes (fixed size).
-    import pickle
-    import zlib
-
-    from searchlib.query.matches import _cut_before_values, _ids_and_weights
-
     block = pickle.dumps(((1, 300, 70000), (1.0, 2.5, 3.0), values), 2)
     assert _cut_before_values(block, 3) == ((1, 300, 70000), (1.0, 2.5, 3.0))
     assert _ids_and_weights(zlib.compress(block), 3, True) == ((1, 300, 70000), (1.0, 2.5, 3.0))

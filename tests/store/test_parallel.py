@@ -13,8 +13,9 @@ from searchlib.api import Index
 from searchlib.errors import StoreError
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
-from searchlib.store import parallel
+from searchlib.store import dedup, parallel
 from searchlib.store.files import leftover_files
+from searchlib.store.store import Store
 
 QUERIES = ("Канада", "бібліотека", "оборона", "Chernihiv library", "Київ", "восстановили")
 
@@ -260,9 +261,6 @@ def test_an_indexing_commit_leaves_no_segment_pages_resident(tmp_path, articles,
 
 
 def test_duplicate_lookups_release_the_pages_they_read(tmp_path, articles, monkeypatch) -> None:
-    from searchlib.store import dedup
-    from searchlib.store.store import Store
-
     monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
     monkeypatch.setattr(dedup, "_RELEASE_EVERY", 5)
     releases: list[int] = []
