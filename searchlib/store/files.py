@@ -115,7 +115,6 @@ class DurableStorage(FileStorage):
         if self.sync:
             _fsync_dir(Path(self.folder))
 
-
     def temp_storage(self, name=None):  # type: ignore[no-untyped-def]
         # Whoosh names a writer's temporary folder after its index ("MAIN.tmp") and deletes the
         # folder when the writer finishes; a worker's merge that runs on while this process
