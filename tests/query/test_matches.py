@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import random
 import zlib
 
 import pytest
@@ -12,6 +13,7 @@ from whoosh.searching import Searcher
 
 from searchlib.api import Index
 from searchlib.model import Article, Lang
+from searchlib.query import matches
 from searchlib.query.matches import (
     _PRUNE_FROM,
     _cut_before_values,
@@ -71,6 +73,42 @@ def test_top_scores_hold_the_exhaustive_best_and_skip_most_matches(corpus_index:
                 scored += len(found.top_scores(docnums, 10))
                 matched += len(docnums)
     assert 0 < scored < matched / 2, (scored, matched)
+
+
+def test_top_scores_keep_the_best_of_random_queries(corpus_index: Index, monkeypatch) -> None:
+    # Queries made of the corpus's own words: boosts, OR, NOT, field prefixes and nesting;
+    # bounds are used whatever the number of matches.
+    monkeypatch.setattr(matches, "_PRUNE_FROM", 0)
+    rng = random.Random(7)
+    shapes = ("{} {}", "{} OR {}", "{} -{}", "{}^3 {}", "title:{} OR {}", "({} OR {}) {}",
+              "{} {} {}", "{}^0.5 OR {}^2")
+    with corpus_index.searcher() as searcher:
+        words = sorted({word for field in ("text_uk", "text_ru", "text_en")
+                        for word, _ in _frequent(searcher, field)})
+        checked = 0
+        for _ in range(100):
+            shape = rng.choice(shapes)
+            text = shape.format(*rng.sample(words, shape.count("{}")))
+            parsed, _ = prepare(searcher, text, None)
+            found = read_matches(searcher, parsed)
+            if found is None:
+                continue
+            docnums = found.docnums()
+            every = sorted(found.scores(docnums).items(), key=lambda i: (-i[1], i[0]))
+            for count in (1, 5, 10, 30):
+                top = sorted(found.top_scores(docnums, count).items(),
+                             key=lambda i: (-i[1], i[0]))
+                assert top[:count] == every[:count], (text, count)
+            checked += len(docnums) > 30
+    assert checked >= 20  # enough queries with more matches than the largest page
+
+
+def _frequent(searcher: Searcher, field: str) -> list[tuple[str, int]]:
+    reader = searcher.reader()
+    terms = [(term.decode("utf-8"), reader.doc_frequency(field, term))
+             for term in reader.lexicon(field)]
+    terms = [(word, df) for word, df in terms if len(word) > 3 and word.isalpha()]
+    return sorted(terms, key=lambda term: -term[1])[:30]
 
 
 def test_deleted_articles_are_not_matched_and_scores_still_equal(fresh_index: Index) -> None:
