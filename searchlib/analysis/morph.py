@@ -386,8 +386,7 @@ def _load_words(lang: Lang) -> tuple[Any, Any] | None:
 
     words = dawg.WordsDawg().load(os.path.join(path, "words.dawg"))
     substitutes = getattr(getattr(pymorphy3.lang, str(lang)), "CHAR_SUBSTITUTES", None)
-    with _LOCK:
-        known = _WORDS[lang] = (words, words.compile_replaces(substitutes or {}))
+    known = _WORDS[lang] = (words, words.compile_replaces(substitutes or {}))
     return known
 
 
