@@ -435,7 +435,8 @@ def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
     return items[0][1]
 
 
-def _weight(item: tuple[int, Any]) -> int:
+def _weight(item: tuple[float, Any]) -> float:
+    """The first item of a (weight, node) pair: tree weights and score bounds sort by it."""
     return item[0]
 
 
@@ -598,12 +599,8 @@ def _bounded_parts(tree: Any) -> list[tuple[float, Any]] | None:
         if bound is None:
             return None
         parts.append((bound * multiplier, node))
-    parts.sort(key=_weight_of_bound)
+    parts.sort(key=_weight)
     return parts
-
-
-def _weight_of_bound(part: tuple[float, Any]) -> float:
-    return part[0]
 
 
 def _collect(node: Any, multiplier: float, found: dict[int, list[Any]]) -> bool:
