@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from searchlib.model import Article
+from searchlib.store.codec import present_terms
 
 __all__ = [
     "SHINGLE_WORDS",
@@ -179,9 +180,8 @@ class DuplicateFinder:
         shared: Counter[tuple[int, int]] = Counter()
         leaves = searcher.reader().leaf_readers()
         for number, (leaf, _offset) in enumerate(leaves):
-            for token in tokens:
-                if ("dup_sketch", token) in leaf:
-                    shared.update((number, d) for d in leaf.postings("dup_sketch", token).all_ids())
+            for token in present_terms(leaf, "dup_sketch", tokens):
+                shared.update((number, d) for d in leaf.postings("dup_sketch", token).all_ids())
         for (number, docnum), count in shared.most_common(_CANDIDATES):
             if count < _MIN_SHARED:
                 break

@@ -51,6 +51,10 @@ CHUNK_DOCS = 16
 the two workers' load (news articles differ tenfold in length)."""
 _WORKER_LIMIT_MB = 192
 """Posting-pool memory per worker before Whoosh spills sorted runs to disk (peak RSS budget)."""
+_SEGMENT_POOL_MB = 96
+"""Posting-pool size (Whoosh's estimate) at which a worker finishes its segment and starts
+another before the batch ends: ~600 news articles. A worker usually gets half of a 1,000-document
+batch (~77 MB); while the other runs a merge it gets all of it, and its pool would double."""
 _REPLY_TIMEOUT = 5.0
 
 
@@ -102,6 +106,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
     storage = storage_class(folder)
     ix = storage.open_index(indexname)
     writer = None
+    written: list[Any] = []  # segments finished since the last flush
     while True:
         try:
             kind, payload = jobs.get(timeout=1.0)
@@ -116,14 +121,17 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                                            codec=SearchlibCodec())
                 for fields in payload:
                     writer.add_document(**fields)
+                if writer.pool.currentsize > _SEGMENT_POOL_MB * 1024 * 1024:
+                    written.append(writer._finalize_segment())
+                    writer = None
             elif kind == "flush":
-                segments = []
                 if writer is not None:
                     if writer._added:
-                        segments.append(writer._finalize_segment())
+                        written.append(writer._finalize_segment())
                     else:
                         writer._close_segment()
                     writer = None
+                segments, written = written, []
                 for segment in segments:
                     _fsync_segment(storage, segment)
                 _remove_temporary_folder(storage, indexname)
@@ -137,10 +145,11 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                     _fsync_segment(storage, merged)
                 _remove_temporary_folder(storage, indexname)
                 replies.put((number, "merged", merged))
-            elif kind == "cancel":
+            elif kind == "cancel":  # segments finished early stay out of any TOC: cleaned later
                 if writer is not None:
                     writer._close_segment()
                     writer = None
+                written = []
                 replies.put((number, "cancelled", None))
             else:  # "stop"
                 return
@@ -200,6 +209,9 @@ class _WorkerPool:
         for process in self.processes:
             process.start()
         self.batch_docs = [0] * workers
+        """Documents given to each worker since its last flush."""
+        self.flushed_docs = [0] * workers
+        """Documents each worker had in the last flush (the least busy merges next)."""
         self.closed = False
         self.merge: _Merge | None = None
         """The merge a worker runs or has finished, not yet in a table of contents."""
@@ -207,26 +219,42 @@ class _WorkerPool:
         self._errors: list[str] = []
 
     def send(self, docs: list[dict[str, Any]]) -> None:
-        """Give a chunk of documents to the least busy worker."""
-        number = min(range(len(self.jobs)), key=lambda n: _backlog(self.jobs[n]))
+        """Give a chunk of documents to the least busy worker, not to one running a merge
+        (it would take them only when the merge ends) while another can."""
+        workers = range(len(self.jobs))
+        if len(self.jobs) > 1 and self.merging():
+            workers = [n for n in workers if n != self.merge.worker]  # type: ignore[union-attr]
+        number = min(workers, key=lambda n: _backlog(self.jobs[n]))
         self.jobs[number].put(("docs", docs))
         self.batch_docs[number] += len(docs)
 
+    def merging(self) -> bool:
+        """Whether a worker still runs a merge, as far as its replies tell."""
+        while self.merge is not None and not self.merge.done:
+            try:
+                number, status, payload = self.replies.get_nowait()
+            except queue.Empty:
+                return True
+            self._record(number, status, payload)
+        return False
+
     def collect(self, kind: str) -> list[Any]:
-        """Send `kind` ("flush"/"cancel") to every worker and return their replies' payloads.
-        A worker running a merge finishes it first (`merge` then holds its result)."""
+        """Send `kind` ("flush"/"cancel") to the workers and return their replies' payloads: a
+        flush goes to the workers given documents since the last one, a cancel to all (a
+        worker running a merge finishes it first; `merge` then holds its result)."""
+        targets = [n for n, docs in enumerate(self.batch_docs) if docs or kind != "flush"]
+        self.flushed_docs, self.batch_docs = self.batch_docs, [0] * len(self.jobs)
         self._answers = {}
-        for jobs in self.jobs:
-            jobs.put((kind, None))
-        self._wait(lambda: len(self._answers) == len(self.jobs))
+        for number in targets:
+            self.jobs[number].put((kind, None))
+        self._wait(lambda: len(self._answers) == len(targets))
         self._raise_errors()
         return list(self._answers.values())
 
     def start_merge(self, sources: list[Any]) -> str:
         """Have the worker that had the fewest documents last batch merge the segments
         `sources`; returns the new segment's id once its writer is open (`merge` follows it)."""
-        number = min(range(len(self.jobs)), key=self.batch_docs.__getitem__)
-        self.batch_docs = [0] * len(self.jobs)
+        number = min(range(len(self.jobs)), key=self.flushed_docs.__getitem__)
         merge = self.merge = _Merge(number, sources)
         self.jobs[number].put(("merge", sources))
         self._wait(lambda: merge.segment_id is not None or merge.done)
@@ -422,7 +450,8 @@ class ParallelWriter:
     def commit(self, mergetype: Any = None, optimize: bool = False, merge: bool = True, *,
                background_merge: bool = False) -> None:
         """Commit the batch. With `background_merge`, the merge the policy chooses runs in a
-        worker while the next batch is written, and the next commit adds its segment; else the
+        worker while the next batches are written (the others take their documents), and the
+        first commit after it ends adds its segment; no other merge starts meanwhile. Else the
         commit waits for it (the last commit of a write, so that no work is left behind)."""
         writer = self._writer
         if self._pool is None:
@@ -440,13 +469,14 @@ class ParallelWriter:
         optimizing = optimize or mergetype is merging.OPTIMIZE
         try:
             written = [s for segments in self._pool.collect("flush") for s in segments]
-            segments = self._settle(writer.segments)
+            segments, running = self._settle(writer.segments, wait=not background_merge)
             sources: list[Any] = []
-            if not optimizing and merge and mergetype is not NO_MERGE:
+            if running is None and not optimizing and merge and mergetype is not NO_MERGE:
                 plan = merging.MergePlan(writer)
                 kept = MERGE_SMALL(plan, segments)
                 sources = plan.merged
-            running = self._pool.start_merge(sources) if sources else None
+            if sources:
+                running = self._pool.start_merge(sources)
             if running is not None and not background_merge:
                 merged = self._pool.finish_merge().result
                 segments, running = [*kept, *([merged] if merged is not None else [])], None
@@ -463,12 +493,15 @@ class ParallelWriter:
         if optimizing and self._reopen is not None:
             self._reopen().commit(mergetype=merging.OPTIMIZE)
 
-    def _settle(self, segments: list[Any]) -> list[Any]:
-        """`segments` with those the last commit's merge replaced swapped for its result."""
+    def _settle(self, segments: list[Any], *, wait: bool) -> tuple[list[Any], str | None]:
+        """(`segments` with those a finished merge replaced swapped for its result, the id of
+        the segment of a merge still running). Waits for a running merge if `wait`."""
         pool = self._pool
         if pool is None or pool.merge is None:
-            return list(segments)
-        return _installed(pool.finish_merge(), segments)
+            return list(segments), None
+        if not wait and pool.merging():
+            return list(segments), pool.merge.segment_id
+        return _installed(pool.finish_merge(), segments), None
 
     def cancel(self) -> None:
         if self._pool is not None:

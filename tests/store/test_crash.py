@@ -147,7 +147,7 @@ def test_sigkill_with_parallel_indexing_workers(tmp_path: Path) -> None:
     source = tmp_path / "articles.jsonl"
     # Enough articles that a kill within 1.5 s of the workers starting always leaves batches
     # for the next run's workers, however fast the machine.
-    all_ids = _write_input(source, 1200)
+    all_ids = _write_input(source, 4000)
     index_dir = tmp_path / "index"
     command = [sys.executable, str(DRIVER), str(index_dir), str(source), "250"]
     env = {**os.environ, "SEARCHLIB_WORKERS": "2"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import mmap
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from searchlib.api import Index
 from searchlib.errors import StoreError
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
-from searchlib.store import dedup, parallel
+from searchlib.store import dedup, merging, parallel
 from searchlib.store.files import leftover_files
 from searchlib.store.store import Store
 
@@ -89,7 +90,6 @@ def test_parallel_build_equals_serial_build(tmp_path, articles, monkeypatch):
     try:
         # Two workers wrote one segment each: the workers really did the writing.
         assert fast.stats().segments >= 2
-        assert leftover_files(tmp_path / "parallel", "MAIN") == []  # workers' temp folders
         assert len(fast) == len(serial) == len(articles)
         assert _postings(fast) == _postings(serial)
         for query in QUERIES:
@@ -222,6 +222,74 @@ def test_background_merges_keep_the_deletions_made_while_they_run(tmp_path, arti
     for query in (*QUERIES, "Занзібарслово"):
         assert _matches(fast, query) == _matches(serial, query), query
     assert len(_matches(fast, "Занзібарслово")) == len(changed)
+
+
+def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch):
+    # Workers fork after this patch: each merge takes at least half a second.
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    merge_segments = merging.merge_segments
+
+    def slow_merge(*args, **kwargs):
+        time.sleep(0.5)
+        return merge_segments(*args, **kwargs)
+
+    monkeypatch.setattr(merging, "merge_segments", slow_merge)
+    spanned: list[str] = []
+    settle = parallel.ParallelWriter._settle
+
+    def settle_and_note(self, segments, *, wait):
+        settled, running = settle(self, segments, wait=wait)
+        if running is not None:
+            spanned.append(running)  # a commit went ahead while this merge ran
+        return settled, running
+
+    monkeypatch.setattr(parallel.ParallelWriter, "_settle", settle_and_note)
+    index = Index.create(tmp_path / "index")
+    try:
+        report = index.add(articles, batch_size=4)
+    finally:
+        parallel.close_pools(index)
+    assert report.indexed == len(articles)
+    assert spanned, "every commit waited for the merge before it"
+    assert leftover_files(tmp_path / "index", "MAIN") == []  # workers' temporary folders
+    assert len(index) == len(articles)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    serial = Index.create(tmp_path / "serial")
+    serial.add(articles, batch_size=4)
+    assert _postings(index) == _postings(serial)
+
+
+def test_a_full_posting_pool_ends_the_worker_segment_early(tmp_path, articles, monkeypatch):
+    # Workers fork after this patch: every chunk of documents fills a worker's posting pool.
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(parallel, "_SEGMENT_POOL_MB", 0.001)
+    monkeypatch.setattr(parallel, "CHUNK_DOCS", 4)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    flushed: list[int] = []
+    collect = parallel._WorkerPool.collect
+
+    def collect_and_count(self, kind):
+        replies = collect(self, kind)
+        if kind == "flush":
+            flushed.extend(len(segments) for segments in replies)
+        return replies
+
+    monkeypatch.setattr(parallel._WorkerPool, "collect", collect_and_count)
+    index = Index.create(tmp_path / "index")
+    try:
+        report = index.add(articles, batch_size=len(articles) // 2)
+    finally:
+        parallel.close_pools(index)
+    assert report.indexed == len(articles)
+    assert max(flushed) > 1, "no worker finished a segment before its flush"
+    assert len(index) == len(articles)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    serial = Index.create(tmp_path / "serial")
+    serial.add(articles, batch_size=len(articles) // 2)
+    assert _postings(index) == _postings(serial)
+    for query in QUERIES:
+        assert _matches(index, query) == _matches(serial, query)
 
 
 def _matches(index: Index, query: str) -> list[tuple[str, str]]:
