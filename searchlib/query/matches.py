@@ -28,7 +28,7 @@ import pickle
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate, repeat
@@ -53,7 +53,7 @@ from searchlib.query.scoring import PostingScores
 from searchlib.store import text_field, title_field
 from searchlib.store.codec import W3_TERMS_READERS
 
-__all__ = ["Matches", "read_matches"]
+__all__ = ["Matches", "read_matches", "segment_slices"]
 
 Term = tuple[str, bytes]
 
@@ -580,8 +580,16 @@ def _score_function(scorer: Any) -> Any:
     return lambda docnum, weight: scorer.score(_Posting(docnum, weight))
 
 
-_PAST_ALL = 1 << 62
-"""A document number above every real one."""
+def segment_slices(ordered: list[int], offsets: Sequence[int]) -> list[tuple[int, int, int]]:
+    """(segment number, start, stop) of each segment's documents in the ascending document
+    numbers `ordered`, given each segment's first document number; segments with none left out."""
+    stops = [*(bisect_left(ordered, offset) for offset in offsets[1:]), len(ordered)]
+    starts = [0, *stops[:-1]]
+    return [(number, start, stop)
+            for number, (start, stop) in enumerate(zip(starts, stops, strict=True))
+            if start < stop]
+
+
 _PRUNE_FROM = 8
 """`top_scores` scores every document when there are at most this many per wanted one."""
 
@@ -715,15 +723,9 @@ class Matches:
         """(segment number, its documents among `docnums`, numbered in the segment)."""
         ordered = sorted(docnums)
         offsets = self.offsets
-        stops = [bisect_left(ordered, offset) for offset in (*offsets[1:], _PAST_ALL)]
-        found: list[tuple[int, set[int]]] = []
-        start = 0
-        for number, (offset, stop) in enumerate(zip(offsets, stops, strict=True)):
-            if start < stop:
-                found.append((number, set(ordered[start:stop]) if offset == 0 else
-                              {d - offset for d in ordered[start:stop]}))
-            start = stop
-        return found
+        return [(number, set(ordered[start:stop]) if offsets[number] == 0 else
+                 {d - offsets[number] for d in ordered[start:stop]})
+                for number, start, stop in segment_slices(ordered, offsets)]
 
     def _scores(self, per_segment: list[tuple[int, set[int]]]) -> dict[int, float]:
         result: dict[int, float] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import struct
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from searchlib.errors import ConfigError
 from searchlib.model import Lang
 from searchlib.query.highlight import Snippet, make_snippet
-from searchlib.query.matches import Matches, read_matches
+from searchlib.query.matches import Matches, read_matches, segment_slices
 from searchlib.query.parse import check_expansions, is_plain, parse_query
 from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
 
@@ -377,11 +377,7 @@ class _RawColumn:
         then a read of a few bytes) cost 5 µs a document."""
         ordered = sorted(docnums)
         found: list[Any] = []
-        bounds = [bisect_left(ordered, offset) for offset in self._offsets[1:]]
-        for number, (start, stop) in enumerate(zip([0, *bounds], [*bounds, len(ordered)],
-                                                   strict=True)):
-            if start == stop:
-                continue
+        for number, start, stop in segment_slices(ordered, self._offsets):
             offset = self._offsets[number]
             values = self._leaves[number].column_reader(self._fieldname, column=self._column,
                                                         translate=False)
