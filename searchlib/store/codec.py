@@ -150,8 +150,9 @@ class _TermIndex(OrderedHashReader):
 
     def __contains__(self, key: bytes) -> bool:
         # `HashReader.ranges_for_key` read straight from the mapped buffer when there is one:
-        # duplicate detection looks a new article's sketch up in every segment (~300 lookups per
-        # article, most of them misses), a third of the indexing process's time at 10k.
+        # duplicate detection looks 16 sketch values of each new article up in every segment,
+        # most of them misses (2,000 articles added to a 10k index: the indexing process's CPU
+        # went from 5.9 to 5.1 s).
         buf = getattr(self.dbfile, "_buf", None)
         if buf is None:
             return super().__contains__(key)
