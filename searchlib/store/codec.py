@@ -62,7 +62,7 @@ from whoosh.util.numlists import GrowableArray
 
 __all__ = [
     "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
-    "read_terms", "terms_of", "present_terms",
+    "read_terms", "terms_of",
 ]
 
 BLOCK_POSTINGS = 128
@@ -110,20 +110,6 @@ W3_TERMS_READERS = (W3TermsReader, TermsReader)
 """The terms readers whose postings are in W3's layout (read directly, block by block)."""
 
 
-def present_terms(reader: Any, fieldname: str, texts: list[str]) -> list[str]:
-    """The `texts` that segment `reader` holds as terms of `fieldname`, looked up straight in
-    its term table (Whoosh's `(fieldname, text) in reader` checks the schema and encodes the
-    text anew for every segment)."""
-    terms = getattr(reader, "_terms", None)
-    if not isinstance(terms, W3_TERMS_READERS):
-        return [text for text in texts if (fieldname, text) in reader]
-    number = terms._fieldmap.get(fieldname)
-    if number is None:
-        return []
-    prefix, table = pack_ushort(number), terms._tindex
-    return [text for text in texts if prefix + text.encode("utf-8") in table]
-
-
 class _TermIndex(OrderedHashReader):
     """Whoosh's reader of an ordered hash file, reading the hash tables' directory at once."""
 
@@ -149,10 +135,9 @@ class _TermIndex(OrderedHashReader):
         self.endofdata = self.tables[0][0]
 
     def __contains__(self, key: bytes) -> bool:
-        # `HashReader.ranges_for_key` read straight from the mapped buffer when there is one:
-        # duplicate detection looks 16 sketch values of each new article up in every segment,
-        # most of them misses (2,000 articles added to a 10k index: the indexing process's CPU
-        # went from 5.9 to 5.1 s).
+        # `HashReader.ranges_for_key` read straight from the mapped buffer when there is one,
+        # without two file-object calls per slot read: Whoosh's queries ask every segment
+        # whether it holds each term (`(field, text) in reader`), most often to hear it does not.
         buf = getattr(self.dbfile, "_buf", None)
         if buf is None:
             return super().__contains__(key)
