@@ -56,8 +56,9 @@ about the Jaccard similarity lies in both bottom-16 sets (about 11 at 0.7), so r
 `_MIN_SHARED` of them finds duplicates; fewer terms, faster indexing."""
 _RELEASE_EVERY = 10
 """Articles looked up between two releases of the mapped index pages they read. On the 100k
-index, 400 lookups held at most 269 MB of mapped pages releasing every 50 articles, 160 MB every
-10, for no more CPU (pages read again come from the page cache)."""
+index, 400 lookups (then still reading term tables) held at most 269 MB of mapped pages
+releasing every 50 articles, 160 MB every 10, for no more CPU (pages read again come from the
+page cache)."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

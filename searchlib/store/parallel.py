@@ -161,6 +161,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
                 except Exception:  # the segment is garbage either way
                     pass
                 writer = None
+            written = []  # the parent cancels the batch
             replies.put((number, "error", f"{type(err).__name__}: {err}"))
             if not isinstance(err, Exception):
                 return
