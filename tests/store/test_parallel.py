@@ -90,6 +90,7 @@ def test_parallel_build_equals_serial_build(tmp_path, articles, monkeypatch):
     try:
         # Two workers wrote one segment each: the workers really did the writing.
         assert fast.stats().segments >= 2
+        assert leftover_files(tmp_path / "parallel", "MAIN") == []  # workers' temp folders
         assert len(fast) == len(serial) == len(articles)
         assert _postings(fast) == _postings(serial)
         for query in QUERIES:
