@@ -698,6 +698,7 @@ class _Batches:
         self.optimize = False
         self._pending: set[str] = set()
         self._written = 0
+        self._merge_may_run = False  # the last commit left the workers' merge running on
 
     @property
     def writer(self) -> IndexWriter:
@@ -731,15 +732,19 @@ class _Batches:
 
     def commit(self, *, more: bool = False) -> None:
         """Commit the batch; `more` says that more batches follow, so a merge of older segments
-        by the indexing workers may run on while they write the next one."""
-        if self._writer is None:
+        by the indexing workers may run on while they write the next one. The last commit
+        waits for that merge and adds its segment, even when it has no documents of its own."""
+        if self._writer is None and (more or not self._merge_may_run):
             return
-        writer, self._writer = self._writer, None
+        writer, self._writer = self.writer, None
         mergetype = OPTIMIZE if self.optimize else MERGE_SMALL
-        if more and _writes_in_workers(writer):
+        background = more and _writes_in_workers(writer)
+        self._merge_may_run = False  # a failed commit forgets its merge (ParallelWriter.commit)
+        if background:
             writer.commit(mergetype=mergetype, background_merge=True)
         else:
             writer.commit(mergetype=mergetype)
+        self._merge_may_run = background
         self._store.release_mapped_pages()
         self._pending.clear()
         if self._on_commit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import mmap
 import os
+import re
 import time
 from pathlib import Path
 
@@ -259,6 +260,52 @@ def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch)
     serial = Index.create(tmp_path / "serial")
     serial.add(articles, batch_size=4)
     assert _postings(index) == _postings(serial)
+
+
+def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkeypatch):
+    # Every batch is full, so the last commit has no documents of its own; the merge the
+    # commit before it started must still end up in the index, and no file of it be left over.
+    articles = articles[:len(articles) // 4 * 4]
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    merge_segments = merging.merge_segments
+
+    def slow_merge(*args, **kwargs):
+        time.sleep(0.5)
+        return merge_segments(*args, **kwargs)
+
+    monkeypatch.setattr(merging, "merge_segments", slow_merge)
+    started: list[str] = []
+    start_merge = parallel._WorkerPool.start_merge
+
+    def start_and_note(self, sources):
+        started.append(start_merge(self, sources))
+        return started[-1]
+
+    monkeypatch.setattr(parallel._WorkerPool, "start_merge", start_and_note)
+    index = Index.create(tmp_path / "index")
+    try:
+        report = index.add(articles, batch_size=4)
+    finally:
+        parallel.close_pools(index)
+    assert report.indexed == len(articles)
+    assert started, "no merge ran"
+    live = _segment_ids(tmp_path / "index")
+    assert started[-1] in live  # nothing merges after the last merge: its segment is kept
+    assert _segment_ids_on_disk(tmp_path / "index") == live
+    assert len(index) == len(articles)
+
+
+def _segment_ids(folder: Path) -> set[str]:
+    """The segments the index's table of contents lists."""
+    from whoosh.index import open_dir
+
+    return {segment.segment_id() for segment in open_dir(str(folder), indexname="MAIN")._segments()}
+
+
+def _segment_ids_on_disk(folder: Path) -> set[str]:
+    return {match.group(1) for name in os.listdir(folder)
+            if (match := re.match(r"(MAIN_[0-9a-z]+)\.", name))}
 
 
 def test_a_full_posting_pool_ends_the_worker_segment_early(tmp_path, articles, monkeypatch):
