@@ -324,14 +324,6 @@ class _WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join(timeout=1.0)
-        # End the queues' feeder threads too, so that the next pool may fork a single-threaded
-        # caller again; a stopped worker read all its jobs, a killed one may not have.
-        for jobs, process in zip(self.jobs, self.processes, strict=True):
-            jobs.close()
-            if process.exitcode == 0:
-                jobs.join_thread()
-            else:
-                jobs.cancel_join_thread()
 
 
 @dataclass

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import mmap
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +40,18 @@ def articles(samples_dir: Path) -> list[Article]:
                 canonical_url=f"{article.canonical_url}#v{k}" if article.canonical_url else None,
             ))
     return out
+
+
+@pytest.fixture
+def forking() -> None:
+    """Workers forked from this process, so that they see the test's patches: `_context` uses
+    a fork server while other threads run, such as the queue threads of an earlier test's pool
+    (they end once it is collected)."""
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.05)
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
 def _build(path: Path, articles: list[Article], workers: int,
@@ -226,7 +240,7 @@ def test_background_merges_keep_the_deletions_made_while_they_run(tmp_path, arti
     assert len(_matches(fast, "Занзібарслово")) == len(changed)
 
 
-def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch):
+def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch, forking):
     # Workers fork after this patch: each merge takes at least half a second.
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
@@ -262,7 +276,7 @@ def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch)
     assert _postings(index) == _postings(serial)
 
 
-def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkeypatch):
+def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkeypatch, forking):
     # Every batch is full, so the last commit has no documents of its own; the merge the
     # commit before it started must still end up in the index, and no file of it be left over.
     articles = articles[:len(articles) // 4 * 4]
@@ -308,7 +322,8 @@ def _segment_ids_on_disk(folder: Path) -> set[str]:
             if (match := re.match(r"(MAIN_[0-9a-z]+)\.", name))}
 
 
-def test_a_full_posting_pool_ends_the_worker_segment_early(tmp_path, articles, monkeypatch):
+def test_a_full_posting_pool_ends_the_worker_segment_early(tmp_path, articles, monkeypatch,
+                                                           forking):
     # Workers fork after this patch: every chunk of documents fills a worker's posting pool.
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
     monkeypatch.setattr(parallel, "_SEGMENT_POOL_MB", 0.001)
