@@ -54,6 +54,18 @@ def forking() -> None:
     assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
 
 
+@pytest.fixture
+def slow_merges(monkeypatch, forking) -> None:
+    """Every merge by a worker (forked after this patch) takes at least half a second."""
+    merge_segments = merging.merge_segments
+
+    def slow_merge(*args, **kwargs):
+        time.sleep(0.5)
+        return merge_segments(*args, **kwargs)
+
+    monkeypatch.setattr(merging, "merge_segments", slow_merge)
+
+
 def _build(path: Path, articles: list[Article], workers: int,
            monkeypatch: pytest.MonkeyPatch) -> Index:
     monkeypatch.setenv("SEARCHLIB_WORKERS", str(workers))
@@ -240,17 +252,10 @@ def test_background_merges_keep_the_deletions_made_while_they_run(tmp_path, arti
     assert len(_matches(fast, "Занзібарслово")) == len(changed)
 
 
-def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch, forking):
-    # Workers fork after this patch: each merge takes at least half a second.
+def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch,
+                                                 slow_merges):
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
-    merge_segments = merging.merge_segments
-
-    def slow_merge(*args, **kwargs):
-        time.sleep(0.5)
-        return merge_segments(*args, **kwargs)
-
-    monkeypatch.setattr(merging, "merge_segments", slow_merge)
     spanned: list[str] = []
     settle = parallel.ParallelWriter._settle
 
@@ -276,19 +281,13 @@ def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch,
     assert _postings(index) == _postings(serial)
 
 
-def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkeypatch, forking):
+def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkeypatch,
+                                                      slow_merges):
     # Every batch is full, so the last commit has no documents of its own; the merge the
     # commit before it started must still end up in the index, and no file of it be left over.
     articles = articles[:len(articles) // 4 * 4]
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
-    merge_segments = merging.merge_segments
-
-    def slow_merge(*args, **kwargs):
-        time.sleep(0.5)
-        return merge_segments(*args, **kwargs)
-
-    monkeypatch.setattr(merging, "merge_segments", slow_merge)
     started: list[str] = []
     start_merge = parallel._WorkerPool.start_merge
 
