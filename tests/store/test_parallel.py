@@ -76,6 +76,17 @@ def _build(path: Path, articles: list[Article], workers: int,
     return index
 
 
+def _add_and_close_pool(path: Path, articles: list[Article], batch_size: int) -> Index:
+    """A new index at `path` given all `articles` by `Index.add`, its workers stopped after."""
+    index = Index.create(path)
+    try:
+        report = index.add(articles, batch_size=batch_size)
+    finally:
+        parallel.close_pools(index)
+    assert report.indexed == len(articles)
+    return index
+
+
 def _postings(index: Index) -> dict[tuple[str, str], tuple[int, float]]:
     with index.searcher() as searcher:
         reader = searcher.reader()
@@ -266,12 +277,7 @@ def test_a_slow_merge_does_not_hold_up_indexing(tmp_path, articles, monkeypatch,
         return settled, running
 
     monkeypatch.setattr(parallel.ParallelWriter, "_settle", settle_and_note)
-    index = Index.create(tmp_path / "index")
-    try:
-        report = index.add(articles, batch_size=4)
-    finally:
-        parallel.close_pools(index)
-    assert report.indexed == len(articles)
+    index = _add_and_close_pool(tmp_path / "index", articles, batch_size=4)
     assert spanned, "every commit waited for the merge before it"
     assert leftover_files(tmp_path / "index", "MAIN") == []  # workers' temporary folders
     assert len(index) == len(articles)
@@ -296,12 +302,7 @@ def test_the_last_commit_adds_the_merge_still_running(tmp_path, articles, monkey
         return started[-1]
 
     monkeypatch.setattr(parallel._WorkerPool, "start_merge", start_and_note)
-    index = Index.create(tmp_path / "index")
-    try:
-        report = index.add(articles, batch_size=4)
-    finally:
-        parallel.close_pools(index)
-    assert report.indexed == len(articles)
+    index = _add_and_close_pool(tmp_path / "index", articles, batch_size=4)
     assert started, "no merge ran"
     live = _segment_ids(tmp_path / "index")
     assert started[-1] in live  # nothing merges after the last merge: its segment is kept
@@ -338,12 +339,7 @@ def test_a_full_posting_pool_ends_the_worker_segment_early(tmp_path, articles, m
         return replies
 
     monkeypatch.setattr(parallel._WorkerPool, "collect", collect_and_count)
-    index = Index.create(tmp_path / "index")
-    try:
-        report = index.add(articles, batch_size=len(articles) // 2)
-    finally:
-        parallel.close_pools(index)
-    assert report.indexed == len(articles)
+    index = _add_and_close_pool(tmp_path / "index", articles, batch_size=len(articles) // 2)
     assert max(flushed) > 1, "no worker finished a segment before its flush"
     assert len(index) == len(articles)
     monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
