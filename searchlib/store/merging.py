@@ -7,10 +7,15 @@ it, and most of a 20k-article build was merging. But each segment's postings alr
 sorted by field, term and document, and the merged segment numbers the documents of each
 segment after those of the one before, so a k-way merge of the segments' term tables, each term
 with its whole posting list read straight from the W3 blocks, is already in the order the codec
-writes: `merge_segments` does that, holding one posting list per segment at a time.
+writes: `merge_segments` does that, holding one posting list per segment at a time. A term's
+postings are copied as stored unless a merged segment has deleted documents (`_copied`): the
+blocks of the first segment holding the term are copied without decoding them (all of them if
+no other segment holds it), the others are decoded and written in new blocks after them. So a
+merge is cheapest with the largest segment first.
 
 `MERGE_SMALL` and `OPTIMIZE` are Whoosh's merge policies of the same names (same choice of
-segments), merging with `merge_segments` into a segment of their own.
+segments), merging with `merge_segments` into a segment of their own; `MERGE_SMALL` merges the
+largest first.
 Not here: when merges happen (`store.py`, `parallel.py`).
 """
 
@@ -24,9 +29,17 @@ from typing import Any
 from whoosh import writing
 from whoosh.reading import SegmentReader
 
-from searchlib.store.codec import SearchlibCodec, Term, read_terms, terms_of
+from searchlib.store.codec import (
+    CopiedTerm,
+    SearchlibCodec,
+    StoredPostings,
+    Term,
+    read_terms,
+    stored_terms,
+    terms_of,
+)
 
-__all__ = ["merge_segments", "MERGE_SMALL", "OPTIMIZE", "MergePlan"]
+__all__ = ["merge_segments", "MERGE_SMALL", "OPTIMIZE", "MergePlan", "largest_first"]
 
 
 def merge_segments(storage: Any, indexname: str, segments: list[Any],
@@ -50,6 +63,10 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any],
             names = set(writer.schema.names())
             names.update(n for n in reader.indexed_field_names() if n in writer.schema)
             docmap = writer.write_per_doc(names, reader)
+            stored = stored_terms(reader, first) if docmap is None else None
+            if stored is not None:
+                streams.append(_numbered(stored, number))
+                continue
             terms = read_terms(reader)
             if terms is None:
                 terms = terms_of(writer._process_posts(reader.iter_postings(), 0, None))
@@ -76,8 +93,17 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any],
             reader.close()
 
 
-_Numbered = tuple[str, bytes, int, list[int], list[float], list[Any]]
-"""A term of the segment numbered by the third item, its documents numbered in the new one."""
+_Postings = tuple[list[int], list[float], list[Any]]
+_Numbered = tuple[str, bytes, int, "StoredPostings | _Postings"]
+"""A term of the segment numbered by the third item, with its postings stored or decoded
+(documents numbered in the new segment)."""
+
+
+def _numbered(terms: Iterator[tuple[str, bytes, StoredPostings]],
+              number: int) -> Iterator[_Numbered]:
+    """The terms of one segment without deleted documents, postings as stored."""
+    for fieldname, btext, postings in terms:
+        yield fieldname, btext, number, postings
 
 
 def _renumbered(terms: Iterator[Term], number: int, first: int,
@@ -85,27 +111,38 @@ def _renumbered(terms: Iterator[Term], number: int, first: int,
     """The terms of one segment with its live documents' numbers in the merged segment."""
     for fieldname, btext, ids, weights, values in terms:
         if docmap is None:
-            yield fieldname, btext, number, [first + d for d in ids], weights, values
+            yield fieldname, btext, number, ([first + d for d in ids], weights, values)
             continue
         live = [i for i, docnum in enumerate(ids) if docnum in docmap]
         if live:
-            yield (fieldname, btext, number, [docmap[ids[i]] for i in live],
-                   [weights[i] for i in live], [values[i] for i in live])
+            yield (fieldname, btext, number, ([docmap[ids[i]] for i in live],
+                   [weights[i] for i in live], [values[i] for i in live]))
 
 
-def _joined(terms: Iterator[_Numbered]) -> Iterator[Term]:
+def _joined(terms: Iterator[_Numbered]) -> Iterator[Term | CopiedTerm]:
     """Each term once, with the postings of all segments (theirs come in segment order)."""
     for (fieldname, btext), group in groupby(terms, key=_term_key):
-        parts = list(group)
-        if len(parts) == 1:
-            _, _, _, ids, weights, values = parts[0]
-            yield fieldname, btext, ids, weights, values
+        parts = [item[3] for item in group]
+        if _copied(parts):
+            yield fieldname, btext, parts  # type: ignore[misc]
+            continue
+        decoded = [part.decoded() if isinstance(part, StoredPostings) else part
+                   for part in parts]
+        if len(decoded) == 1:
+            yield fieldname, btext, *decoded[0]
         else:
-            yield (fieldname, btext, [d for part in parts for d in part[3]],
-                   [w for part in parts for w in part[4]], [v for part in parts for v in part[5]])
+            yield (fieldname, btext, [d for part in decoded for d in part[0]],
+                   [w for part in decoded for w in part[1]],
+                   [v for part in decoded for v in part[2]])
 
 
-def _releasing(terms: Iterator[Term], storage: Any) -> Iterator[Term]:
+def _copied(parts: list[StoredPostings | _Postings]) -> bool:
+    """Whether a term's postings `parts` are all stored in blocks the codec can copy."""
+    return all(isinstance(part, StoredPostings) and part.copyable for part in parts)
+
+
+def _releasing(terms: Iterator[Term | CopiedTerm],
+               storage: Any) -> Iterator[Term | CopiedTerm]:
     """`terms`, releasing the storage's mapped pages every `RELEASE_POSTINGS` postings."""
     release = getattr(storage, "release_mapped_pages", None)
     if release is None:
@@ -114,7 +151,10 @@ def _releasing(terms: Iterator[Term], storage: Any) -> Iterator[Term]:
     release()  # the stored fields and columns copied before the terms
     count = 0
     for term in terms:
-        count += len(term[2])
+        if len(term) == 3:  # copied: the stored postings of each segment
+            count += sum(part.count for part in term[2])  # type: ignore[union-attr]
+        else:
+            count += len(term[2])
         if count >= RELEASE_POSTINGS:
             release()
             count = 0
@@ -142,13 +182,19 @@ class MergePlan:
         self.merged.append(reader.segment())
 
 
-def _streaming(policy: Any) -> Any:
+def largest_first(segments: list[Any]) -> list[Any]:
+    """`segments` in the order that makes their merge cheapest: the largest first, whose
+    blocks are copied as they are (`_copied`)."""
+    return sorted(segments, key=lambda segment: segment.doc_count_all(), reverse=True)
+
+
+def _streaming(policy: Any, order: Callable[[list[Any]], list[Any]] = list) -> Any:
     def merge(writer: Any, segments: list[Any]) -> list[Any]:
         plan = MergePlan(writer)
         kept = policy(plan, segments)
         if not plan.merged:
             return kept  # type: ignore[no-any-return]
-        merged = merge_segments(writer.storage, writer.indexname, plan.merged)
+        merged = merge_segments(writer.storage, writer.indexname, order(plan.merged))
         return [*kept, merged] if merged is not None else list(kept)
 
     merge.__name__ = merge.__qualname__ = policy.__name__
@@ -156,5 +202,7 @@ def _streaming(policy: Any) -> Any:
     return merge
 
 
-MERGE_SMALL = _streaming(writing.MERGE_SMALL)
+MERGE_SMALL = _streaming(writing.MERGE_SMALL, largest_first)
 OPTIMIZE = _streaming(writing.OPTIMIZE)
+"""`OPTIMIZE` keeps the segments' order, so an optimised index numbers its documents as
+Whoosh's would (in the order they were added, across segments)."""

@@ -476,7 +476,7 @@ class ParallelWriter:
             if running is None and not optimizing and merge and mergetype is not NO_MERGE:
                 plan = merging.MergePlan(writer)
                 kept = MERGE_SMALL(plan, segments)
-                sources = plan.merged
+                sources = merging.largest_first(plan.merged)
             if sources:
                 running = self._pool.start_merge(sources)
             if running is not None and not background_merge:

@@ -16,7 +16,7 @@ from whoosh.qparser import QueryParser
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import merging
-from searchlib.store.codec import SearchlibCodec, TermsReader
+from searchlib.store.codec import BLOCK_POSTINGS, SearchlibCodec, StoredPostings, TermsReader
 from searchlib.store.files import DurableStorage
 from searchlib.store.schema import article_to_document, build_schema
 
@@ -171,3 +171,50 @@ def test_streaming_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dic
         assert actual.doc_count() == expected.doc_count() == len(documents) - len(documents[::9])
         assert _postings(actual) == _postings(expected)
         assert list(actual.iter_docs()) == list(expected.iter_docs())
+
+
+def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[str, Any]],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments of this codec without deletions are merged by copying posting blocks: the
+    first segment's full blocks as they are, the rest renumbered and blocked again. The result
+    reads as Whoosh's own merge of the same segments, and its blocks are full but the last."""
+    copied_blocks = []
+    full_blocks = StoredPostings.full_blocks
+
+    def counting(self: StoredPostings) -> tuple[bytes, int, int]:
+        copied = full_blocks(self)
+        copied_blocks.append(copied[1] // BLOCK_POSTINGS)
+        return copied
+
+    monkeypatch.setattr(StoredPostings, "full_blocks", counting)
+    built = []
+    for name in ("whoosh", "copying"):
+        path = tmp_path / name
+        path.mkdir()
+        ix = DurableStorage(path).create_index(build_schema())
+        sixth = len(documents) // 6
+        for batch in (documents[:4 * sixth], documents[4 * sixth:5 * sixth],
+                      documents[5 * sixth:]):
+            writer = ix.writer(codec=SearchlibCodec())
+            for document in batch:
+                writer.add_document(**document)
+            writer.commit()
+        built.append(ix)
+    whoosh_merged, copied = built
+    whoosh_merged.writer(codec=SearchlibCodec()).commit(optimize=True)
+    copied.writer(codec=SearchlibCodec()).commit(mergetype=merging.OPTIMIZE)
+    assert sum(copied_blocks) > 0, "no full block was copied"
+    with whoosh_merged.reader() as expected, copied.reader() as actual:
+        assert len(actual.leaf_readers()) == 1
+        assert actual.doc_count() == expected.doc_count() == len(documents)
+        assert _postings(actual) == _postings(expected)
+        assert list(actual.iter_docs()) == list(expected.iter_docs())
+        for fieldname, text in actual.all_terms():
+            if actual.term_info(fieldname, text).is_inlined():
+                continue
+            matcher = actual.postings(fieldname, text)
+            sizes = []
+            while matcher.is_active():  # W3's matcher, one block at a time
+                sizes.append(matcher._blocklength)
+                matcher._next_block()
+            assert all(size == BLOCK_POSTINGS for size in sizes[:-1]), (fieldname, text)
