@@ -74,7 +74,7 @@ from whoosh.util.numlists import GrowableArray
 __all__ = [
     "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
     "read_terms", "terms_of", "compress_block", "StoredPostings", "stored_terms", "BLOCK_POSTINGS",
-    "CopiedTerm",
+    "CopiedTerm", "Postings",
 ]
 
 BLOCK_POSTINGS = 128
@@ -190,8 +190,11 @@ _BLOCK_LENGTH = struct.Struct("!i")
 
 Term = tuple[str, bytes, list[int], list[float], list[Any]]
 """A term and its postings: field name, term bytes, document numbers, weights, values."""
-CopiedTerm = tuple[str, bytes, Sequence["StoredPostings"]]
-"""A term whose postings are copied from the segments they are stored in, in that order."""
+Postings = tuple[list[int], list[float], list[Any]]
+"""Decoded postings: document numbers, weights, values."""
+CopiedTerm = tuple[str, bytes, Sequence["StoredPostings | Postings"]]
+"""A term whose postings are copied from the segments they are stored in, in that order (the
+first as stored, the others as stored or decoded)."""
 _TERM_INFO = W3TermInfo._struct
 """W3's term info before its extent or inlined postings (flags, weight, document frequency,
 minimum and maximum length bytes, maximum weight, first and last document)."""
@@ -304,12 +307,13 @@ class _FieldWriter(W3FieldWriter):
             block.add_to(terminfo)
             postfile.write(block.to_bytes(fixed_size, last=end >= len(ids)))
 
-    def _copy_term(self, parts: Sequence[StoredPostings], doc_lengths: list[int] | None,
-                   fixed_size: int | None) -> bytes:
+    def _copy_term(self, parts: Sequence[StoredPostings | Postings],
+                   doc_lengths: list[int] | None, fixed_size: int | None) -> bytes:
         """Write the postings `parts` store, renumbered, and return the term info: one part is
         copied whole; of several, the first one's full blocks are copied and the rest of the
         postings are written in new blocks, so that the blocks are those `_write_term` writes."""
         head = parts[0]
+        assert isinstance(head, StoredPostings), "the first postings are copied as stored"
         if len(parts) == 1 and head.postings is None:
             return head.shifted_inline_info()
         postfile = self._postfile
@@ -323,7 +327,8 @@ class _FieldWriter(W3FieldWriter):
         ids, weights, values = head.decoded(rest)
         others_weight = 0.0
         for part in parts[1:]:
-            part_ids, part_weights, part_values = part.decoded()
+            part_ids, part_weights, part_values = (part.decoded()
+                                                   if isinstance(part, StoredPostings) else part)
             ids += part_ids
             weights += part_weights
             values += part_values
@@ -418,8 +423,7 @@ class StoredPostings:
         """The postings' total weight."""
         return _TERM_INFO.unpack_from(self.info)[1]  # type: ignore[no-any-return]
 
-    def decoded(self, position: int = len(WHOOSH3_HEADER_MAGIC),
-                ) -> tuple[list[int], list[float], list[Any]]:
+    def decoded(self, position: int = len(WHOOSH3_HEADER_MAGIC)) -> Postings:
         """The document numbers (from `offset`), weights and values of the postings, those of
         the blocks from `position` on if they are not inlined."""
         if self.postings is None:

@@ -8,10 +8,10 @@ sorted by field, term and document, and the merged segment numbers the documents
 segment after those of the one before, so a k-way merge of the segments' term tables, each term
 with its whole posting list read straight from the W3 blocks, is already in the order the codec
 writes: `merge_segments` does that, holding one posting list per segment at a time. A term's
-postings are copied as stored unless a merged segment has deleted documents (`_copied`): the
-blocks of the first segment holding the term are copied without decoding them (all of them if
-no other segment holds it), the others are decoded and written in new blocks after them. So a
-merge is cheapest with the largest segment first.
+postings are copied as stored (`_copied`): the blocks of the first segment holding the term are
+copied without decoding them (all of them if no other segment holds it) unless that segment has
+deleted documents; the others are decoded and written in new blocks after them. So a merge is
+cheapest with the largest segment first.
 
 `MERGE_SMALL` and `OPTIMIZE` are Whoosh's merge policies of the same names (same choice of
 segments), merging with `merge_segments` into a segment of their own; `MERGE_SMALL` merges the
@@ -31,6 +31,7 @@ from whoosh.reading import SegmentReader
 
 from searchlib.store.codec import (
     CopiedTerm,
+    Postings,
     SearchlibCodec,
     StoredPostings,
     Term,
@@ -93,8 +94,7 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any],
             reader.close()
 
 
-_Postings = tuple[list[int], list[float], list[Any]]
-_Numbered = tuple[str, bytes, int, "StoredPostings | _Postings"]
+_Numbered = tuple[str, bytes, int, "StoredPostings | Postings"]
 """A term of the segment numbered by the third item, with its postings stored or decoded
 (documents numbered in the new segment)."""
 
@@ -136,9 +136,11 @@ def _joined(terms: Iterator[_Numbered]) -> Iterator[Term | CopiedTerm]:
                    [v for part in decoded for v in part[2]])
 
 
-def _copied(parts: list[StoredPostings | _Postings]) -> bool:
-    """Whether a term's postings `parts` are all stored in blocks the codec can copy."""
-    return all(isinstance(part, StoredPostings) and part.copyable for part in parts)
+def _copied(parts: list[StoredPostings | Postings]) -> bool:
+    """Whether a term's postings `parts` are written by copying the first one's blocks: it is
+    stored in blocks the codec can copy (its segment has no deleted documents)."""
+    head = parts[0]
+    return isinstance(head, StoredPostings) and head.copyable
 
 
 def _releasing(terms: Iterator[Term | CopiedTerm],
@@ -151,8 +153,9 @@ def _releasing(terms: Iterator[Term | CopiedTerm],
     release()  # the stored fields and columns copied before the terms
     count = 0
     for term in terms:
-        if len(term) == 3:  # copied: the stored postings of each segment
-            count += sum(part.count for part in term[2])  # type: ignore[union-attr]
+        if len(term) == 3:  # copied: the stored or decoded postings of each segment
+            count += sum(part.count if isinstance(part, StoredPostings) else len(part[0])
+                         for part in term[2])
         else:
             count += len(term[2])
         if count >= RELEASE_POSTINGS:

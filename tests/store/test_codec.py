@@ -175,9 +175,10 @@ def test_streaming_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dic
 
 def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[str, Any]],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Segments of this codec without deletions are merged by copying posting blocks: the
-    first segment's full blocks as they are, the rest renumbered and blocked again. The result
-    reads as Whoosh's own merge of the same segments, and its blocks are full but the last."""
+    """A merge of segments of this codec copies posting blocks: the first segment's full
+    blocks as they are, the rest renumbered and blocked again, also from a segment with
+    deleted documents. The result reads as Whoosh's own merge of the same segments, and its
+    blocks are full but the last."""
     copied_blocks = []
     full_blocks = StoredPostings.full_blocks
 
@@ -199,6 +200,10 @@ def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[
             for document in batch:
                 writer.add_document(**document)
             writer.commit()
+        writer = ix.writer(codec=SearchlibCodec())
+        for document in documents[5 * sixth::7]:
+            writer.delete_by_term("id", document["id"])
+        writer.commit(merge=False)
         built.append(ix)
     whoosh_merged, copied = built
     whoosh_merged.writer(codec=SearchlibCodec()).commit(optimize=True)
@@ -206,7 +211,8 @@ def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[
     assert sum(copied_blocks) > 0, "no full block was copied"
     with whoosh_merged.reader() as expected, copied.reader() as actual:
         assert len(actual.leaf_readers()) == 1
-        assert actual.doc_count() == expected.doc_count() == len(documents)
+        assert actual.doc_count() == expected.doc_count() == (
+            len(documents) - len(documents[5 * sixth::7]))
         assert _postings(actual) == _postings(expected)
         assert list(actual.iter_docs()) == list(expected.iter_docs())
         for fieldname, text in actual.all_terms():
