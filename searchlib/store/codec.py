@@ -152,6 +152,22 @@ class _TermIndex(OrderedHashReader):
         self.tables = list(_dir_entry.iter_unpack(dbfile.read(_directory_size)))
         self.endofdata = self.tables[0][0]
 
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) in key order, read straight from the mapped buffer when there is
+        one (merges read every term of every merged segment)."""
+        buf = getattr(self.dbfile, "_buf", None)
+        if buf is None:
+            yield from super().items()
+            return
+        position, end = self.startofdata, self.endofdata
+        lengths = _KEY_VALUE_LENGTHS
+        while position < end:
+            keylen, datalen = lengths.unpack_from(buf, position)
+            key_start = position + lengths.size
+            value_start = key_start + keylen
+            position = value_start + datalen
+            yield bytes(buf[key_start:value_start]), bytes(buf[value_start:position])
+
     def __contains__(self, key: bytes) -> bool:
         # `HashReader.ranges_for_key` read straight from the mapped buffer when there is one,
         # without two file-object calls per slot read: Whoosh's queries ask every segment

@@ -90,6 +90,7 @@ def test_term_table_directory_is_read_as_whoosh_reads_it(indexes: tuple[Any, Any
                 whoosh_table.hashtype, whoosh_table.startofdata, whoosh_table.endofdata,
                 whoosh_table.extras)
             assert list(table.keys()) == list(whoosh_table.keys())
+            assert list(table.items()) == list(whoosh_table.items())
 
 
 def test_term_lookups_agree_with_whoosh(indexes: tuple[Any, Any]) -> None:
