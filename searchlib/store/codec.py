@@ -289,26 +289,22 @@ class _FieldWriter(W3FieldWriter):
                     info = self._copy_term(term[2], doc_lengths, fixed_size)  # type: ignore[misc]
                 else:
                     _, _, ids, weights, values = term
-                    info = self._write_term(ids, weights, values, doc_lengths,
-                                            fixed_size).to_bytes()
+                    info = self._write_term(ids, weights, values, doc_lengths, fixed_size)
                 self._tindex.add(pack_ushort(self._fieldid) + btext, info)
             self.finish_field()
 
     def _write_term(self, ids: list[int], weights: list[float], values: list[Any],
-                    doc_lengths: list[int] | None, fixed_size: int | None) -> W3TermInfo:
+                    doc_lengths: list[int] | None, fixed_size: int | None) -> bytes:
         """Write one term's postings (inlined when there is one) and return its term info."""
-        terminfo = W3TermInfo()
         if len(ids) == 1 and values[0]:
-            block = _Block(ids, weights, values, doc_lengths)
-            block.add_to(terminfo)
-            terminfo.set_inlined(block.ids, block.weights, block.values)
-            return terminfo
+            return _inlined_info(ids[0], weights[0], values[0], doc_lengths)
+        terminfo = W3TermInfo()
         postfile = self._postfile
         start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
         self._write_blocks(terminfo, ids, weights, values, doc_lengths, fixed_size)
         terminfo.set_extent(start, postfile.tell() - start)
-        return terminfo
+        return terminfo.to_bytes()  # type: ignore[no-any-return]
 
     def _write_blocks(self, terminfo: W3TermInfo, ids: list[int], weights: list[float],
                       values: list[Any], doc_lengths: list[int] | None,
@@ -356,6 +352,19 @@ class _FieldWriter(W3FieldWriter):
             terminfo._weight = head.weight + others_weight
         terminfo.set_extent(start, postfile.tell() - start)
         return terminfo.to_bytes()  # type: ignore[no-any-return]
+
+
+def _inlined_info(docnum: int, weight: float, value: Any, doc_lengths: list[int] | None) -> bytes:
+    """The term info of a term found in one document, with its posting inlined: what
+    `W3TermInfo.to_bytes` writes after `add_block` of that one posting and `set_inlined`."""
+    (weight32,) = _FLOAT32.unpack(_FLOAT32.pack(weight))  # W3 keeps weights as 32-bit floats
+    length = doc_lengths[docnum] if doc_lengths else 0
+    length_byte = length_to_byte(length) if length else 0
+    return _TERM_INFO.pack(True, weight32, 1, length_byte, length_byte, max(0, weight), docnum,
+                           docnum) + pickle.dumps(((docnum,), (weight32,), (value,)), 2)
+
+
+_FLOAT32 = struct.Struct("f")
 
 
 def terms_of(items: Iterable[tuple[str, bytes, int, float, bytes]]) -> Iterator[Term]:
