@@ -515,8 +515,9 @@ class StoredPostings:
             position = end
 
     def add_to(self, terminfo: W3TermInfo, count: int) -> None:
-        """Fold the statistics of its first `count` postings into `terminfo`, which holds
-        those of the rest: all but the total weight, which the term info keeps only for all."""
+        """Fold the statistics of its first `count` postings (copied) into `terminfo`, which
+        holds those of the postings written after them, its own rest included. Its term info
+        has them for all its postings, which serves for all but the total weight."""
         _, _, _, min_byte, max_byte, max_weight, first, _ = _TERM_INFO.unpack_from(self.info)
         terminfo._df += count
         if min_byte:
