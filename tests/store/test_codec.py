@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,14 @@ from whoosh.qparser import QueryParser
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
 from searchlib.store import merging
-from searchlib.store.codec import BLOCK_POSTINGS, SearchlibCodec, StoredPostings, TermsReader
+from searchlib.store.codec import (
+    BLOCK_POSTINGS,
+    COMPRESSION_LEVEL,
+    SearchlibCodec,
+    StoredPostings,
+    TermsReader,
+    compress_block,
+)
 from searchlib.store.files import DurableStorage
 from searchlib.store.schema import article_to_document, build_schema
 
@@ -225,3 +234,15 @@ def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[
                 sizes.append(matcher._blocklength)
                 matcher._next_block()
             assert all(size == BLOCK_POSTINGS for size in sizes[:-1]), (fieldname, text)
+
+
+@pytest.mark.parametrize("size", [300, 5_000, 40_000])
+def test_blocks_compress_as_zlib_does(size: int) -> None:
+    """`compress_block` sizes zlib's window to the block: Whoosh's reader (plain
+    `zlib.decompress`) reads it back, and a block that fits the window compresses to the same
+    size as with `zlib.compress`."""
+    data = pickle.dumps((tuple(range(0, size // 2, 3)), None, tuple(
+        f"{n % 97}".encode() for n in range(size // 8))), 2)[:size]
+    compressed = compress_block(data)
+    assert zlib.decompress(compressed) == data
+    assert len(compressed) <= len(zlib.compress(data, COMPRESSION_LEVEL)) * 1.02
