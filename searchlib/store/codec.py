@@ -381,27 +381,37 @@ def read_terms(reader: Any) -> Iterator[Term] | None:
     """Every term of a W3 segment reader with its postings, deleted documents included, in
     field and term order; None when the segment is not one this function can read directly
     (merges then use Whoosh's `iter_postings`)."""
-    stored = stored_terms(reader)
-    if stored is None:
+    terms = _w3_terms(reader)
+    if terms is None:
         return None
-    return ((fieldname, btext, *postings.decoded()) for fieldname, btext, postings in stored)
+    return ((fieldname, btext, *postings.decoded())
+            for fieldname, btext, postings in _stored_terms(terms, reader.schema, 0))
 
 
 def stored_terms(reader: Any,
                  offset: int = 0) -> Iterator[tuple[str, bytes, StoredPostings]] | None:
-    """Every term of a W3 segment reader with its postings as stored, to be numbered from
-    `offset` in a merged segment, in field and term order; None as for `read_terms`."""
+    """Every term of a segment this codec wrote with its postings as stored, to be numbered
+    from `offset` in a merged segment, in field and term order; None for other segments
+    (`StoredPostings` copies blocks pickled as this codec pickles them)."""
+    terms = _w3_terms(reader)
+    if type(terms) is not TermsReader:
+        return None
+    return _stored_terms(terms, reader.schema, offset)
+
+
+def _w3_terms(reader: Any) -> Any | None:
+    """The reader's W3 terms reader, if its term table is in (field, term) order."""
     terms = getattr(reader, "_terms", None)
     if type(terms) not in W3_TERMS_READERS:
         return None
     ids_by_name = terms._fieldmap
     if sorted(ids_by_name, key=ids_by_name.__getitem__) != sorted(ids_by_name):
         return None  # field numbers not in name order: the table is not in (field, term) order
-    return _stored_terms(terms, reader.schema, offset, copyable=type(terms) is TermsReader)
+    return terms
 
 
-def _stored_terms(terms: Any, schema: Any, offset: int,
-                  copyable: bool) -> Iterator[tuple[str, bytes, StoredPostings]]:
+def _stored_terms(terms: Any, schema: Any,
+                  offset: int) -> Iterator[tuple[str, bytes, StoredPostings]]:
     names = {number: name for name, number in terms._fieldmap.items()}
     postfile = terms._postfile
     fixed_sizes = {}
@@ -418,8 +428,7 @@ def _stored_terms(terms: Any, schema: Any, offset: int,
             (start,) = unpack_long(infobytes[extent_at:extent_at + _LONG_SIZE])
             (length,) = unpack_int(infobytes[extent_at + _LONG_SIZE:])
             postings = postfile.get(start, length)
-        yield fieldname, keybytes[2:], StoredPostings(infobytes, postings, fixed_size, offset,
-                                                      copyable)
+        yield fieldname, keybytes[2:], StoredPostings(infobytes, postings, fixed_size, offset)
 
 
 @dataclass(slots=True)
@@ -434,9 +443,6 @@ class StoredPostings:
     fixed_size: int | None
     """The field format's fixed value size (W3 stores values by it)."""
     offset: int
-    copyable: bool
-    """Whether its blocks are pickled as this codec writes them, so that they can be copied
-    with only their first and last document numbers rewritten."""
 
     @property
     def count(self) -> int:

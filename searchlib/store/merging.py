@@ -8,10 +8,10 @@ sorted by field, term and document, and the merged segment numbers the documents
 segment after those of the one before, so a k-way merge of the segments' term tables, each term
 with its whole posting list read straight from the W3 blocks, is already in the order the codec
 writes: `merge_segments` does that, holding one posting list per segment at a time. A term's
-postings are copied as stored (`_copied`): the blocks of the first segment holding the term are
-copied without decoding them (all of them if no other segment holds it) unless that segment has
-deleted documents; the others are decoded and written in new blocks after them. So a merge is
-cheapest with the largest segment first.
+postings are copied as stored (`StoredPostings`): the blocks of the first segment holding the
+term are copied without decoding them (all of them if no other segment holds it) unless that
+segment has deleted documents or another codec wrote it; the others are decoded and written in
+new blocks after them. So a merge is cheapest with the largest segment first.
 
 `MERGE_SMALL` and `OPTIMIZE` are Whoosh's merge policies of the same names (same choice of
 segments), merging with `merge_segments` into a segment of their own; `MERGE_SMALL` merges the
@@ -65,7 +65,7 @@ def merge_segments(storage: Any, indexname: str, segments: list[Any],
             names.update(n for n in reader.indexed_field_names() if n in writer.schema)
             docmap = writer.write_per_doc(names, reader)
             stored = stored_terms(reader, first) if docmap is None else None
-            if stored is not None:
+            if stored is not None:  # no deleted documents: postings copied as stored
                 streams.append(_numbered(stored, number))
                 continue
             terms = read_terms(reader)
@@ -123,7 +123,7 @@ def _joined(terms: Iterator[_Numbered]) -> Iterator[Term | CopiedTerm]:
     """Each term once, with the postings of all segments (theirs come in segment order)."""
     for (fieldname, btext), group in groupby(terms, key=_term_key):
         parts = [item[3] for item in group]
-        if _copied(parts):
+        if isinstance(parts[0], StoredPostings):  # its segment was written by our codec
             yield fieldname, btext, parts  # type: ignore[misc]
             continue
         decoded = [part.decoded() if isinstance(part, StoredPostings) else part
@@ -134,13 +134,6 @@ def _joined(terms: Iterator[_Numbered]) -> Iterator[Term | CopiedTerm]:
             yield (fieldname, btext, [d for part in decoded for d in part[0]],
                    [w for part in decoded for w in part[1]],
                    [v for part in decoded for v in part[2]])
-
-
-def _copied(parts: list[StoredPostings | Postings]) -> bool:
-    """Whether a term's postings `parts` are written by copying the first one's blocks: it is
-    stored in blocks the codec can copy (its segment has no deleted documents)."""
-    head = parts[0]
-    return isinstance(head, StoredPostings) and head.copyable
 
 
 def _releasing(terms: Iterator[Term | CopiedTerm],
@@ -187,7 +180,7 @@ class MergePlan:
 
 def largest_first(segments: list[Any]) -> list[Any]:
     """`segments` in the order that makes their merge cheapest: the largest first, whose
-    blocks are copied as they are (`_copied`)."""
+    blocks are copied as they are (`StoredPostings`)."""
     return sorted(segments, key=lambda segment: segment.doc_count_all(), reverse=True)
 
 
