@@ -74,7 +74,7 @@ from whoosh.util.numlists import GrowableArray
 __all__ = [
     "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
     "read_terms", "terms_of", "compress_block", "StoredPostings", "stored_terms", "BLOCK_POSTINGS",
-    "CopiedTerm", "Postings",
+    "CopiedTerm", "Postings", "joined_postings",
 ]
 
 BLOCK_POSTINGS = 128
@@ -337,21 +337,22 @@ class _FieldWriter(W3FieldWriter):
         copied, copied_count, rest = head.full_blocks()
         postfile.write(copied)
         ids, weights, values = head.decoded(rest)
-        others_weight = 0.0
-        for part in parts[1:]:
-            part_ids, part_weights, part_values = (part.decoded()
-                                                   if isinstance(part, StoredPostings) else part)
-            ids += part_ids
-            weights += part_weights
-            values += part_values
-            others_weight += sum(part_weights)
+        others = joined_postings(parts[1:])
         terminfo = W3TermInfo()
-        self._write_blocks(terminfo, ids, weights, values, doc_lengths, fixed_size)
+        self._write_blocks(terminfo, ids + others[0], weights + others[1], values + others[2],
+                           doc_lengths, fixed_size)
         if copied_count:
             head.add_to(terminfo, copied_count)
-            terminfo._weight = head.weight + others_weight
+            terminfo._weight = head.weight + sum(others[1])
         terminfo.set_extent(start, postfile.tell() - start)
         return terminfo.to_bytes()  # type: ignore[no-any-return]
+
+
+def joined_postings(parts: Sequence[StoredPostings | Postings]) -> Postings:
+    """The postings of `parts` (stored or decoded) one after the other, decoded."""
+    decoded = [part.decoded() if isinstance(part, StoredPostings) else part for part in parts]
+    return ([d for part in decoded for d in part[0]], [w for part in decoded for w in part[1]],
+            [v for part in decoded for v in part[2]])
 
 
 def _inlined_info(docnum: int, weight: float, value: Any, doc_lengths: list[int] | None) -> bytes:

@@ -35,6 +35,7 @@ from searchlib.store.codec import (
     SearchlibCodec,
     StoredPostings,
     Term,
+    joined_postings,
     read_terms,
     stored_terms,
     terms_of,
@@ -126,14 +127,7 @@ def _joined(terms: Iterator[_Numbered]) -> Iterator[Term | CopiedTerm]:
         if isinstance(parts[0], StoredPostings):  # its segment was written by our codec
             yield fieldname, btext, parts  # type: ignore[misc]
             continue
-        decoded = [part.decoded() if isinstance(part, StoredPostings) else part
-                   for part in parts]
-        if len(decoded) == 1:
-            yield fieldname, btext, *decoded[0]
-        else:
-            yield (fieldname, btext, [d for part in decoded for d in part[0]],
-                   [w for part in decoded for w in part[1]],
-                   [v for part in decoded for v in part[2]])
+        yield fieldname, btext, *joined_postings(parts)
 
 
 def _releasing(terms: Iterator[Term | CopiedTerm],
