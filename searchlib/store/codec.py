@@ -60,21 +60,14 @@ from whoosh.filedb.filetables import (
     _pointer,
 )
 from whoosh.filedb.structfile import _INT_SIZE
-from whoosh.system import (
-    _LONG_SIZE,
-    pack_int,
-    pack_long,
-    pack_ushort,
-    unpack_int,
-    unpack_long,
-)
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray
 
 __all__ = [
     "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
     "read_terms", "terms_of", "compress_block", "StoredPostings", "stored_terms", "BLOCK_POSTINGS",
-    "CopiedTerm", "Postings", "joined_postings",
+    "CopiedTerm", "Postings", "joined_postings", "field_documents",
 ]
 
 BLOCK_POSTINGS = 128
@@ -152,16 +145,17 @@ class _TermIndex(OrderedHashReader):
         self.tables = list(_dir_entry.iter_unpack(dbfile.read(_directory_size)))
         self.endofdata = self.tables[0][0]
 
-    def items(self) -> Iterator[tuple[bytes, bytes]]:
-        """Every (key, value) in key order, read straight from the mapped buffer when there is
-        one (merges read every term of every merged segment)."""
+    def items(self, start: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) in key order from the first key >= `start`, read straight from
+        the mapped buffer when there is one (merges read every term of every merged segment)."""
         buf = getattr(self.dbfile, "_buf", None)
         if buf is None:
-            yield from super().items()
+            yield from (super().items_from(start) if start else super().items())
             return
-        position, end = self.startofdata, self.endofdata
+        position = self.closest_key_pos(start) if start else self.startofdata
+        end = self.endofdata
         lengths = _KEY_VALUE_LENGTHS
-        while position < end:
+        while position is not None and position < end:
             keylen, datalen = lengths.unpack_from(buf, position)
             key_start = position + lengths.size
             value_start = key_start + keylen
@@ -220,26 +214,72 @@ _field_and_term = itemgetter(0, 1)
 
 
 class _TermTable(OrderedHashWriter):
-    """W3's term table (an ordered on-disk hash) keyed by CRC32 instead of MD5.
+    """W3's term table (an ordered on-disk hash) keyed by CRC32 instead of MD5, written with
+    less work per term.
 
     The hash type is part of the file's header, which Whoosh's reader follows; MD5 of every
-    term was 5% of indexing time.
+    term was 5% of indexing time. Each entry is one write at a position counted here (no file
+    `tell`), and each of the 256 hash tables is packed and written at once at the end, where
+    Whoosh writes one slot per call: the bytes are those `OrderedHashWriter` writes.
     """
 
     def __init__(self, dbfile: Any) -> None:
         HashWriter.__init__(self, dbfile, hashtype=_CRC32_HASH)
-        self.index = GrowableArray("H")
+        self._position = dbfile.tell()
+        self._positions = array("q")
         self.lastkey = b""
 
     def add(self, key: bytes, value: bytes) -> None:
-        # Keys arrive in increasing order (`_FieldWriter.add_postings` checks it).
-        dbfile = self.dbfile
-        position = dbfile.tell()
-        self.index.append(position)
-        dbfile.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+        # Keys arrive in increasing order (`_FieldWriter.add_terms` checks it).
+        position = self._position
+        self._positions.append(position)
+        entry = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
+        self.dbfile.write(entry)
+        self._position = position + len(entry)
         hashed = crc32(key)
         self.buckets[hashed & 255].append((hashed, position))
         self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        # `HashWriter._write_hashes`: per bucket, an open-addressing table of twice its
+        # entries, (hash, position) per slot, (0, 0) for an empty one.
+        dbfile = self.dbfile
+        for entries in self.buckets:
+            self.directory.append((dbfile.tell(), 2 * len(entries)))
+            if entries:
+                dbfile.write(_hash_table(entries))
+
+    def _write_extras(self) -> None:
+        self.index = _position_index(self._positions)
+        super()._write_extras()
+
+
+def _hash_table(entries: list[tuple[int, int]]) -> bytes:
+    """The packed hash table of one bucket's (hash, position) entries, as Whoosh lays it out
+    (a key's position is never 0: the file starts with a header)."""
+    slots = 2 * len(entries)
+    hashes = [0] * slots
+    positions = [0] * slots
+    for hashed, position in entries:
+        slot = (hashed >> 8) % slots
+        while positions[slot]:
+            slot = (slot + 1) % slots
+        hashes[slot] = hashed
+        positions[slot] = position
+    pairs = [0] * (2 * slots)
+    pairs[::2] = hashes
+    pairs[1::2] = positions
+    return struct.pack("!" + "Iq" * slots, *pairs)
+
+
+def _position_index(positions: array) -> GrowableArray:
+    """The entries' positions as `OrderedHashWriter` keeps them: a `GrowableArray` of the
+    smallest of its types that holds the largest position (positions only grow)."""
+    index = GrowableArray("H")
+    if positions and positions[-1] >= 2**16:
+        index._retype(positions[-1])
+    index.array = array(index.array.typecode, positions)
+    return index
 
 
 class _FieldWriter(W3FieldWriter):
@@ -414,9 +454,7 @@ def _w3_terms(reader: Any) -> Any | None:
 def _stored_terms(terms: Any, schema: Any,
                   offset: int) -> Iterator[tuple[str, bytes, StoredPostings]]:
     names = {number: name for name, number in terms._fieldmap.items()}
-    postfile = terms._postfile
     fixed_sizes = {}
-    extent_at = _TERM_INFO.size
     for keybytes, infobytes in terms._tindex.items():
         fieldname = names[int.from_bytes(keybytes[:2], "big")]
         if fieldname not in schema:
@@ -424,12 +462,43 @@ def _stored_terms(terms: Any, schema: Any,
         fixed_size = fixed_sizes.get(fieldname, -2)
         if fixed_size == -2:
             fixed_size = fixed_sizes[fieldname] = schema[fieldname].format.fixed_value_size()
-        postings = None
-        if not infobytes[0]:  # not inlined: a pointer to the posting list
-            (start,) = unpack_long(infobytes[extent_at:extent_at + _LONG_SIZE])
-            (length,) = unpack_int(infobytes[extent_at + _LONG_SIZE:])
-            postings = postfile.get(start, length)
-        yield fieldname, keybytes[2:], StoredPostings(infobytes, postings, fixed_size, offset)
+        yield fieldname, keybytes[2:], _stored_postings(terms, infobytes, fixed_size, offset)
+
+
+def field_documents(reader: Any, fieldname: str) -> Iterator[tuple[bytes, list[int]]] | None:
+    """Each term of field `fieldname` in a segment this codec wrote, with the numbers of the
+    documents holding it (deleted ones too), in term order; None for other segments."""
+    terms = _w3_terms(reader)
+    if type(terms) is not TermsReader:
+        return None
+    return _field_documents(terms, reader.schema, fieldname)
+
+
+def _field_documents(terms: Any, schema: Any,
+                     fieldname: str) -> Iterator[tuple[bytes, list[int]]]:
+    number = terms._fieldmap.get(fieldname)
+    if number is None:
+        return
+    prefix = pack_ushort(number)
+    fixed_size = schema[fieldname].format.fixed_value_size()
+    for keybytes, infobytes in terms._tindex.items(start=prefix):
+        if keybytes[:2] != prefix:
+            return
+        yield keybytes[2:], _stored_postings(terms, infobytes, fixed_size, 0).decoded()[0]
+
+
+_EXTENT = struct.Struct("!qi")
+"""Where a term's posting list starts in the posting file, and its length (after the term
+info's fixed fields, when the postings are not inlined)."""
+
+
+def _stored_postings(terms: Any, info: bytes, fixed_size: int | None,
+                     offset: int) -> StoredPostings:
+    postings = None
+    if not info[0]:  # not inlined: a pointer to the posting list
+        start, length = _EXTENT.unpack_from(info, _TERM_INFO.size)
+        postings = terms._postfile.get(start, length)
+    return StoredPostings(info, postings, fixed_size, offset)
 
 
 @dataclass(slots=True)

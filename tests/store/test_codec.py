@@ -12,8 +12,9 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.filetables import OrderedHashReader
+from whoosh.filedb.filetables import HashWriter, OrderedHashReader, OrderedHashWriter
 from whoosh.qparser import QueryParser
+from whoosh.util.numlists import GrowableArray
 
 from searchlib.ingest import find_inputs, read_articles
 from searchlib.model import Article
@@ -24,7 +25,9 @@ from searchlib.store.codec import (
     SearchlibCodec,
     StoredPostings,
     TermsReader,
+    _TermTable,
     compress_block,
+    field_documents,
 )
 from searchlib.store.files import DurableStorage
 from searchlib.store.schema import article_to_document, build_schema
@@ -69,6 +72,18 @@ def _postings(reader: Any) -> dict[tuple[str, bytes], tuple[Any, ...]]:
             info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
             info.max_weight(), info.min_id(), info.max_id(), tuple(postings))
     return terms
+
+
+def _per_document(reader: Any) -> tuple[Any, ...]:
+    """Every document's stored fields, field lengths and column values, and each field's
+    total length."""
+    names = sorted(reader.schema.names())
+    sortable = [name for name in names if reader.schema[name].column_type]
+    columns = {name: list(reader.column_reader(name)) for name in sortable}
+    return (list(reader.iter_docs()),
+            [[reader.doc_field_length(docnum, name) for name in names]
+             for docnum in range(reader.doc_count_all())],
+            columns, [reader.field_length(name) for name in names])
 
 
 def _folder(base: Path, name: str) -> Path:
@@ -124,6 +139,23 @@ def test_term_table_directory_is_read_as_whoosh_reads_it(indexes: tuple[Any, Any
             assert list(table.items()) == list(whoosh_table.items())
 
 
+@pytest.mark.parametrize("entries", [0, 1, 300, 5000])
+def test_term_table_writes_the_bytes_whoosh_writes(tmp_path: Path, entries: int) -> None:
+    """Ours packs each hash table at once and counts positions itself; 5,000 entries pass
+    2**16 bytes, where Whoosh's position index changes type."""
+    storage = FileStorage(str(tmp_path))
+    whoosh_table = OrderedHashWriter.__new__(OrderedHashWriter)
+    HashWriter.__init__(whoosh_table, storage.create_file("whoosh"), hashtype=1)  # CRC32
+    whoosh_table.index, whoosh_table.lastkey = GrowableArray("H"), b""
+    ours = _TermTable(storage.create_file("ours"))
+    for table in (whoosh_table, ours):
+        table.extras["fieldmap"] = {"text": 0}
+        for n in range(entries):
+            table.add(b"\x00\x00term%06d" % n, b"info" * (n % 7))
+        table.close()
+    assert (tmp_path / "ours").read_bytes() == (tmp_path / "whoosh").read_bytes()
+
+
 def test_term_lookups_agree_with_whoosh(indexes: tuple[Any, Any]) -> None:
     # `_TermIndex.__contains__` probes the mapped hash table directly.
     for index in indexes:
@@ -135,6 +167,20 @@ def test_term_lookups_agree_with_whoosh(indexes: tuple[Any, Any]) -> None:
                 assert keys and all(key in table for key in keys)
                 misses = [key + b"x" for key in keys] + [b"\x00\x00", b"", b"\xff" * 40]
                 assert [key in table for key in misses] == [key in whoosh_table for key in misses]
+
+
+def test_field_documents_are_the_field_terms_and_postings(indexes: tuple[Any, Any]) -> None:
+    w3, ours = indexes
+    with w3.reader() as expected, ours.reader() as actual:
+        for (leaf, _), (whoosh_leaf, _) in zip(actual.leaf_readers(), expected.leaf_readers(),
+                                               strict=True):
+            assert field_documents(whoosh_leaf, "title_exact") is None  # not our codec
+            assert list(field_documents(leaf, "no_such_field") or [None]) == []
+            for fieldname in ("title_exact", "lang"):
+                terms = list(field_documents(leaf, fieldname) or [])
+                assert len(terms) > 1 and terms == [
+                    (text, list(whoosh_leaf.postings(fieldname, text).all_ids()))
+                    for text in whoosh_leaf.lexicon(fieldname)]
 
 
 def test_merged_segment_is_the_same_too(indexes: tuple[Any, Any]) -> None:
@@ -189,7 +235,7 @@ def test_streaming_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dic
         assert len(actual.leaf_readers()) == 1 and not actual.has_deletions()
         assert actual.doc_count() == expected.doc_count() == len(documents) - len(documents[::9])
         assert _postings(actual) == _postings(expected)
-        assert list(actual.iter_docs()) == list(expected.iter_docs())
+        assert _per_document(actual) == _per_document(expected)
 
 
 def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[str, Any]],
@@ -207,6 +253,14 @@ def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[
         return copied
 
     monkeypatch.setattr(StoredPostings, "full_blocks", counting)
+    copied_per_doc = []
+    copy_per_doc = merging._copy_per_doc
+
+    def recording(*args: Any) -> bool:
+        copied_per_doc.append(copy_per_doc(*args))
+        return copied_per_doc[-1]
+
+    monkeypatch.setattr(merging, "_copy_per_doc", recording)
     sixth = len(documents) // 6
     batches = [(SearchlibCodec(), part) for part in (
         documents[:4 * sixth], documents[4 * sixth:5 * sixth], documents[5 * sixth:])]
@@ -217,12 +271,13 @@ def test_copying_merge_equals_whoosh_merge(tmp_path: Path, documents: list[dict[
     whoosh_merged.writer(codec=SearchlibCodec()).commit(optimize=True)
     copied.writer(codec=SearchlibCodec()).commit(mergetype=merging.OPTIMIZE)
     assert sum(copied_blocks) > 0, "no full block was copied"
+    assert copied_per_doc == [True, True, False], "stored fields copied but with deletions"
     with whoosh_merged.reader() as expected, copied.reader() as actual:
         assert len(actual.leaf_readers()) == 1
         assert actual.doc_count() == expected.doc_count() == (
             len(documents) - len(documents[5 * sixth::7]))
         assert _postings(actual) == _postings(expected)
-        assert list(actual.iter_docs()) == list(expected.iter_docs())
+        assert _per_document(actual) == _per_document(expected)
         for fieldname, text in actual.all_terms():
             if actual.term_info(fieldname, text).is_inlined():
                 continue
