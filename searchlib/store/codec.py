@@ -13,7 +13,8 @@ writes them:
   block header says whether it is, as in W3), with a zlib window sized to the block
   (`compress_block`);
 - field lengths are read once per field, not once per posting;
-- the term table hashes its keys with CRC32, not MD5 (a choice its header records);
+- the term table hashes its keys with CRC32, not MD5 (a choice its header records), and is
+  written with one call per term and one per hash table, not one per slot;
 - postings are grouped per term in one loop instead of one method call per posting.
 
 For merges (`searchlib.store.merging`) it also reads a W3 segment a whole term at a time
@@ -21,6 +22,8 @@ For merges (`searchlib.store.merging`) it also reads a W3 segment a whole term a
 when needed), where Whoosh reads one posting per method call through a matcher; and it copies a
 term's stored postings into the merged segment without decoding them (`add_terms` given
 `StoredPostings`): only each block's first and last document numbers are rewritten.
+`field_documents` reads one field's terms with their documents the same way (duplicate
+lookups keep the sketch values' documents in memory).
 
 Segments record their codec, so an index written with `W3Codec` stays readable and one written
 with this codec needs this module importable (it always is where searchlib runs).

@@ -12,6 +12,8 @@ postings are copied as stored (`StoredPostings`): the blocks of the first segmen
 term are copied without decoding them (all of them if no other segment holds it) unless that
 segment has deleted documents or another codec wrote it; the others are decoded and written in
 new blocks after them. So a merge is cheapest with the largest segment first.
+Stored fields of a segment without deleted documents are copied compressed as they are stored,
+and field lengths a column at a time (`_copy_per_doc`).
 
 `MERGE_SMALL` and `OPTIMIZE` are Whoosh's merge policies of the same names (same choice of
 segments), merging with `merge_segments` into a segment of their own; `MERGE_SMALL` merges the
