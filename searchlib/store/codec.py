@@ -230,7 +230,6 @@ class _TermTable(OrderedHashWriter):
         HashWriter.__init__(self, dbfile, hashtype=_CRC32_HASH)
         self._position = dbfile.tell()
         self._positions = array("q")
-        self.lastkey = b""
 
     def add(self, key: bytes, value: bytes) -> None:
         # Keys arrive in increasing order (`_FieldWriter.add_terms` checks it).
@@ -241,7 +240,6 @@ class _TermTable(OrderedHashWriter):
         self._position = position + len(entry)
         hashed = crc32(key)
         self.buckets[hashed & 255].append((hashed, position))
-        self.lastkey = key
 
     def _write_hashes(self) -> None:
         # `HashWriter._write_hashes`: per bucket, an open-addressing table of twice its

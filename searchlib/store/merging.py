@@ -121,30 +121,42 @@ def _copy_per_doc(writer: Any, reader: Any, fieldnames: set[str]) -> bool:
         if raw:
             columns.VarBytesColumn.Writer.add(stored, first + number, raw)
     for name in fieldnames:
-        lengths_name = f"_{name}_len"
-        if perdoc.has_column(lengths_name):
-            column = None
-            total = 0
-            for number, length_byte in enumerate(perdoc.column_reader(lengths_name,
-                                                                      LENGTHS_COLUMN)):
-                length = byte_to_length(length_byte) if length_byte else 0
-                if length:
-                    column = column or _column_writer(target, lengths_name, LENGTHS_COLUMN)
-                    column.add(first + number, length_to_byte(length))
-                    total += length
-            if total:
-                target._fieldlengths[name] += total
+        if perdoc.has_column(f"_{name}_len"):
+            _copy_lengths(target, perdoc, name, first)
         column_type = schema[name].column_type
         if column_type and reader.has_column(name):
-            values = reader.column_reader(name, column_type)
-            if isinstance(values, columns.TranslatingColumnReader):
-                values = values.raw_column()
-            column = _column_writer(target, name, column_type)
-            for number in range(count):
-                column.add(first + number, values[number])
+            _copy_column(target, reader, name, column_type, first)
     target._doccount += count
     writer.docnum += count
     return True
+
+
+def _copy_lengths(target: Any, perdoc: Any, fieldname: str, first: int) -> None:
+    """Add a segment's lengths of `fieldname` to the per-document writer `target` from
+    document `first` on, as Whoosh's `add_field` adds them, and their total."""
+    name = f"_{fieldname}_len"
+    column = None
+    total = 0
+    for number, length_byte in enumerate(perdoc.column_reader(name, LENGTHS_COLUMN)):
+        length = byte_to_length(length_byte) if length_byte else 0
+        if length:
+            column = column or _column_writer(target, name, LENGTHS_COLUMN)
+            column.add(first + number, length_to_byte(length))
+            total += length
+    if total:
+        target._fieldlengths[fieldname] += total
+
+
+def _copy_column(target: Any, reader: Any, fieldname: str, column_type: Any,
+                 first: int) -> None:
+    """Add every document's value of a segment's column `fieldname` to `target` from document
+    `first` on (untranslated, as Whoosh's `write_per_doc` adds them)."""
+    values = reader.column_reader(fieldname, column_type)
+    if isinstance(values, columns.TranslatingColumnReader):
+        values = values.raw_column()
+    column = _column_writer(target, fieldname, column_type)
+    for number in range(reader.doc_count_all()):
+        column.add(first + number, values[number])
 
 
 def _column_writer(perdoc_writer: Any, name: str, column_type: Any) -> Any:
