@@ -45,3 +45,28 @@ def sample_index(sample_index_dir: Path) -> Index:
 def fresh_index(tmp_path: Path) -> Index:
     """An empty index for a test that writes."""
     return Index.create(tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def research_articles(corpus_dir: Path) -> list:
+    """~2,400 real uk/ru/en articles (`tests/research_corpus.py`) for tests that check counts
+    against an expected value computed independently of searchlib."""
+    from research_corpus import research_articles as load
+
+    return load(corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def research_index_dir(research_articles: list,
+                       tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only index of `research_articles`, built once per session."""
+    path = tmp_path_factory.mktemp("research") / "index"
+    report = Index.create(path).add(research_articles)
+    assert report.indexed + report.skipped == len(research_articles), report
+    assert report.indexed > 2000, report
+    return path
+
+
+@pytest.fixture(scope="session")
+def research_index(research_index_dir: Path) -> Index:
+    return Index.open(research_index_dir)
