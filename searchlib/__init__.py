@@ -16,6 +16,7 @@ from searchlib.errors import (
     IndexNotFound,
     InputError,
     QueryError,
+    RebuildRefused,
     SearchlibError,
     StoreError,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "IndexLocked",
     "IndexIncompatible",
     "IndexCorrupt",
+    "RebuildRefused",
     "ConfigError",
 ]
 

@@ -20,6 +20,7 @@ __all__ = [
     "IndexLocked",
     "IndexIncompatible",
     "IndexCorrupt",
+    "RebuildRefused",
     "ConfigError",
 ]
 
@@ -102,6 +103,15 @@ class IndexCorrupt(StoreError):
         self.path = path
         self.reason = reason
         super().__init__(f"index {path} is damaged: {reason}; run `searchlib check --index {path}`")
+
+
+class RebuildRefused(StoreError):
+    """A rebuild that would lose articles (or hold none) was stopped before the swap."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"rebuild of {path} refused: {reason}; the index is unchanged")
 
 
 class ConfigError(SearchlibError):

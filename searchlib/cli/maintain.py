@@ -40,10 +40,9 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
     from searchlib.ingest import find_inputs, read_articles
 
     inputs = find_inputs(paths)
-    store = Index.open_or_create(index_dir)
     with _progress(len(inputs), "Indexing") as progress:
-        report = store.add(read_articles(inputs, progress=progress), batch_size=batch_size,
-                           wait=wait)
+        report = Index.add_to(index_dir, read_articles(inputs, progress=progress),
+                              batch_size=batch_size, wait=wait)
     _report_failures(report.failures)
     if as_json:
         _emit_json(report.to_json())
@@ -166,28 +165,33 @@ def delete(article_ids: tuple[str, ...], urls: tuple[str, ...], index_dir: Path,
 @index_option
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
               help="Articles per commit.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Swap in the new index even when it holds fewer articles than the old one.")
 @wait_option
 @json_option
-def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
-            as_json: bool) -> None:
+def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, allow_shrink: bool,
+            wait: float, as_json: bool) -> None:
     """Rebuild the index aside and swap it in atomically; searches keep working meanwhile.
 
     Without PATH, re-indexes the index's own stored articles (after a searchlib upgrade);
-    with PATH..., the new index holds exactly the articles read from those files.
+    with PATH..., the new index holds exactly the articles read from those files. Refuses
+    (index unchanged, exit 1) a missing PATH, inputs holding no article, and a new index
+    smaller than the old one unless --allow-shrink.
 
     Example: searchlib rebuild --index ./index
     """
     from searchlib.api import Index
 
     if not paths:
-        report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait)
+        report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait,
+                               allow_shrink=allow_shrink)
     else:
         from searchlib.ingest import find_inputs, read_articles
 
-        inputs = find_inputs(paths)
+        inputs = find_inputs(paths, must_exist=True)
         with _progress(len(inputs), "Rebuilding") as progress:
             report = Index.rebuild(index_dir, read_articles(inputs, progress=progress),
-                                   batch_size=batch_size, wait=wait)
+                                   batch_size=batch_size, wait=wait, allow_shrink=allow_shrink)
     _report_failures(report.report.failures)
     if as_json:
         _emit_json(report.to_json())

@@ -53,22 +53,25 @@ def _kind(path: Path) -> str:
                                 "(each optionally .gz), or a file starting with HTML markup")
 
 
-def find_inputs(paths: Iterable[str | Path]) -> list[Path]:
+def find_inputs(paths: Iterable[str | Path], *, must_exist: bool = False) -> list[Path]:
     """Expand directories (recursively, sorted) into the supported input files.
 
-    A named path that does not exist is kept, so reading it yields a `Failure`; files with other
-    extensions inside directories, and hidden files, are ignored.
+    A named path that does not exist is kept, so reading it yields a `Failure` (with
+    `must_exist`, it raises `InputError` instead), as is a named folder that holds no supported
+    file; files with other extensions inside directories, and hidden files, are ignored.
     """
     found: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
+        if must_exist and not path.exists():
+            raise InputError(str(path), "no such file or folder")
         if path.is_dir():
             candidates = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.name.lower().endswith(SUPPORTED_SUFFIXES)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            ) or [path]
         else:
             candidates = [path]
         for candidate in candidates:
@@ -90,6 +93,9 @@ def read_articles(paths: Iterable[str | Path], *, options: IngestOptions | None 
     for path in find_inputs(paths):
         source = str(path)
         try:
+            if path.is_dir():
+                raise InputError(source, "no .html, .jsonl or .warc files (or .gz) in this "
+                                         "folder")
             if not path.is_file():
                 reason = "no such file" if not path.exists() else "not a regular file"
                 raise InputError(source, reason)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from searchlib.errors import (
     IndexIncompatible,
     IndexLocked,
     IndexNotFound,
+    RebuildRefused,
 )
 from searchlib.model import Article, Failure, IndexReport
 from searchlib.store.codec import SearchlibCodec
@@ -277,6 +279,21 @@ class Store:
             return cls.create(path)
         except IndexExists:  # another process created it first
             return cls.open(path)
+
+    @classmethod
+    def add_to(cls, path: str | os.PathLike[str], items: Iterable[Article | Failure],
+               **options: Any) -> IndexReport:
+        """`open_or_create(path).add(items, **options)`, except that a missing index is created
+        only when the first article arrives: inputs that hold none leave no empty index."""
+        if cls.exists(path):
+            return cls.open(path).add(items, **options)
+        stream = iter(items)
+        failures: list[Article | Failure] = []
+        for item in stream:
+            failures.append(item)
+            if isinstance(item, Article):
+                return cls.open_or_create(path).add(chain(failures, stream), **options)
+        return IndexReport(failures=tuple(f for f in failures if isinstance(f, Failure)))
 
     def release_mapped_pages(self) -> None:
         """Drop the pages this process has read of mapped segment files. They are the page
@@ -610,6 +627,7 @@ class Store:
         wait: float = 0.0,
         progress: Callable[[int], None] | None = None,
         on_commit: Callable[[int], None] | None = None,
+        allow_shrink: bool = False,
     ) -> RebuildReport:
         """Build the index anew beside the live one, then swap it in atomically.
 
@@ -619,6 +637,10 @@ class Store:
         using the old index until the swap, then the new one; writers wait (`IndexLocked`) for
         the whole rebuild. If the rebuild fails or is killed, the old index stays as it was.
         A folder without an index gets a new one (`items` required).
+
+        Raises `RebuildRefused` (old index untouched) when `items` yield no article at all, or
+        when the new index would hold fewer articles than the old one and `allow_shrink` is
+        False: a mistyped or empty input path must not empty an archive.
         """
         folder = Path(path)
         if not cls.exists(folder):
@@ -659,6 +681,8 @@ class Store:
                                        on_commit=on_commit)
                 new_store.optimize()
                 articles = len(new_store)
+                _refuse_losses(folder, report, articles, previous_articles,
+                               from_inputs=items is not None, allow_shrink=allow_shrink)
                 write_meta(folder, meta)
             except BaseException:
                 remove_generation(folder, name)
@@ -671,6 +695,20 @@ class Store:
             report=report, build_id=meta["build_id"],
             previous_build_id=old_meta.get("build_id"), previous_articles=previous_articles,
         )
+
+
+def _refuse_losses(folder: Path, report: IndexReport, articles: int, previous: int | None, *,
+                   from_inputs: bool, allow_shrink: bool) -> None:
+    """Raise `RebuildRefused` for a rebuild that read nothing, or shrinks without permission."""
+    failed = (f"; {len(report.failed)} input(s) failed, first {report.failed[0]}"
+              if report.failed else "")
+    if from_inputs and not (report.indexed or report.updated or report.unchanged):
+        raise RebuildRefused(str(folder), f"no article could be read from the inputs{failed}")
+    if previous is not None and articles < previous and not allow_shrink:
+        raise RebuildRefused(
+            str(folder), f"the new index would hold {articles} articles, {previous - articles} "
+            f"fewer than the {previous} it holds now{failed}; check the paths, or allow it "
+            "with --allow-shrink (allow_shrink=True)")
 
 
 def _segment_count(searcher: Searcher) -> int:

@@ -99,7 +99,8 @@ def test_rebuild_from_stored_articles_and_from_paths(runner: CliRunner, index_di
         "stored", count, count)
 
     result = runner.invoke(main, ["rebuild", str(samples_dir / "articles.jsonl"),
-                                  "--index", str(index_dir), "--batch-size", "2"])
+                                  "--index", str(index_dir), "--batch-size", "2",
+                                  "--allow-shrink"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"rebuilt {index_dir}: 6 articles (before: {count})")
     assert len(Index.open(index_dir)) == 6
