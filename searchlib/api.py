@@ -18,7 +18,7 @@ from searchlib.query.search import prepare
 from searchlib.store import Store
 
 if TYPE_CHECKING:  # their modules load on first use (issue 7: a search needs none of them)
-    from searchlib.query import Export, SimilarArticles, Suggestion, Timeline, TopTerms
+    from searchlib.query import Count, Export, SimilarArticles, Suggestion, Timeline, TopTerms
 
 __all__ = ["Index"]
 
@@ -81,6 +81,14 @@ class Index(Store):
         options = options or SearchOptions(suggest=False)
         for query in queries:
             yield self.search(query, options, limit=limit)
+
+    def count(self, query: str, *, by: str | None = None, collapse: bool = True,
+              filters: Filters | None = None) -> Count:
+        """How many articles match `query` (near-duplicates once unless `collapse=False`),
+        split `by` "lang", "source", "tag" or "author" when given; no scoring, no snippets."""
+        from searchlib.query import count
+
+        return count(self, query, by=by, filters=filters, collapse=collapse)
 
     def timeline(self, query: str, *, by: str = "month", normalize: bool = False,
                  collapse: bool = True, filters: Filters | None = None) -> Timeline:

@@ -29,3 +29,12 @@ def test_command_is_in_the_readme(name: str) -> None:
 def test_readme_quickstart_has_exactly_two_commands() -> None:
     quickstart = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
     assert quickstart.count("```bash") == 2
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_option_has_a_description(name: str) -> None:
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
+    missing = [param.opts[0] for param in command.params
+               if isinstance(param, click.Option) and not (param.help or "").strip()]
+    assert not missing, f"searchlib {name}: options without a description: {missing}"

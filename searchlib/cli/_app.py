@@ -17,7 +17,7 @@ from searchlib.errors import QueryError, SearchlibError
 _COMMAND_MODULES = {
     **dict.fromkeys(("index", "extract", "show", "stats", "delete", "rebuild", "check",
                      "optimize"), "searchlib.cli.maintain"),
-    **dict.fromkeys(("search", "timeline", "top-terms", "similar", "suggest", "export"),
+    **dict.fromkeys(("search", "count", "timeline", "top-terms", "similar", "suggest", "export"),
                     "searchlib.cli.research"),
 }
 """Command name -> the module whose `@main.command()` defines it."""

@@ -32,7 +32,8 @@ from searchlib.errors import QueryError
 @main.command()
 @click.argument("query", required=False)
 @index_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 10000),
+              help="Hits per page; 0 prints the total (and facets) only.")
 @click.option("--offset", type=click.IntRange(0), help="Skip this many hits.")
 @click.option("--page", type=click.IntRange(1),
               help="Show page N of --limit hits (instead of --offset).")
@@ -74,9 +75,10 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
     if queries_file is not None:
         options = options.updated(suggest=False)  # batch runs: no did-you-mean lookups
         for query_id, text in _read_queries(queries_file):
-            record: dict[str, Any] = {"query_id": query_id} if query_id is not None else {}
+            record: dict[str, Any] = {"query_id": query_id}
             try:
-                record.update(store.search(text, options).to_json())
+                record.update(store.search(text, options).to_json() if text.strip() else
+                              {"query": text, "total": 0, "hits": []})
             except QueryError as err:
                 record.update({"query": text, "error": str(err), "total": 0, "hits": []})
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -89,30 +91,31 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
     _render_results(results)
 
 
-def _read_queries(lines) -> Iterator[tuple[str | None, str]]:
+def _read_queries(lines) -> Iterator[tuple[str, str]]:
+    """(query id, query) per input line, one for every line: a JSONL record's "id" or else the
+    line number, and an empty query for a blank line (its answer is an empty result)."""
     for number, line in enumerate(lines, 1):
         line = line.strip()
-        if not line:
-            continue
         if line.startswith("{"):
             try:
                 record = json.loads(line)
-                yield (None if record.get("id") is None else str(record["id"])), record["query"]
+                found = record.get("id")
+                yield str(number) if found is None else str(found), record["query"]
             except (ValueError, KeyError, TypeError, AttributeError) as err:
                 raise click.UsageError(f"queries file line {number}: not a JSON object with "
                                        f"a \"query\" ({err})") from None
         else:
-            yield None, line
+            yield str(number), line
 
 
 def _render_results(results) -> None:
     colour = _use_colour()
-    click.echo(f"{results.total} result{'s' if results.total != 1 else ''} "
-               f"for {results.query!r}")
+    click.echo(_results_header(results))
     partial_shown = False
     for rank, hit in enumerate(results.hits, results.offset + 1):
         if hit.partial and not partial_shown:
-            click.echo("\n  -- articles with only some of the words --")
+            if results.total:
+                click.echo("\n  -- articles with only some of the words --")
             partial_shown = True
         meta = " · ".join(part for part in (
             str(hit.lang) if hit.lang else None,
@@ -138,6 +141,51 @@ def _render_results(results) -> None:
         if counts:
             click.echo(f"\n{name}: " + ", ".join(f"{value} {n}" for value, n in counts.items()))
 
+
+def _results_header(results) -> str:
+    """`showing 11-20 of 416 results for 'query'`; says so when only partial matches follow."""
+    full = sum(1 for hit in results.hits if not hit.partial)
+    plural = "s" if results.total != 1 else ""
+    if full:
+        return (f"showing {results.offset + 1}-{results.offset + full} of {results.total} "
+                f"result{plural} for {results.query!r}")
+    if results.hits:
+        if results.total:  # the page starts past the full matches
+            return (f"{results.total} result{plural} for {results.query!r}; showing articles "
+                    "with only some of the words")
+        return (f"no article has all the words of {results.query!r}; showing articles with "
+                "some of them")
+    if results.total and results.offset >= results.total:
+        return f"{results.total} result{plural} for {results.query!r}; none past {results.total}"
+    return f"{results.total} result{plural} for {results.query!r}"
+
+
+@main.command()
+@click.argument("query")
+@index_option
+@click.option("--by", type=click.Choice(("lang", "source", "tag", "author")),
+              help="Also count the matches per language, source, tag or author.")
+@collapse_option
+@filter_options
+@output_options
+def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_json: bool,
+          as_csv: bool, **filters: Any) -> None:
+    """Print how many articles match (and, with --by, how they split); nothing else.
+
+    Example: searchlib count "Канада OR Canada" --since 2025-01-01 --by lang
+    """
+    fmt = _output_format(as_json, as_csv)
+    result = _open_index(index_dir).count(query, by=by, collapse=not no_collapse,
+                                          filters=_filters(filters))
+    if fmt == "json":
+        _emit_json(result.to_json())
+    elif fmt == "csv":
+        _write_csv([by or "query", "count"], [[value, n] for value, n in result.counts.items()]
+                   if by else [[query, result.total]])
+    else:
+        click.echo(result.total)
+        for value, n in result.counts.items():
+            click.echo(f"{value}\t{n}")
 
 
 @main.command()
@@ -226,7 +274,8 @@ def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_jso
 @main.command()
 @click.argument("article_id", metavar="ID")
 @index_option
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="At most this many articles.")
 @output_options
 def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv: bool) -> None:
     """Articles similar to one: its other-language versions, reprints, then related articles.
@@ -274,7 +323,8 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
               show_default=True, help="JSON Lines (first line: provenance) or CSV.")
 @click.option("--fields", help="Comma-separated fields (default: id,published,lang,source,"
                                "title,url,authors,tags,text,group).")
-@click.option("--sort", type=click.Choice(SORT_CHOICES), default="date", show_default=True)
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="date", show_default=True,
+              help="Order: date (oldest first), -date (newest first) or relevance.")
 @click.option("--provenance", "provenance_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the provenance record to this JSON file.")
 @collapse_option

@@ -18,6 +18,7 @@ from searchlib.query.search import (
 )
 
 if TYPE_CHECKING:
+    from searchlib.query.counting import BREAKDOWNS, Count, count
     from searchlib.query.exporting import (
         DEFAULT_FIELDS,
         EXPORT_FIELDS,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from searchlib.query.timelines import PERIODS, Bucket, Timeline, plot_timeline, timeline
 
 _LAZY = {
+    **dict.fromkeys(["BREAKDOWNS", "Count", "count"], "counting"),
     **dict.fromkeys(["DEFAULT_FIELDS", "EXPORT_FIELDS", "Export", "Provenance", "export"],
                     "exporting"),
     **dict.fromkeys(["SimilarArticle", "SimilarArticles", "similar"], "similarity"),
@@ -50,6 +52,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BREAKDOWNS",
     "DEFAULT_FIELDS",
     "EXPORT_FIELDS",
     "FACETS",
@@ -57,6 +60,7 @@ __all__ = [
     "PERIODS",
     "SORTS",
     "Bucket",
+    "Count",
     "Export",
     "Filters",
     "Hit",
@@ -70,6 +74,7 @@ __all__ = [
     "Timeline",
     "TopTerm",
     "TopTerms",
+    "count",
     "export",
     "make_snippet",
     "parse_query",

@@ -49,6 +49,7 @@ __all__ = [
     "collapsed_docnums",
     "group_members",
     "group_ids",
+    "display_value",
 ]
 
 Sort = Literal["relevance", "date", "-date"]
@@ -124,6 +125,7 @@ class SearchOptions:
     """
 
     limit: int = 10
+    """Hits per page; 0 gives the total (and facets) only, as Elasticsearch's ``size: 0``."""
     offset: int = 0
     sort: Sort = "relevance"
     filters: Filters = field(default_factory=Filters)
@@ -138,8 +140,8 @@ class SearchOptions:
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
             raise ConfigError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
-        if self.limit < 1 or self.offset < 0 or self.offset + self.limit > MAX_RESULTS_WINDOW:
-            raise ConfigError(f"limit={self.limit} offset={self.offset}: limit must be >= 1, "
+        if self.limit < 0 or self.offset < 0 or self.offset + self.limit > MAX_RESULTS_WINDOW:
+            raise ConfigError(f"limit={self.limit} offset={self.offset}: limit must be >= 0, "
                               f"offset >= 0 and offset + limit at most {MAX_RESULTS_WINDOW}; "
                               "use export for every match")
 
@@ -488,28 +490,30 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
         start, stop = options.offset, options.offset + options.limit
-        if options.sort == "relevance":
-            numbers = None
-        else:
+        numbers: list[int] | None = None
+        if options.sort != "relevance" and options.limit:
             # Sorted here rather than by Whoosh, whose column default puts undated articles
             # first when newest-first; only the page's articles are then scored and highlighted.
             numbers = date_order(searcher, matched, newest_first=options.sort == "-date")
             numbers = numbers[start:stop]
-        if found is None:
+        page: list[Scored] = []  # limit 0: the total (and facets) only
+        if options.limit and found is None:
             page = _whoosh_page(searcher, parsed, matched, numbers, start, stop)
-        else:
+        elif options.limit:
             page = _page(found, matched, numbers, start, stop)
         total = len(matched)
         _open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
-        if options.relax and options.sort == "relevance" and total < stop and is_plain(text):
+        if options.limit and options.relax and options.sort == "relevance" and total < stop \
+                and is_plain(text):
             hits += _partial_hits(searcher, text, filter_query, full_matches,
                                   start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
             facets = _facet_counts(searcher, searcher.search(parsed, filter=matched, limit=1,
                                                    groupedby=_facets(), maptype=sorting.Count))
-        suggestion = _suggest(store, searcher, text, options) if total < SUGGEST_BELOW else None
+        suggestion = _suggest(store, searcher, text, options) \
+            if options.limit and total < SUGGEST_BELOW else None
     return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
                          hits=hits, sort=options.sort, collapsed=options.collapse,
                          facets=facets, suggestion=suggestion)
@@ -593,7 +597,7 @@ def _facet_counts(searcher: Searcher, results) -> dict[str, dict[str, int]]:
         pairs = [(_facet_value(value), count) for value, count in groups.items()
                  if value not in (None, "", b"")]
         pairs.sort(key=lambda pair: (-pair[1], pair[0]))
-        counts[name] = {_display(searcher, name, value): count
+        counts[name] = {display_value(searcher, name, value): count
                         for value, count in pairs[:FACET_VALUES]}
     return counts
 
@@ -601,7 +605,7 @@ def _facet_counts(searcher: Searcher, results) -> dict[str, dict[str, int]]:
 _STORED_LISTS = {"author": "authors", "tag": "tags"}
 
 
-def _display(searcher: Searcher, facet: str, value: str) -> str:
+def display_value(searcher: Searcher, facet: str, value: str) -> str:
     """Authors and tags are indexed lowercased; show them as an article writes them (the
     `--author`/`--tag` filters lowercase again, so the value round-trips)."""
     stored_name = _STORED_LISTS.get(facet)
