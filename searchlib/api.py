@@ -91,13 +91,15 @@ class Index(Store):
         return count(self, query, by=by, filters=filters, collapse=collapse)
 
     def timeline(self, query: str, *, by: str = "month", normalize: bool = False,
-                 collapse: bool = True, filters: Filters | None = None) -> Timeline:
-        """Matching articles per day, week or month (with the share of all articles when
-        `normalize`); near-duplicates count once unless `collapse=False`."""
+                 collapse: bool = True, split: str | None = None,
+                 filters: Filters | None = None) -> Timeline:
+        """Matching articles per day, week or month over the filters' since..until range (with
+        the share of all articles when `normalize`, per language or source with `split`);
+        near-duplicates count once unless `collapse=False`."""
         from searchlib.query import timeline
 
         return timeline(self, query, by=by, filters=filters, normalize=normalize,
-                        collapse=collapse)
+                        collapse=collapse, split=split)
 
     def plot_timeline(self, result: Timeline, path: str | Path) -> Path:
         """Save a timeline as a .png/.svg/.pdf bar chart (needs matplotlib, extra ``plot``)."""

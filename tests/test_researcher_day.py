@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from searchlib.cli import main
@@ -103,3 +105,80 @@ def test_batch_file_keeps_one_line_per_input_line(research_index_dir, tmp_path) 
     assert [line["total"] for line in lines[:4]] == [42, 0, 171, 0]
     assert lines[1]["hits"] == [] and lines[3]["query"] == ""
     assert "error" in lines[4]
+
+
+# -- 5: timelines ------------------------------------------------------------------------------
+
+
+def test_timeline_buckets_span_the_asked_range_and_fold_empty_days(
+        research_index_dir, research_articles) -> None:
+    args = ("timeline", "*", "--by", "day", "--since", "2024-10-20", "--until", "2024-11-30",
+            "--lang", "uk", "--split", "source", "--no-collapse")
+    record = json.loads(_run(research_index_dir, *args, "--json").stdout)
+    buckets = record["buckets"]
+    assert len(buckets) == 42  # every day of the range, the empty ones too
+    assert buckets[0]["start"] == "2024-10-20" and buckets[-1]["end"] == "2024-11-30"
+    dated = [a for a in research_articles if a.lang == "uk" and a.published]
+    per_day = Counter(a.published.date().isoformat() for a in dated)
+    per_day_source = Counter((a.published.date().isoformat(), a.source) for a in dated)
+    assert {b["start"]: b["count"] for b in buckets if b["count"]} == dict(per_day)
+    assert per_day == {"2024-11-13": 195, "2024-11-14": 105}
+    for bucket in buckets:
+        assert bucket["split"] == {source: n for (day, source), n in per_day_source.items()
+                                   if day == bucket["start"]}
+    assert record["series"] == ["rbc.ua", "babel.ua", "pekeltse.babel.ua"]
+    lines = _run(research_index_dir, *args).stdout.splitlines()
+    assert lines[1].split() == ["all", "rbc.ua", "babel.ua", "pekeltse.babel.ua"]
+    assert "(24 days without a match, 2024-10-20 .. 2024-11-12)" in lines[2]
+    assert lines[3].split()[:5] == ["2024-11-13", "195", "161", "32", "2"]
+    assert "(16 days without a match, 2024-11-15 .. 2024-11-30)" in lines[5]
+    assert len(lines) == 6
+
+
+def test_timeline_weeks_start_on_since_with_counts_beside_the_share(
+        research_index_dir, research_articles) -> None:
+    record = json.loads(_run(
+        research_index_dir, "timeline", "=России", "--by", "week", "--since", "2018-02-01",
+        "--until", "2018-03-31", "--normalize", "--no-collapse", "--split", "source",
+        "--json").stdout)
+    buckets = record["buckets"]
+    assert [b["start"] for b in buckets][:3] == ["2018-02-01", "2018-02-08", "2018-02-15"]
+    assert len(buckets) == 9 and buckets[-1] == {
+        "start": "2018-03-29", "end": "2018-03-31", "count": 0, "total": 0, "share": 0.0,
+        "split": {}}
+    start = datetime(2018, 2, 1).date()
+
+    def week(article) -> str:
+        day = article.published.date()
+        return (start + timedelta(days=(day - start).days // 7 * 7)).isoformat()
+
+    in_range = [a for a in research_articles if a.published
+                and start <= a.published.date() <= datetime(2018, 3, 31).date()]
+    matching = _matching(in_range, "России")
+    counts, totals = Counter(map(week, matching)), Counter(map(week, in_range))
+    for bucket in buckets:
+        assert bucket["count"] == counts[bucket["start"]]
+        assert bucket["total"] == totals[bucket["start"]]
+        if bucket["total"]:
+            assert bucket["share"] == round(bucket["count"] / bucket["total"], 6)
+        assert bucket["split"] == dict(Counter(a.source for a in matching
+                                               if week(a) == bucket["start"]))
+    assert sum(counts.values()) == record["matches"] > 100
+    text = _run(research_index_dir, "timeline", "=России", "--by", "week", "--since",
+                "2018-02-01", "--until", "2018-03-31", "--normalize", "--no-collapse").stdout
+    first = buckets[0]
+    assert (f"2018-02-01 {first['count']:>6} {100 * first['share']:5.1f}% of {first['total']}"
+            in text)
+
+
+def test_timeline_split_and_normalised_plots(research_index_dir, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    split_plot, share_plot = tmp_path / "split.svg", tmp_path / "share.svg"
+    _run(research_index_dir, "timeline", "*", "--by", "week", "--since", "2018-02-01",
+         "--until", "2018-03-31", "--split", "source", "--plot", str(split_plot))
+    svg = split_plot.read_text(encoding="utf-8")
+    assert 'id="legend_1"' in svg and 'id="axes_2"' not in svg
+    _run(research_index_dir, "timeline", "=России", "--by", "week", "--since", "2018-02-01",
+         "--until", "2018-03-31", "--normalize", "--plot", str(share_plot))
+    svg = share_plot.read_text(encoding="utf-8")
+    assert 'id="axes_2"' in svg and 'id="legend_1"' in svg  # counts and denominator panel

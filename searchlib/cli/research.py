@@ -195,47 +195,89 @@ def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_jso
               show_default=True, help="Bucket size.")
 @click.option("--normalize", is_flag=True,
               help="Also give each bucket's share of all articles (same filters).")
+@click.option("--split", type=click.Choice(("lang", "source")),
+              help="Also count each bucket's matches per language or per source.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also save a bar chart (.png, .svg or .pdf; needs matplotlib).")
 @collapse_option
 @filter_options
 @output_options
-def timeline(query: str, index_dir: Path, by: str, normalize: bool, plot_path: Path | None,
-             no_collapse: bool, as_json: bool, as_csv: bool, **filters: Any) -> None:
+def timeline(query: str, index_dir: Path, by: str, normalize: bool, split: str | None,
+             plot_path: Path | None, no_collapse: bool, as_json: bool, as_csv: bool,
+             **filters: Any) -> None:
     """Count matching articles per day, week or month; a chart, JSON, CSV or an image.
 
-    Example: searchlib timeline "Канада OR Canada" --by week --normalize --plot canada.png
+    With --since/--until the buckets cover that whole range (weeks start on --since).
+
+    Example: searchlib timeline "Канада OR Canada" --by week --split lang --plot canada.png
     """
     fmt = _output_format(as_json, as_csv)
     store = _open_index(index_dir)
     result = store.timeline(query, by=by, normalize=normalize, collapse=not no_collapse,
-                            filters=_filters(filters))
+                            split=split, filters=_filters(filters))
     if plot_path is not None:
         store.plot_timeline(result, plot_path)
         click.echo(f"plot saved to {plot_path}", err=True)
     if fmt == "json":
         _emit_json(result.to_json())
     elif fmt == "csv":
-        _write_csv(["start", "count", "total", "share"],
-                   ([b.start.isoformat(), b.count, b.total, b.share] for b in result.buckets))
+        _write_csv(["start", "end", "count", "total", "share", *result.series],
+                   ([b.start.isoformat(), b.end.isoformat(), b.count, b.total, b.share,
+                     *(b.split.get(value, 0) for value in result.series)]
+                    for b in result.buckets))
     else:
         _render_timeline(result)
 
 
+SPLIT_COLUMNS = 6
+"""Series shown as columns in the terminal chart (the rest summed as "other")."""
+FOLD_ZERO_DAYS = 3
+"""Runs of at least this many days without a match are one line in the terminal chart."""
+
+
 def _render_timeline(result) -> None:
+    span = f", {result.buckets[0].start} .. {result.buckets[-1].end}" if result.buckets else ""
     click.echo(f"{result.matches} matching article{'s' if result.matches != 1 else ''} "
-               f"for {result.query!r} per {result.by}"
+               f"for {result.query!r} per {result.by}{span}"
                + ("" if result.collapsed else " (near-duplicates counted)"))
     if result.undated:
         click.echo(f"({result.undated} without a date left out)")
+    columns = list(result.series[:SPLIT_COLUMNS])
+    other = len(result.series) > SPLIT_COLUMNS
     values = [b.share or 0.0 for b in result.buckets] if result.normalized else \
         [b.count for b in result.buckets]
     top = max(values, default=0) or 1
     label = {"day": 10, "week": 10, "month": 7}[result.by]
+    widths = [max(len(v), 4) + 2 for v in columns]
+    if columns:
+        click.echo(f"{'':<10} {'all':>6}" + "".join(
+            f"{v:>{w}}" for v, w in zip(columns, widths, strict=True))
+            + (f"{'other':>7}" if other else ""))
+    zeros: list = []
+
+    def fold() -> None:
+        if len(zeros) >= FOLD_ZERO_DAYS:
+            click.echo(f"{'...':<10} {0:>6}  ({len(zeros)} days without a match, "
+                       f"{zeros[0].start} .. {zeros[-1].start})")
+        else:
+            for bucket in zeros:
+                click.echo(f"{bucket.start.isoformat():<10} {0:>6}")
+        zeros.clear()
+
     for bucket, value in zip(result.buckets, values, strict=True):
+        if result.by == "day" and bucket.count == 0:
+            zeros.append(bucket)
+            continue
+        fold()
         bar = "█" * round(40 * value / top)
+        split = "".join(f"{bucket.split.get(v, 0):>{w}}"
+                        for v, w in zip(columns, widths, strict=True))
+        if other:
+            split += f"{bucket.count - sum(bucket.split.get(v, 0) for v in columns):>7}"
         share = f" {100 * bucket.share:5.1f}% of {bucket.total}" if result.normalized else ""
-        click.echo(f"{bucket.start.isoformat()[:label]:<10} {bucket.count:>6}{share} {bar}")
+        click.echo(f"{bucket.start.isoformat()[:label]:<10} {bucket.count:>6}{split}{share} "
+                   f"{bar}")
+    fold()
 
 
 @main.command("top-terms")

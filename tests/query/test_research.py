@@ -33,7 +33,9 @@ def test_pages_are_offsets_of_the_same_order(sample_index: Index) -> None:
     assert [h.id for h in second.hits] == [h.id for h in whole.hits[3:6]]
     assert second.total == whole.total
     with pytest.raises(ConfigError):
-        SearchOptions(limit=0)
+        SearchOptions(limit=-1)
+    counted = sample_index.search(EVERYTHING, limit=0)  # the total only, as Elasticsearch's size 0
+    assert counted.hits == () and counted.total == whole.total
 
 
 def test_facet_counts_equal_filtered_totals(corpus_index: Index) -> None:
