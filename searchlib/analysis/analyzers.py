@@ -33,7 +33,7 @@ __all__ = [
     "build_translit_analyzer",
 ]
 
-ANALYZER_VERSION = "searchlib-analysis@3"
+ANALYZER_VERSION = "searchlib-analysis@4"
 
 
 def build_analyzer(lang: Lang) -> Analyzer:
@@ -42,9 +42,15 @@ def build_analyzer(lang: Lang) -> Analyzer:
     uk/ru: words | parts of hyphenated words (index time) | normalise | lowercase | stop words
     | pymorphy3 lemma. en: the same up to stop words, then Snowball (Porter2) stems. At query
     time every word gives exactly one token, so phrases analysed by this chain stay aligned.
+    A Latin-script word gets the same term from every language's chain (English stop words
+    dropped, ASCII words stemmed), so ``"Nord Stream"`` or ``iPhone`` typed in any language
+    finds the Russian and Ukrainian articles that quote it. Plural-only nouns share the lemma
+    of the noun whose plural they are (`searchlib.analysis.morph.canonical_lemma`).
 
     >>> [t.text for t in build_analyzer(Lang.UK)("У Канаді говорили про м’ясо")]
     ['канада', 'говорити', "м'ясо"]
+    >>> [t.text for t in build_analyzer(Lang.RU)("The Nord Stream AG и выборы")]
+    ['nord', 'stream', 'ag', 'выбор']
     >>> [t.text for t in build_analyzer(Lang.RU)("Вопросы обороны")]
     ['вопрос', 'оборона']
     >>> [t.text for t in build_analyzer(Lang.EN)("The elections in Canada")]
@@ -94,8 +100,8 @@ def build_translit_analyzer() -> Analyzer:
 
 
 ANALYZERS: dict[str, Callable[[], Analyzer]] = {
-    "uk-lemma@3": lambda: build_analyzer(Lang.UK),
-    "ru-lemma@3": lambda: build_analyzer(Lang.RU),
+    "uk-lemma@4": lambda: build_analyzer(Lang.UK),
+    "ru-lemma@4": lambda: build_analyzer(Lang.RU),
     "en-snowball@2": lambda: build_analyzer(Lang.EN),
     "exact@1": build_exact_analyzer,
     "translit@1": build_translit_analyzer,

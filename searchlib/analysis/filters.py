@@ -33,6 +33,12 @@ __all__ = [
 _HYPHEN_SPLIT = re.compile("[" + re.escape(HYPHENS) + "]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ALL_STOPS = frozenset().union(*STOP_WORDS.values())
+_CHAIN_STOPS = {
+    Lang.UK: STOP_WORDS[Lang.UK] | STOP_WORDS[Lang.EN],
+    Lang.RU: STOP_WORDS[Lang.RU] | STOP_WORDS[Lang.EN],
+    Lang.EN: STOP_WORDS[Lang.EN],
+}
+"""The stop words each language's chain drops (the scripts do not overlap)."""
 _SURFACE_MODES = ("none", "names", "all")
 
 
@@ -121,7 +127,9 @@ _NORMALISED_LIMIT = 200_000
 
 
 class StopWordFilter(_ConfigFilter):
-    """Drop (or mark, when ``removestops=False``) the stop words of a language.
+    """Drop (or mark, when ``removestops=False``) the stop words of a language; uk/ru chains
+    drop the English ones too, so a Latin-script phrase inside a Cyrillic text gives the terms
+    it gives in an English text (issue 18).
 
     Positions are renumbered to close the gaps, as Whoosh's `StopFilter` does, but tokens that
     share a position (a compound and its parts) keep sharing it.
@@ -137,7 +145,7 @@ class StopWordFilter(_ConfigFilter):
         self.maxsize = maxsize
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        stops = STOP_WORDS[self.lang]
+        stops = _CHAIN_STOPS[self.lang]
         maxsize = self.maxsize
         last_in: int | None = None
         last_out = -1
@@ -166,13 +174,19 @@ class LemmaFilter(_ConfigFilter):
     query stage. `surface` can add the surface form at the same position for ``"names"``
     (capitalised words) or ``"all"`` words; measured on the known-item benchmark, ``"names"``
     did not help (uk MRR@10 0.765 against 0.770 without), so the default is ``"none"``.
-    Words without Cyrillic letters (numbers, Latin names) are left as they are.
+
+    Words without Cyrillic letters are analysed as the English chain analyses them (issue 18):
+    ASCII words (``Nord``, ``iPhones``, ``NATO``, numbers) take their Porter2 stem, other Latin
+    words stay as they are. So a Latin-script word inside a uk/ru article holds the same term
+    as in an English article, and a query word analysed in any language finds it in every one.
 
     >>> from searchlib.analysis.tokenizers import WordTokenizer
     >>> from whoosh.analysis import LowercaseFilter
     >>> chain = WordTokenizer() | NormaliseFilter() | LowercaseFilter() | LemmaFilter(Lang.UK)
     >>> [t.text for t in chain("Карні відвідав Канаду", mode="index")]
     ['карний', 'відвідати', 'канада']
+    >>> [t.text for t in chain("Про iPhones і Nord Stream", mode="index")]
+    ['про', 'iphon', 'і', 'nord', 'stream']
     >>> chain = WordTokenizer() | NormaliseFilter() | LowercaseFilter() | LemmaFilter(
     ...     Lang.UK, surface="names")
     >>> [t.text for t in chain("Карні відвідав Канаду", mode="index")]
@@ -192,6 +206,8 @@ class LemmaFilter(_ConfigFilter):
         surface_mode = self.surface
         for t in tokens:
             if t.stopped or not _CYRILLIC.search(t.text):
+                if not t.stopped and t.text.isascii():
+                    t.text = stem_english(t.text)
                 yield t
                 continue
             surface = t.text

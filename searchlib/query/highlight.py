@@ -112,6 +112,7 @@ ASCII (but the backtick, an apostrophe), Cyrillic letters other than ё and the 
 some punctuation."""
 _LATIN_LETTER = re.compile("[A-Za-z]")
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_NOT_CYRILLIC_WORD = re.compile("[^\\W\u0400-\u04ff]")
 _PLAIN: dict[str, bool] = {}
 """Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`); at most
 `_PLAIN_LIMIT` chunks (~150 bytes each, so ~15 MB), then forgotten all at once."""
@@ -176,14 +177,19 @@ class _ChunkTokens:
         words = self.words
         if words is None or self.lang is None:
             return chunks.distinct
+        # A term without Cyrillic letters is an English stem of a Latin-script word, which
+        # only a chunk with a non-Cyrillic letter or digit can make (normalisation turns a
+        # word Cyrillic only when it has Cyrillic letters).
+        latin = {chunk for chunk in chunks.distinct if _NOT_CYRILLIC_WORD.search(chunk)} if any(
+            not _CYRILLIC_LETTER.search(term) for term in terms) else set()
         sources, prefixes = self._sources(terms, self.lang)
         read = chunks.holding(prefixes)
         found, unsure = (set(), chunks.distinct) if read is None else read
         if not unsure:
-            return found
+            return found | latin
         if not words.learn(unsure):
             return None
-        return found | words.matching(unsure, sources)
+        return found | latin | words.matching(unsure, sources)
 
     def _sources(self, terms: frozenset[str], lang: Lang) -> tuple[frozenset[str], set[str]]:
         """The words that can make `terms` (`lemma_sources`) and their distinct beginnings
