@@ -19,6 +19,7 @@ _COMMAND_MODULES = {
                      "optimize"), "searchlib.cli.maintain"),
     **dict.fromkeys(("search", "count", "timeline", "top-terms", "similar", "suggest", "export"),
                     "searchlib.cli.research"),
+    "serve": "searchlib.cli.serving",
 }
 """Command name -> the module whose `@main.command()` defines it."""
 

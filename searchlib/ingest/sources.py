@@ -24,7 +24,7 @@ from searchlib.ingest.options import IngestOptions
 from searchlib.model import Article, Failure, Lang, make_article_id, parse_datetime
 from searchlib.text import detect_language
 
-__all__ = ["find_inputs", "read_articles"]
+__all__ = ["find_inputs", "read_articles", "read_jsonl"]
 
 _HTML = (".html", ".htm", ".html.gz", ".htm.gz")
 _JSONL = (".jsonl", ".jsonl.gz")
@@ -199,25 +199,32 @@ def _read_page(path: Path, options: IngestOptions) -> bytes:
 
 
 def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[Article | Failure]:
-    source = str(path)
     with _open(path, options) as stream:
-        number = 0
-        while True:
-            line = stream.readline(options.max_file_bytes + 1)
-            if not line:
-                break
-            number += 1
-            if len(line) > options.max_file_bytes:
-                yield Failure(source=source, line=number, reason=(
-                    f"line longer than {options.max_file_bytes} bytes "
-                    "(IngestOptions.max_file_bytes); reading stopped"))
-                return
-            if not line.strip():
-                continue
-            try:
-                yield _jsonl_article(line, source=source, number=number)
-            except InputError as err:
-                yield _failure(err, source)
+        yield from read_jsonl(stream, source=str(path), options=options)
+
+
+def read_jsonl(stream: IO[bytes], *, source: str,
+               options: IngestOptions | None = None) -> Iterator[Article | Failure]:
+    """Articles from a binary stream of JSON Lines records (an upload, a pipe), named `source`
+    in failures; a bad line becomes a `Failure` naming its line number and the batch goes on."""
+    options = options or IngestOptions()
+    number = 0
+    while True:
+        line = stream.readline(options.max_file_bytes + 1)
+        if not line:
+            break
+        number += 1
+        if len(line) > options.max_file_bytes:
+            yield Failure(source=source, line=number, reason=(
+                f"line longer than {options.max_file_bytes} bytes "
+                "(IngestOptions.max_file_bytes); reading stopped"))
+            return
+        if not line.strip():
+            continue
+        try:
+            yield _jsonl_article(line, source=source, number=number)
+        except InputError as err:
+            yield _failure(err, source)
 
 
 def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
