@@ -250,6 +250,7 @@ def test_the_server_follows_new_commits(tmp_path: Path) -> None:
         assert live.get("/api/search", params={"q": "Odesa"}).json()["total"] == 1
         index.add([Article(id="b", title="two", text="second article about Odesa")])
         assert live.get("/api/search", params={"q": "Odesa"}).json()["total"] == 2
-        Index.rebuild(tmp_path / "index", [Article(id="c", title="three", text="Odesa port")])
+        Index.rebuild(tmp_path / "index", [Article(id="c", title="three", text="Odesa port")],
+                      allow_shrink=True)
         hits = live.get("/api/search", params={"q": "Odesa"}).json()["hits"]
         assert [h["id"] for h in hits] == ["c"]
