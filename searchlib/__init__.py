@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from searchlib.errors import (
+    ArticleNotFound,
     ConfigError,
     IndexCorrupt,
+    IndexExists,
     IndexIncompatible,
     IndexLocked,
     IndexNotFound,
     InputError,
+    NotAnArticle,
+    OptionError,
     QueryError,
     RebuildRefused,
     SearchlibError,
@@ -41,14 +45,18 @@ __all__ = [
     "read_articles",
     "SearchlibError",
     "InputError",
+    "NotAnArticle",
     "QueryError",
     "StoreError",
     "IndexNotFound",
+    "IndexExists",
     "IndexLocked",
     "IndexIncompatible",
     "IndexCorrupt",
     "RebuildRefused",
+    "ArticleNotFound",
     "ConfigError",
+    "OptionError",
 ]
 
 _LAZY = {

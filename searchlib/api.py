@@ -7,7 +7,7 @@ needs one object. Every CLI command is one call on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,8 +48,8 @@ class Index(Store):
         source: str | None = None,
         author: str | None = None,
         tag: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
         facets: bool | None = None,
         collapse: bool | None = None,
         relax: bool | None = None,
@@ -57,7 +57,8 @@ class Index(Store):
         """Ranked articles matching `query`, with highlighted snippets.
 
         `options` holds every setting (`SearchOptions`); keyword arguments given here override
-        it. Raises `QueryError` when the query cannot be parsed, `ConfigError` for a bad option.
+        it. Dates may be `datetime`, `date` or ISO 8601 strings. Raises `QueryError` when the
+        query cannot be parsed, `OptionError` (a `ConfigError`) for a bad option value.
         """
         options = (options or SearchOptions()).updated(
             limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,

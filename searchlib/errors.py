@@ -21,7 +21,9 @@ __all__ = [
     "IndexIncompatible",
     "IndexCorrupt",
     "RebuildRefused",
+    "ArticleNotFound",
     "ConfigError",
+    "OptionError",
 ]
 
 
@@ -114,5 +116,20 @@ class RebuildRefused(StoreError):
         super().__init__(f"rebuild of {path} refused: {reason}; the index is unchanged")
 
 
+class ArticleNotFound(StoreError):
+    """No live article has the given id (`show`, `similar`)."""
+
+    def __init__(self, path: str, article_id: str) -> None:
+        self.path = path
+        self.article_id = article_id
+        super().__init__(f"no article with id {article_id!r} in {path}; "
+                         "find ids with `searchlib search QUERY`")
+
+
 class ConfigError(SearchlibError):
     """A missing dependency or dictionary, or a bad option value."""
+
+
+class OptionError(ConfigError):
+    """An option or argument value the call cannot take (unknown language, unreadable date,
+    wrong type, page window too large); the CLI exits 2, as for a usage error."""

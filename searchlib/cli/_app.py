@@ -1,6 +1,7 @@
 """The click group: the `searchlib` command and the one place errors become exit codes.
 
-Usage and query errors exit 2, other searchlib errors exit 1, with a one-line message on stderr.
+Usage, query and option errors exit 2, other searchlib errors exit 1, with a one-line message
+on stderr.
 Each command's module is imported only when that command runs (or help lists it), so
 `searchlib search` does not pay for the imports of `index` or `check` (cold start, issue 7).
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 
-from searchlib.errors import QueryError, SearchlibError
+from searchlib.errors import OptionError, QueryError, SearchlibError
 
 _COMMAND_MODULES = {
     **dict.fromkeys(("index", "extract", "show", "stats", "delete", "rebuild", "check",
@@ -42,7 +43,7 @@ class SearchlibGroup(click.Group):
         import_library()  # before any command: the library without Whoosh's unused imports
         try:
             return super().invoke(ctx)
-        except QueryError as err:
+        except (QueryError, OptionError) as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(2)
         except SearchlibError as err:

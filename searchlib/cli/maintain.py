@@ -20,6 +20,7 @@ from searchlib.cli._options import (
     json_option,
     wait_option,
 )
+from searchlib.errors import ArticleNotFound
 from searchlib.model import Article
 
 
@@ -87,7 +88,7 @@ def show(article_id: str, index_dir: Path, as_json: bool) -> None:
     """
     article = _open_index(index_dir).get(article_id)
     if article is None:
-        raise click.ClickException(f"no article with id {article_id!r} in {index_dir}")
+        raise ArticleNotFound(str(index_dir), article_id)
     if as_json:
         _emit_json(article.to_json())
         return

@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchlib.errors import ConfigError
+from searchlib.errors import ConfigError, OptionError
 from searchlib.query.search import (
     Column,
     Filters,
@@ -151,15 +151,15 @@ def export(store: Store, text: str, *, filters: Filters | None = None,
     """Prepare the export of every article matching `text`; iterate `.rows()` to stream it.
 
     `sort` is "date" (oldest first, the default), "-date" or "relevance". Raises `QueryError`
-    for an invalid query and `ConfigError` for an unknown field or sort.
+    for an invalid query and `OptionError` for an unknown field or sort.
     """
     chosen = tuple(fields) if fields else DEFAULT_FIELDS
     unknown = [name for name in chosen if name not in EXPORT_FIELDS]
     if unknown:
-        raise ConfigError(f"unknown export field(s) {', '.join(unknown)}; "
+        raise OptionError(f"unknown export field(s) {', '.join(unknown)}; "
                           f"choose from {', '.join(EXPORT_FIELDS)}")
     if sort not in ("relevance", "date", "-date"):
-        raise ConfigError(f"unknown sort {sort!r}; use relevance, date or -date")
+        raise OptionError(f"unknown sort {sort!r}; use relevance, date or -date")
     # The Export keeps this searcher open: one index snapshot for the list and every row.
     context = ExitStack()
     searcher = context.enter_context(store.searcher())

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import accumulate
 from typing import Any, Literal
 
@@ -24,8 +24,8 @@ from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from searchlib.errors import ConfigError
-from searchlib.model import Lang
+from searchlib.errors import OptionError
+from searchlib.model import Lang, parse_datetime
 from searchlib.query.highlight import Snippet, make_snippet
 from searchlib.query.matches import Matches, read_matches, segment_slices
 from searchlib.query.parse import check_expansions, is_plain, parse_query
@@ -68,6 +68,8 @@ class Filters:
     """Restrictions on which articles a search may return (all given ones must hold).
 
     `since` and `until` are inclusive; an `until` at midnight (a bare date) covers that day.
+    Dates may be given as `datetime`, `date` or ISO 8601 strings, the language as a `Lang` or
+    its code; anything else raises `OptionError` naming the option.
     """
 
     lang: Lang | None = None
@@ -77,13 +79,23 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # Frozen: the normalised values are set once, here (Whoosh would otherwise fail deep
+        # inside a search with an AttributeError on a str date).
+        object.__setattr__(self, "lang", _language(self.lang))
+        for name in ("source", "author", "tag"):
+            object.__setattr__(self, name, _text_option(name, getattr(self, name)))
+        for name in ("since", "until"):
+            object.__setattr__(self, name, _date_option(name, getattr(self, name)))
+
     @classmethod
     def of(cls, *, lang: Lang | str | None = None, source: str | None = None,
-           author: str | None = None, tag: str | None = None, since: datetime | None = None,
-           until: datetime | None = None) -> Filters:
-        """Filters from plain values (a language code is accepted as a string)."""
-        return cls(lang=Lang(lang) if lang else None, source=source or None,
-                   author=author or None, tag=tag or None, since=since, until=until)
+           author: str | None = None, tag: str | None = None,
+           since: datetime | date | str | None = None,
+           until: datetime | date | str | None = None) -> Filters:
+        """Filters from plain values (a language code, ISO date strings)."""
+        return cls(lang=lang, source=source, author=author, tag=tag,  # type: ignore[arg-type]
+                   since=since, until=until)  # type: ignore[arg-type]
 
     def to_query(self) -> Query | None:
         parts: list[Query] = []
@@ -92,9 +104,9 @@ class Filters:
         if self.source:
             parts.append(wq.Term("source", self.source))
         if self.author:
-            parts.append(wq.Term("author", self.author.lower()))
+            parts.append(wq.Term("author", _keyword(self.author)))
         if self.tag:
-            parts.append(wq.Term("tag", self.tag.lower()))
+            parts.append(wq.Term("tag", _keyword(self.tag)))
         if self.since or self.until:
             parts.append(wq.DateRange("published", _naive(self.since), _end_of(self.until)))
         if not parts:
@@ -113,6 +125,46 @@ class Filters:
 
 
 _FILTER_NAMES = frozenset(f.name for f in fields(Filters))
+
+
+def _keyword(value: str) -> str:
+    """An author or tag as the keyword fields index it (lowercased, commas as spaces)."""
+    return value.replace(",", " ").strip().lower()
+
+
+def _language(value: object) -> Lang | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return Lang(value.strip().lower())
+        except ValueError:
+            pass
+    raise OptionError(f"lang={value!r} is not a language searchlib analyses; "
+                      f"use one of {', '.join(lang.value for lang in Lang)}")
+
+
+def _text_option(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise OptionError(f"{name}={value!r} must be a string, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def _date_option(name: str, value: object) -> datetime | None:
+    """A tz-aware UTC datetime from a datetime, a date (midnight UTC) or an ISO 8601 string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, datetime | str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            pass
+    raise OptionError(f"{name}={value!r} is not a date; give a datetime, a date or an ISO 8601 "
+                      "string such as 2025-08-24")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,11 +191,20 @@ class SearchOptions:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise ConfigError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
-        if self.limit < 0 or self.offset < 0 or self.offset + self.limit > MAX_RESULTS_WINDOW:
-            raise ConfigError(f"limit={self.limit} offset={self.offset}: limit must be >= 0, "
-                              f"offset >= 0 and offset + limit at most {MAX_RESULTS_WINDOW}; "
-                              "use export for every match")
+            raise OptionError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if not isinstance(self.filters, Filters):
+            raise OptionError(f"filters={self.filters!r} must be a Filters")
+        for name, lowest in (("limit", 0), ("offset", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
+                raise OptionError(f"{name}={value!r} must be an integer >= {lowest}")
+
+    def check_window(self, total: int) -> None:
+        """Raise `OptionError` for a page that reaches past `MAX_RESULTS_WINDOW` while there
+        are matches to rank there (a page past the last match is simply empty)."""
+        if self.offset < total and self.offset + self.limit > MAX_RESULTS_WINDOW:
+            raise OptionError(f"limit={self.limit} offset={self.offset}: offset + limit may be "
+                              f"at most {MAX_RESULTS_WINDOW}; use export for every match")
 
     def updated(self, **changes: Any) -> SearchOptions:
         """A copy with the given options and filters changed; `None` values are ignored.
@@ -153,8 +214,6 @@ class SearchOptions:
         """
         given = {key: value for key, value in changes.items() if value is not None}
         filter_changes = {key: given.pop(key) for key in list(given) if key in _FILTER_NAMES}
-        if "lang" in filter_changes:
-            filter_changes["lang"] = Lang(filter_changes["lang"])
         filters = replace(self.filters, **filter_changes) if filter_changes else self.filters
         return replace(self, filters=filters, **given)
 
@@ -489,6 +548,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         matched = full_matches
         if options.collapse:
             matched = collapsed_docnums(searcher, matched)
+        options.check_window(len(matched))
         start, stop = options.offset, options.offset + options.limit
         numbers: list[int] | None = None
         if options.sort != "relevance" and options.limit:
@@ -504,8 +564,8 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         total = len(matched)
         _open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
-        if options.limit and options.relax and options.sort == "relevance" and total < stop \
-                and is_plain(text):
+        if (options.limit and options.relax and options.sort == "relevance"
+                and total < stop <= MAX_RESULTS_WINDOW and is_plain(text)):
             hits += _partial_hits(searcher, text, filter_query, full_matches,
                                   start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}

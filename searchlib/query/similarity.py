@@ -19,7 +19,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from searchlib.errors import QueryError
+from searchlib.errors import ArticleNotFound
 from searchlib.model import Lang
 from searchlib.query.search import collapse_key, group_members
 from searchlib.store import Store, text_field, title_field
@@ -77,13 +77,12 @@ def _similar(stored: dict[str, Any], reason: str, score: float) -> SimilarArticl
 def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticles:
     """Articles similar to the one with id `article_id`.
 
-    Raises `QueryError` when there is no such article.
+    Raises `ArticleNotFound` when there is no such article.
     """
     with store.searcher() as searcher:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
-            raise QueryError(article_id, "no article with this id in the index; "
-                             "find ids with `searchlib search QUERY`")
+            raise ArticleNotFound(str(store.path), article_id)
         stored = searcher.stored_fields(docnum)
         found: dict[str, SimilarArticle] = {}
         for _lang, url in stored.get("alternates") or ():

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 
-from searchlib.errors import ConfigError
+from searchlib.errors import ConfigError, OptionError
 from searchlib.query.search import (
     MISSING_DATE,
     Column,
@@ -138,13 +138,13 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
 
     The periods cover the filters' `since`..`until` when given (weeks then start on `since`),
     else the first to the last match. `split` ("lang" or "source") also counts each period's
-    matches per language or source. Raises `QueryError` for an invalid query, `ConfigError` for
+    matches per language or source. Raises `QueryError` for an invalid query, `OptionError` for
     an unknown period or split.
     """
     if by not in PERIODS:
-        raise ConfigError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
+        raise OptionError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
     if split is not None and split not in SPLITS:
-        raise ConfigError(f"cannot split by {split!r}; use one of {', '.join(SPLITS)}")
+        raise OptionError(f"cannot split by {split!r}; use one of {', '.join(SPLITS)}")
     since = _day(filters.since) if filters else None
     until = _day(filters.until) if filters else None
     with store.searcher() as searcher:
@@ -207,7 +207,7 @@ def plot_timeline(result: Timeline, path: str | Path) -> Path:
     """
     target = Path(path)
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ConfigError(f"cannot plot to {target}: use a .png, .svg or .pdf file name")
+        raise OptionError(f"cannot plot to {target}: use a .png, .svg or .pdf file name")
     try:
         # The Figure API, not pyplot: no global backend switch in an app that embeds us.
         from matplotlib.figure import Figure

@@ -35,9 +35,10 @@ from searchlib.errors import (
     IndexIncompatible,
     IndexLocked,
     IndexNotFound,
+    InputError,
     RebuildRefused,
 )
-from searchlib.model import Article, Failure, IndexReport
+from searchlib.model import Article, Failure, IndexReport, Lang
 from searchlib.store.codec import SearchlibCodec
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
@@ -62,6 +63,7 @@ from searchlib.store.schema import (
     build_schema,
     document_to_article,
 )
+from searchlib.text import detect_language
 
 __all__ = [
     "Store",
@@ -509,7 +511,8 @@ class Store:
             known, keys = self._stored_keys()
             owners = {key: article_id for article_id, key in keys.items()}
             duplicates = DuplicateFinder(self, batch_size=batch_size)
-            for item in items:
+            for number, given in enumerate(items, 1):
+                item = _admitted(given, number)
                 if isinstance(item, Failure):
                     failures.append(item)
                 else:
@@ -709,6 +712,38 @@ def _refuse_losses(folder: Path, report: IndexReport, articles: int, previous: i
             str(folder), f"the new index would hold {articles} articles, {previous - articles} "
             f"fewer than the {previous} it holds now{failed}; check the paths, or allow it "
             "with --allow-shrink (allow_shrink=True)")
+
+
+def _admitted(item: object, number: int) -> Article | Failure:
+    """`item` ready to index, as `read_articles` would yield it: the language detected when
+    missing, a `Failure` for a record it would refuse (no text, unknown language).
+
+    Raises `InputError` for an item that is neither an `Article` nor a `Failure`.
+    """
+    if isinstance(item, Failure):
+        return item
+    if not isinstance(item, Article):
+        raise InputError(f"item {number}", f"expected an Article (or a Failure), got "
+                         f"{type(item).__name__}; build one with Article(...) or, for a "
+                         "JSON record, Article.from_json(record)")
+    where = item.path or f"item {number}"
+    if not isinstance(item.id, str) or not item.id.strip():
+        return Failure(source=where, reason='missing or empty "id"')
+    if not isinstance(item.text, str) or not item.text.strip():
+        return Failure(source=where, reason='missing or empty "text" (each record needs the '
+                       "article text)")
+    if not isinstance(item.title, str):
+        return Failure(source=where, reason=f'"title" must be a string, got '
+                       f"{type(item.title).__name__}")
+    if item.lang is None or item.lang == "":
+        return replace(item, lang=detect_language(f"{item.title}\n{item.text}"))
+    if not isinstance(item.lang, Lang):
+        try:
+            return replace(item, lang=Lang(str(item.lang).lower()))
+        except ValueError:
+            return Failure(source=where, reason=f'unsupported "lang" {item.lang!r}; '
+                           "expected one of uk, ru, en")
+    return item
 
 
 def _segment_count(searcher: Searcher) -> int:

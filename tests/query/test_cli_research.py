@@ -92,7 +92,7 @@ def test_timeline_plot(runner, sample_index_dir, tmp_path) -> None:
     assert target.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert "plot saved" in result.stderr
     bad = _run(runner, sample_index_dir, "timeline", "*", "--plot", str(tmp_path / "t.bmp"),
-               code=1)
+               code=2)
     assert ".png, .svg or .pdf" in bad.stderr
 
 
@@ -110,7 +110,7 @@ def test_export_jsonl_and_csv(runner, sample_index_dir, tmp_path, sample_index: 
     assert len(table) == json.loads(sidecar.read_text(encoding="utf-8"))["total"] == \
         sample_index.search("Харьков").total
     assert "exported" in result.stderr
-    bad = _run(runner, sample_index_dir, "export", "*", "--fields", "id,nope", code=1)
+    bad = _run(runner, sample_index_dir, "export", "*", "--fields", "id,nope", code=2)
     assert "unknown export field(s) nope" in bad.stderr
 
 
@@ -124,8 +124,8 @@ def test_top_terms_similar_suggest(runner, sample_index_dir, sample_index: Index
     rows = list(csv.DictReader(io.StringIO(
         _run(runner, sample_index_dir, "similar", uk, "--csv").stdout)))
     assert rows[0]["reason"] == "translation"
-    missing = _run(runner, sample_index_dir, "similar", "no-such-id", code=2)
-    assert "no article with this id" in missing.stderr
+    missing = _run(runner, sample_index_dir, "similar", "no-such-id", code=1)
+    assert "no article with id 'no-such-id'" in missing.stderr
     fixed = _run(runner, sample_index_dir, "suggest", "sanctoins").stdout.strip()
     assert fixed == "sanctions"
 

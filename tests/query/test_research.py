@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from searchlib.api import Index
-from searchlib.errors import ConfigError, QueryError
+from searchlib.errors import ArticleNotFound, ConfigError
 from searchlib.model import Lang
 from searchlib.query import Filters, SearchOptions
 
@@ -205,7 +205,7 @@ def test_similar_finds_translations_duplicates_and_related(sample_index: Index,
     assert reprint.articles[0].id == reprint_id and reprint.articles[0].reason == "duplicate"
     related = [a for a in reprint.articles if a.reason == "related"]
     assert related and all(a.lang is Lang.UK for a in related)
-    with pytest.raises(QueryError, match="no article"):
+    with pytest.raises(ArticleNotFound, match="no article"):
         corpus_index.similar("no-such-id")
 
 
