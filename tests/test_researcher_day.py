@@ -7,8 +7,14 @@ and text of `research_articles` (the articles the `research_index` holds).
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
+import zipfile
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -182,3 +188,70 @@ def test_timeline_split_and_normalised_plots(research_index_dir, tmp_path) -> No
          "--until", "2018-03-31", "--normalize", "--plot", str(share_plot))
     svg = share_plot.read_text(encoding="utf-8")
     assert 'id="axes_2"' in svg and 'id="legend_1"' in svg  # counts and denominator panel
+
+
+# -- 1: progress and summaries -----------------------------------------------------------------
+
+
+def _ng_jsonl(corpus: Path, target: Path, count: int) -> Path:
+    """The first `count` Nezavisimaya Gazeta records of the shared corpus as searchlib JSONL
+    (written at test time; nothing is copied into the repo)."""
+    with zipfile.ZipFile(corpus / "text" / "ru_kw_eval" / "ng_0.jsonlines.zip") as archive:
+        with archive.open(archive.namelist()[0]) as raw:
+            lines = list(io.TextIOWrapper(raw, encoding="utf-8"))[:count]
+    with target.open("w", encoding="utf-8") as out:
+        for number, line in enumerate(lines):
+            record = json.loads(line)
+            out.write(json.dumps({"id": f"ng-{number}", "url": record["url"],
+                                  "title": record["title"], "text": record["content"]},
+                                 ensure_ascii=False) + "\n")
+    return target
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """Run `python -m searchlib ARGS` with stderr on a pseudo-terminal; (exit, stdout, stderr)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "searchlib", *args],
+                               stdout=subprocess.PIPE, stderr=slave, env={
+                                   **os.environ, "COLUMNS": "120"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the process has ended
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    stdout = process.stdout.read().decode("utf-8") if process.stdout else ""
+    process.wait(timeout=120)
+    return process.returncode, stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_index_shows_per_record_progress_on_a_terminal_only(corpus_dir, tmp_path) -> None:
+    data = _ng_jsonl(corpus_dir, tmp_path / "ng.jsonl", 300)
+    code, stdout, stderr = _on_a_terminal("index", str(data), "--index", str(tmp_path / "ix"))
+    assert code == 0, stderr
+    assert re.fullmatch(r"indexed 300, updated 0, skipped 0, failed 0 in \d+\.\d s, "
+                        r"[\d,]+ records/s\n", stdout), stdout
+    frames = [frame for frame in stderr.split("\r") if frame.strip("\x1b[K")]
+    assert frames and all(frame.startswith("\x1b[KIndexing:") for frame in frames), frames[:3]
+    shares = [int(m.group(1)) for m in map(re.compile(r"(\d+)%").search, frames) if m]
+    assert shares == sorted(shares) and len(set(shares)) > 2, frames  # one file, many steps
+    assert any(re.search(r"[\d,]+ records, [\d,]+/s  \d+%  ETA ", f) for f in frames), frames
+    # Not a terminal: no progress, the same summary.
+    again = CliRunner().invoke(main, ["index", str(data), "--index", str(tmp_path / "ix")])
+    assert again.stderr == "" and again.stdout.startswith("indexed 0, updated 0, skipped 300")
+    for command in (["optimize"], ["check"]):
+        code, stdout, stderr = _on_a_terminal(*command, "--index", str(tmp_path / "ix"))
+        assert code == 0 and re.search(r" in \d+\.\d s, [\d,]+ articles/s\n$", stdout), stdout
+    target = tmp_path / "out.jsonl"
+    with target.open("w") as out:
+        process = subprocess.run(
+            [sys.executable, "-m", "searchlib", "export", "*", "--no-collapse", "--index",
+             str(tmp_path / "ix")], stdout=out, stderr=subprocess.PIPE, check=True, text=True)
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 301  # provenance + 300
+    assert re.fullmatch(r"exported 300 articles in \d+\.\d s, [\d,]+ articles/s\n",
+                        process.stderr)

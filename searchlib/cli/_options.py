@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,14 +89,119 @@ def _use_colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr when stderr is a terminal; otherwise no callback."""
-    if not sys.stderr.isatty() or total < 2:
-        yield None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        yield bar.update
+class Progress:
+    """Progress of long work on stderr, only when stderr is a terminal: the records done, their
+    rate and, when the total is known, the share done and the time left. Redrawn at most 5
+    times a second on one line, erased at the end.
+
+    `read(n)` takes the bytes of input read (`read_articles(progress=...)`: the total is the
+    inputs' size) and `records(items)` counts the items passing through; `done(n)` counts
+    records when the total is a number of records.
+    """
+
+    def __init__(self, label: str, *, total: int | None = None, unit: str = "articles",
+                 shown: bool = True) -> None:
+        self.label = label
+        self.unit = unit
+        self.total = total
+        self.count = 0
+        self.started = time.monotonic()
+        self._position = 0
+        self._drawn = 0.0
+        self._shown = shown and sys.stderr.isatty()
+        self._ticker: threading.Thread | None = None
+        self._phase = ""
+        self._stop = threading.Event()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def read(self, amount: int) -> None:
+        self._position += amount
+        self._draw()
+
+    def done(self, amount: int) -> None:
+        self.count += amount
+        self._position += amount
+        self._draw()
+
+    def records(self, items: Iterable[Any]) -> Iterator[Any]:
+        """`items`, counted as they pass (the progress itself comes from `read`)."""
+        for item in items:
+            self.count += 1
+            yield item
+        self._then("all read, writing the index")
+
+    def counted(self, items: Iterable[Any]) -> Iterator[Any]:
+        """`items`, each one a record done of `total` records."""
+        for item in items:
+            yield item
+            self.done(1)
+
+    def __enter__(self) -> Progress:
+        if self.total is None:  # no measure of the work: show time passing
+            self._then("")
+        return self
+
+    def _then(self, phase: str) -> None:
+        """From now on, show `phase` and the time passing (the work left is not measured)."""
+        self._phase = phase
+        if self._shown and self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, daemon=True)
+            self._ticker.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self._shown and self._drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            self._draw()
+
+    def _draw(self) -> None:
+        now = time.monotonic()
+        if not self._shown or now - self._drawn < 0.2:
+            return
+        self._drawn = now
+        elapsed = now - self.started
+        parts = [f"{self.label}:"]
+        if self.count:
+            parts.append(f"{self.count:,} {self.unit}, {self.count / elapsed:,.0f}/s")
+        if self._phase:
+            parts.append(self._phase)
+        elif self.total:
+            share = min(1.0, self._position / self.total)
+            parts.append(f"{100 * share:.0f}%")
+            if 0 < share < 1:
+                parts.append(f"ETA {_duration(elapsed * (1 - share) / share)}")
+        parts.append(_duration(elapsed))
+        sys.stderr.write("\r\x1b[K" + "  ".join(parts))
+        sys.stderr.flush()
+
+    def summary(self, what: str, count: int | None = None) -> str:
+        """`what`, then the elapsed time and the rate: "indexed 40 ... in 2.1 s (19 articles/s)"."""
+        count = self.count if count is None else count
+        elapsed = self.elapsed
+        rate = f", {count / elapsed:,.0f} {self.unit}/s" if elapsed > 0 and count else ""
+        return f"{what} in {_duration(elapsed)}{rate}"
+
+
+def _duration(seconds: float) -> str:
+    """Seconds for a person.
+
+    >>> _duration(3.21), _duration(75), _duration(3725)
+    ('3.2 s', '1:15', '1:02:05')
+    """
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _report_failures(failures: tuple[Failure, ...]) -> None:

@@ -11,9 +11,9 @@ import click
 
 from searchlib.cli._app import main
 from searchlib.cli._options import (
+    Progress,
     _emit_json,
     _open_index,
-    _progress,
     _report_failures,
     _use_colour,
     index_option,
@@ -38,18 +38,20 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
     Example: searchlib index samples/ --index ./index
     """
     from searchlib.api import Index
-    from searchlib.ingest import find_inputs, read_articles
+    from searchlib.ingest import find_inputs, input_size, read_articles
 
     inputs = find_inputs(paths)
-    with _progress(len(inputs), "Indexing") as progress:
-        report = Index.add_to(index_dir, read_articles(inputs, progress=progress),
-                              batch_size=batch_size, wait=wait)
+    with Progress("Indexing", total=input_size(inputs), unit="records") as progress:
+        report = Index.add_to(index_dir, progress.records(
+            read_articles(inputs, progress=progress.read)), batch_size=batch_size, wait=wait)
     _report_failures(report.failures)
+    summary = progress.summary(f"indexed {report.indexed}, updated {report.updated}, "
+                               f"skipped {report.skipped}, failed {len(report.failed)}")
     if as_json:
         _emit_json(report.to_json())
+        click.echo(summary, err=True)
     else:
-        click.echo(f"indexed {report.indexed}, updated {report.updated}, "
-                   f"skipped {report.skipped}, failed {len(report.failed)}")
+        click.echo(summary)
     if report.failed and not (report.indexed or report.updated or report.unchanged):
         sys.exit(1)
 
@@ -184,22 +186,38 @@ def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, allow_shr
     from searchlib.api import Index
 
     if not paths:
-        report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait,
-                               allow_shrink=allow_shrink)
+        with Progress("Rebuilding", total=_articles_in(index_dir)) as progress:
+            report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait,
+                                   allow_shrink=allow_shrink, progress=progress.done)
     else:
-        from searchlib.ingest import find_inputs, read_articles
+        from searchlib.ingest import find_inputs, input_size, read_articles
 
         inputs = find_inputs(paths, must_exist=True)
-        with _progress(len(inputs), "Rebuilding") as progress:
-            report = Index.rebuild(index_dir, read_articles(inputs, progress=progress),
-                                   batch_size=batch_size, wait=wait, allow_shrink=allow_shrink)
+        with Progress("Rebuilding", total=input_size(inputs), unit="records") as progress:
+            report = Index.rebuild(index_dir, progress.records(
+                read_articles(inputs, progress=progress.read)), batch_size=batch_size,
+                wait=wait, allow_shrink=allow_shrink)
     _report_failures(report.report.failures)
+    before = "unreadable" if report.previous_articles is None else report.previous_articles
+    summary = progress.summary(
+        f"rebuilt {report.path}: {report.articles} articles (before: {before}), "
+        f"failed {len(report.report.failed)}, build {report.build_id}")
     if as_json:
         _emit_json(report.to_json())
+        click.echo(summary, err=True)
     else:
-        before = "unreadable" if report.previous_articles is None else report.previous_articles
-        click.echo(f"rebuilt {report.path}: {report.articles} articles (before: {before}), "
-                   f"failed {len(report.report.failed)}, build {report.build_id}")
+        click.echo(summary)
+
+
+def _articles_in(index_dir: Path) -> int | None:
+    """The articles of an index, for a progress bar; None when it cannot be opened."""
+    from searchlib.api import Index
+    from searchlib.errors import SearchlibError
+
+    try:
+        return len(Index.open(index_dir))
+    except SearchlibError:
+        return None  # rebuild says why (or repairs it)
 
 
 @main.command()
@@ -212,9 +230,12 @@ def check(index_dir: Path, as_json: bool) -> None:
     """
     from searchlib.api import Index
 
-    report = Index.check(index_dir)
+    with Progress("Checking") as progress:
+        report = Index.check(index_dir)
+    summary = progress.summary(f"checked {report.articles} articles", count=report.articles)
     if as_json:
         _emit_json(report.to_json())
+        click.echo(summary, err=True)
     else:
         click.echo(f"index:      {report.path}")
         click.echo(f"articles:   {report.articles} ({report.documents} documents in "
@@ -224,7 +245,7 @@ def check(index_dir: Path, as_json: bool) -> None:
             click.echo(f"note:       {note}")
         for problem in report.problems:
             click.echo(f"problem:    {problem}")
-        click.echo("ok" if report.ok else f"{len(report.problems)} problem(s)")
+        click.echo(("ok" if report.ok else f"{len(report.problems)} problem(s)") + "; " + summary)
     if not report.ok:
         sys.exit(1)
 
@@ -238,10 +259,15 @@ def optimize(index_dir: Path, wait: float, as_json: bool) -> None:
 
     Example: searchlib optimize --index ./index
     """
-    report = _open_index(index_dir).optimize(wait=wait)
+    store = _open_index(index_dir)
+    with Progress("Optimizing") as progress:
+        report = store.optimize(wait=wait)
+    summary = progress.summary(
+        f"optimized: {report.articles} articles, segments {report.segments_before} -> "
+        f"{report.segments_after}, size {report.size_before / 1e6:.1f} MB -> "
+        f"{report.size_after / 1e6:.1f} MB", count=report.articles)
     if as_json:
         _emit_json(report.to_json())
+        click.echo(summary, err=True)
     else:
-        click.echo(f"optimized: {report.articles} articles, segments {report.segments_before} "
-                   f"-> {report.segments_after}, size {report.size_before / 1e6:.1f} MB -> "
-                   f"{report.size_after / 1e6:.1f} MB")
+        click.echo(summary)

@@ -14,6 +14,7 @@ import click
 from searchlib.cli._app import main
 from searchlib.cli._options import (
     SORT_CHOICES,
+    Progress,
     _emit_json,
     _filters,
     _open_index,
@@ -384,16 +385,20 @@ def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
     if provenance_path is not None:
         provenance_path.write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
                                    encoding="utf-8")
-    with result:
+    # Progress only when the rows go to a file or a pipe, not to the same terminal.
+    with result, Progress("Exporting", total=result.total,
+                          shown=not sys.stdout.isatty()) as progress:
+        rows = progress.counted(result.rows())
         if fmt == "jsonl":
             _emit_json({"provenance": provenance})
-            for row in result.rows():
+            for row in rows:
                 _emit_json(row)
                 sys.stdout.flush()
         else:
             if provenance_path is None:
                 click.echo("provenance: " + json.dumps(provenance, ensure_ascii=False), err=True)
             names = list(result.provenance.fields)
-            _write_csv(names, ([row[name] for name in names] for row in result.rows()))
-    click.echo(f"exported {result.total} article{'s' if result.total != 1 else ''}", err=True)
+            _write_csv(names, ([row[name] for name in names] for row in rows))
+    click.echo(progress.summary(f"exported {result.total} article"
+                                f"{'s' if result.total != 1 else ''}"), err=True)
 

@@ -24,8 +24,7 @@ from searchlib.ingest.options import IngestOptions
 from searchlib.model import Article, Failure, Lang, make_article_id, parse_datetime
 from searchlib.text import detect_language
 
-__all__ = ["find_inputs", "read_articles", "read_jsonl"]
-
+__all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size"]
 _HTML = (".html", ".htm", ".html.gz", ".htm.gz")
 _JSONL = (".jsonl", ".jsonl.gz")
 _WARC = (".warc", ".warc.gz")
@@ -87,35 +86,73 @@ def read_articles(paths: Iterable[str | Path], *, options: IngestOptions | None 
 
     Directories are expanded with `find_inputs`. Never raises for a bad input: unreadable files,
     bad JSONL lines and WARC records become `Failure`s (``skipped=True`` for pages that are not
-    articles) and the batch goes on. Calls ``progress(1)`` after each input file.
+    articles) and the batch goes on. Calls ``progress(n)`` after each article or failure and at
+    the end of each file with the bytes of input read since the previous call (of a ``.gz``
+    file, compressed bytes): the calls add up to `input_size(paths)`.
     """
     options = options or IngestOptions()
     for path in find_inputs(paths):
-        source = str(path)
-        try:
-            if path.is_dir():
-                raise InputError(source, "no .html, .jsonl or .warc files (or .gz) in this "
-                                         "folder")
-            if not path.is_file():
-                reason = "no such file" if not path.exists() else "not a regular file"
-                raise InputError(source, reason)
-            kind = _kind(path)
-            if kind == "jsonl":
-                yield from _read_jsonl(path, options)
-            elif kind == "warc":
-                yield from _read_warc(path, options)
-            else:
-                yield extract_article(_read_page(path, options), path=source, options=options)
-        except NotAnArticle as err:
-            yield Failure(source=err.source, reason=err.reason, line=err.line, skipped=True)
-        except SearchlibError as err:
-            yield _failure(err, source)
-        except OSError as err:
-            yield Failure(source=source, reason=f"cannot read the file: {err.strerror or err}")
-        except RecursionError:
-            yield Failure(source=source, reason="structure nested too deeply to read")
-        if progress is not None:
-            progress(1)
+        position = _Position(path)
+        for item in _read_file(path, options, position):
+            yield item
+            if progress is not None:
+                progress(position.advance())
+        position.complete = True
+        rest = position.advance()
+        if progress is not None and rest:
+            progress(rest)  # the end of the file (lines or records that held no article)
+
+
+def input_size(paths: Iterable[str | Path]) -> int:
+    """The bytes `read_articles(paths)` reads in all (their `progress` calls add up to this)."""
+    return sum(path.stat().st_size for path in find_inputs(paths) if path.is_file())
+
+
+class _Position:
+    """How far reading one input file has come: the position of its raw (compressed) stream,
+    or all of it once `complete`, reported as the bytes read since the last `advance`."""
+
+    def __init__(self, path: Path) -> None:
+        self.file: IO[bytes] | None = None
+        self.complete = False
+        self._size = path.stat().st_size if path.is_file() else 0
+        self._reported = 0
+
+    def advance(self) -> int:
+        at = self._reported
+        if self.complete:
+            at = self._size
+        elif self.file is not None and not self.file.closed:
+            at = min(self.file.tell(), self._size)
+        step = max(0, at - self._reported)
+        self._reported += step
+        return step
+
+
+def _read_file(path: Path, options: IngestOptions,
+               position: _Position) -> Iterator[Article | Failure]:
+    source = str(path)
+    try:
+        if not path.is_file():
+            reason = "no such file" if not path.exists() else "not a regular file"
+            raise InputError(source, reason)
+        kind = _kind(path)
+        if kind == "jsonl":
+            yield from _read_jsonl(path, options, position)
+        elif kind == "warc":
+            yield from _read_warc(path, options, position)
+        else:
+            data = _read_page(path, options)
+            position.complete = True  # the page is read: the whole file is done
+            yield extract_article(data, path=source, options=options)
+    except NotAnArticle as err:
+        yield Failure(source=err.source, reason=err.reason, line=err.line, skipped=True)
+    except SearchlibError as err:
+        yield _failure(err, source)
+    except OSError as err:
+        yield Failure(source=source, reason=f"cannot read the file: {err.strerror or err}")
+    except RecursionError:
+        yield Failure(source=source, reason="structure nested too deeply to read")
 
 
 def _failure(err: SearchlibError, source: str) -> Failure:
@@ -163,9 +200,11 @@ class _CappedReader(io.RawIOBase):
         return len(data)
 
 
-def _open(path: Path, options: IngestOptions) -> IO[bytes]:
+def _open(path: Path, options: IngestOptions, position: _Position | None = None) -> IO[bytes]:
     """Open a file for reading, decompressing ``.gz`` through a capped stream."""
     raw = path.open("rb")
+    if position is not None:
+        position.file = raw
     if not path.name.lower().endswith(".gz"):
         return raw
     gz: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
@@ -198,8 +237,9 @@ def _read_page(path: Path, options: IngestOptions) -> bytes:
 # ---------------------------------------------------------------- JSONL
 
 
-def _read_jsonl(path: Path, options: IngestOptions) -> Iterator[Article | Failure]:
-    with _open(path, options) as stream:
+def _read_jsonl(path: Path, options: IngestOptions,
+                position: _Position) -> Iterator[Article | Failure]:
+    with _open(path, options, position) as stream:
         yield from read_jsonl(stream, source=str(path), options=options)
 
 
@@ -319,12 +359,14 @@ def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
 # ---------------------------------------------------------------- WARC
 
 
-def _read_warc(path: Path, options: IngestOptions) -> Iterator[Article | Failure]:
+def _read_warc(path: Path, options: IngestOptions,
+               position: _Position) -> Iterator[Article | Failure]:
     from warcio.archiveiterator import ArchiveIterator  # noqa: PLC0415 - only for WARC input
     from warcio.exceptions import ArchiveLoadFailed  # noqa: PLC0415
 
     source = str(path)
     with path.open("rb") as raw:
+        position.file = raw
         stream: IO[bytes] = raw
         if path.name.lower().endswith(".gz"):
             # warcio decompresses member by member itself; cap what it may pull out in total.

@@ -85,7 +85,7 @@ def test_check_ok_and_damaged(runner: CliRunner, index_dir: Path) -> None:
     result = runner.invoke(main, ["check", "--index", str(index_dir)])
     assert result.exit_code == 1
     assert "problem:" in result.stdout and segment.stem in result.stdout
-    assert result.stdout.rstrip().endswith("problem(s)")
+    assert "problem(s); checked" in result.stdout.rstrip().splitlines()[-1]
     assert "Traceback" not in result.output
 
 
