@@ -25,6 +25,7 @@ from searchlib.model import Article, Failure, Lang, make_article_id, parse_datet
 from searchlib.text import detect_language
 
 __all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size"]
+
 _HTML = (".html", ".htm", ".html.gz", ".htm.gz")
 _JSONL = (".jsonl", ".jsonl.gz")
 _WARC = (".warc", ".warc.gz")
