@@ -1,8 +1,11 @@
-"""Query parsing: one query string -> one Whoosh query over every candidate language.
+"""Query parsing: one query string -> one Whoosh query over every language at once.
 
-The string is parsed once per language the query may be in (`query_languages`), each time with
-that language's analyzer over that language's fields; the parts are OR-ed. An article only has
-terms in its own language's fields, so it is scored by one part only and scores are not diluted.
+Each word and phrase is looked up in the fields of every language (`_LanguageFieldsPlugin`),
+analysed by that language's analyzer, so a query mixing languages loses none of them and
+``A OR B`` matches exactly the union of ``A`` and ``B``. An article only has terms in its own
+language's fields, so it is scored by its own language alone and scores are not diluted.
+Wildcards, prefixes, fuzzy terms and ``=word`` match words as written, in the surface-form
+fields.
 
 The language (README "Query language"): words are AND-ed; ``OR``, ``NOT``, ``( )``;
 ``"phrase"`` and ``"a b"~N`` (within N words); ``title:``, ``text:``, ``author:``, ``source:``,
@@ -18,6 +21,7 @@ too many words are refused when the query is run (`check_expansions`), since tha
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -26,14 +30,14 @@ from itertools import islice
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.fields import Schema
+from whoosh.qparser import syntax
 from whoosh.query import And, NullQuery, Or, Query
 
 from searchlib.errors import QueryError
 from searchlib.model import Lang
-from searchlib.query.exact import ExactFormPlugin
-from searchlib.query.names import names_query
-from searchlib.store import LANGS, text_field, title_field
-from searchlib.text import query_languages
+from searchlib.query.exact import ExactFormNode, ExactFormPlugin
+from searchlib.query.names import NAMES_FIELD, names_query
+from searchlib.store import LANGS
 
 __all__ = [
     "is_plain",
@@ -100,20 +104,28 @@ class _PositionalParser(qparser.QueryParser):
     exact form scores higher because it matches both.
     """
 
+    def __init__(self, schema: Schema, langs: Sequence[Lang], group) -> None:
+        super().__init__(None, schema, group=group)
+        self.langs = tuple(langs)
+        self._stops: dict[str, bool] = {}
+
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
+        if fieldname == NAMES_FIELD:
+            # A capitalised word may be a name written in another script (issue 4): its
+            # script-independent key is a low-boost alternative (nothing for other words).
+            return names_query(text, self.schema) if self.schema else None
         if issubclass(termclass, wq.FuzzyTerm):
-            # Edit distance applies to the word as written, so it is matched against surface
-            # forms (the `*_exact` fields), not lemmas or stems.
-            exact = _EXACT_FIELD.get(fieldname.split("_")[0], fieldname)
-            if self.schema and exact in self.schema:
-                fieldname = exact
-            return termclass(fieldname, text.lower(), boost=boost)
+            # Edit distance applies to the word as written (`_LanguageFieldsPlugin` gives fuzzy
+            # terms the surface-form fields): normalised and lowercased, never lemmatised.
+            tokenize = False
         if not (self.schema and fieldname in self.schema) or not tokenize:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         field = self.schema[fieldname]
         if field.self_parsing() or not field.analyzer:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if removestops and self._stop_word(text):
+            return None
         by_position: dict[int, list[str]] = {}
         for token in field.analyzer(text, mode="query", positions=True,
                                     removestops=removestops):
@@ -130,24 +142,84 @@ class _PositionalParser(qparser.QueryParser):
             else Or([termclass(fieldname, form, boost=boost) for form in g])
             for g in groups
         ]
-        query = queries[0] if len(queries) == 1 else And(queries)
-        if fieldname.startswith("text_"):
-            # A capitalised word may be a name written in another script (issue 4): its
-            # script-independent key in `names` is a low-boost alternative (None until the
-            # schema has that field).
-            names = names_query(text, self.schema)
-            if names is not None:
-                query = Or([query, names])
-        return query
+        return queries[0] if len(queries) == 1 else And(queries)
+
+    def _stop_word(self, text: str) -> bool:
+        """True for a word that is a stop word in any language of the query.
+
+        A word is looked up in every language's fields at once (`_LanguageFieldsPlugin`), so a
+        stop word of one language (``на``, ``the``) would otherwise be a required word of the
+        others and keep their articles out of ``ціни на нафту``; it is dropped everywhere, as
+        a query parsed in that language alone would drop it.
+        """
+        known = self._stops.get(text)
+        if known is None:
+            schema = self.schema
+            known = self._stops[text] = any(
+                next(iter(schema[field].analyzer(text, mode="query")), None) is None
+                for field in (f"text_{lang}" for lang in self.langs) if field in schema)
+        return known
 
 
-def _parser(schema: Schema, lang: Lang, date_errors: list[str], any_word: bool = False,
-            dates: bool = True) -> qparser.QueryParser:
-    title, text = title_field(lang), text_field(lang)
+class _LanguageFieldsPlugin(qparser.Plugin):
+    """Puts each word and phrase in the fields of every candidate language, once.
+
+    An unfielded word becomes ``title_uk | text_uk | title_ru | text_ru | title_en | text_en |
+    names``: each language's field analyses it with that language's analyzer, so every word is
+    looked up in every language it could belong to (``війна OR война`` finds the Russian word in
+    Russian articles too) and ``A OR B`` matches exactly the union of ``A`` and ``B``. An article
+    fills only its own language's fields, so it is still scored by its own language alone.
+    ``title:`` / ``text:`` (alias ``body:``) keep to that field of every language. Wildcards,
+    prefixes, fuzzy terms and ``=word`` match words as written (normalised, lowercased), so they
+    go to the surface-form fields (``title_exact`` / ``text_exact``) whatever the language.
+    """
+
+    def __init__(self, langs: Sequence[Lang]) -> None:
+        self.langs = tuple(langs)
+
+    def filters(self, parser):
+        # After the fields filter (priority 100) has given nodes their explicit field names.
+        return [(self.do_fields, 110)]
+
+    def do_fields(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_fields(parser, node)
+            elif node.has_fieldname and node.fieldname in _FAMILIES:
+                names = self._fieldnames(node)
+                copies = []
+                for name in names:
+                    copied = copy.copy(node)
+                    copied.set_fieldname(name, override=True)
+                    copies.append(copied)
+                group[i] = copies[0] if len(copies) == 1 else syntax.OrGroup(copies)
+        return group
+
+    def _fieldnames(self, node) -> list[str]:
+        family = _FAMILIES[node.fieldname]
+        families = ("title", "text") if family is None else (family,)
+        if isinstance(node, _SURFACE_NODES):
+            return [_EXACT_FIELD[f] for f in families]
+        names = [f"{f}_{lang}" for lang in self.langs for f in families]
+        if type(node) is syntax.WordNode and "text" in families:
+            names.append(NAMES_FIELD)  # a capitalised word may be a name in another script
+        return names
+
+
+_FAMILIES: dict[str | None, str | None] = {None: None, "title": "title", "text": "text"}
+"""The field names a word or phrase may carry -> the family of language fields it searches
+(None: title and text); `body:` is an alias of `text:`."""
+_SURFACE_NODES = (qparser.WildcardPlugin.WildcardNode, qparser.PrefixPlugin.PrefixNode,
+                  qparser.FuzzyTermPlugin.FuzzyTermNode,
+                  ExactFormNode)
+
+
+def _parser(schema: Schema, langs: Sequence[Lang], date_errors: list[str],
+            any_word: bool = False, dates: bool = True) -> qparser.QueryParser:
     group = qparser.OrGroup if any_word else qparser.AndGroup
-    parser = _PositionalParser(None, schema, group=group)
-    parser.add_plugin(qparser.MultifieldPlugin([title, text]))
-    parser.add_plugin(qparser.FieldAliasPlugin({title: ["title"], text: ["text", "body"]}))
+    parser = _PositionalParser(schema, langs, group)
+    parser.add_plugin(qparser.FieldAliasPlugin({"text": ["body"]}))
+    parser.add_plugin(_LanguageFieldsPlugin(langs))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(ExactFormPlugin())  # `=Києва`: that form only (the exact fields)
     if dates:  # importing and building the date grammar is ~15 ms of a cold search (issue 7)
@@ -155,23 +227,6 @@ def _parser(schema: Schema, lang: Lang, date_errors: list[str], any_word: bool =
 
         parser.add_plugin(DateParserPlugin(free=False, callback=date_errors.append))
     return parser
-
-
-def _exclude_everywhere(query: Query, parts: list[Query]) -> Query:
-    """Apply top-level `NOT` words of every language's parse to the whole query.
-
-    Each language's part only sees its own fields, but the `names` alternative lets a part match
-    articles of other languages: `Харьков NOT театр` must not return a Russian theatre article
-    through the English part's `names:kharkov`.
-    """
-    negated = [
-        child.query
-        for part in parts
-        if isinstance(part, And)
-        for child in part.children()
-        if isinstance(child, wq.Not)
-    ]
-    return wq.AndNot(query, Or(negated)) if negated else query
 
 
 def is_plain(text: str) -> bool:
@@ -214,30 +269,23 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     original, text = text, _compact_range_dates(_QUESTION_MARKS.sub(" ", text.translate(_SPACES)))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
-    candidates = tuple(langs) if langs else query_languages(text)
-    parts: list[Query] = []
-    for lang in candidates:
-        if lang not in LANGS:
-            continue
-        date_errors: list[str] = []
-        try:
-            # A date is only ever read from a field (`published:...`), so only after a colon.
-            parser = _parser(schema, lang, date_errors, any_word, dates=":" in text)
-            parsed = parser.parse(text).normalize()
-        except RecursionError as err:
-            raise QueryError(original, "it is nested too deeply") from err
-        except Exception as err:  # Whoosh raises assorted errors on odd syntax
-            raise QueryError(original, _explain_whoosh_error(text, err)) from err
-        if date_errors:
-            raise QueryError(original, _explain_whoosh_error(text, None),
-                             position=original.find("published:") if "published:" in original
-                             else None)
-        if parsed is not NullQuery and not isinstance(parsed, type(NullQuery)):
-            parts.append(_lone_stars_match_all(parsed))
-    if not parts:
+    candidates = [lang for lang in (langs or LANGS) if lang in LANGS]
+    date_errors: list[str] = []
+    try:
+        # A date is only ever read from a field (`published:...`), so only after a colon.
+        parser = _parser(schema, candidates, date_errors, any_word, dates=":" in text)
+        query = parser.parse(text).normalize()
+    except RecursionError as err:
+        raise QueryError(original, "it is nested too deeply") from err
+    except Exception as err:  # Whoosh raises assorted errors on odd syntax
+        raise QueryError(original, _explain_whoosh_error(text, err)) from err
+    if date_errors:
+        raise QueryError(original, _explain_whoosh_error(text, None),
+                         position=original.find("published:") if "published:" in original
+                         else None)
+    if query is NullQuery or isinstance(query, type(NullQuery)):
         return NullQuery
-    query = parts[0] if len(parts) == 1 else Or(parts)
-    query = _exclude_everywhere(query, parts)
+    query = _lone_stars_match_all(query)
     leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
     if leaves > MAX_TERMS:
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
