@@ -317,9 +317,10 @@ async function renderSearch(main, params, current) {
   main.replaceChildren(
     el("div", { class: "results" },
       el("div", { class: "summary" }, total, chips.length ? el("p", { class: "chips" }, ...chips) : null,
-        suggestion),
+        suggestion, results.total ? downloads : null),
+      timeline,
       results.total || results.hits.length ? list : el("p", {}, t("noResults")),
-      pages, results.total ? downloads : null, timeline),
+      pages),
     facetsNode(results.facets, params));
   if (results.total) await renderTimelines(timeline, base, params, results, current);
 }
@@ -358,7 +359,7 @@ function chartNode(lang, timeline) {
   const width = 600;
   const height = 90;
   const top = Math.max(1, ...buckets.map((b) => b.count));
-  const step = width / Math.max(1, buckets.length);
+  const step = width / Math.max(24, buckets.length);  // a few buckets do not fill the width
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height + 16}`, class: "chart", role: "img",
     "aria-label": `${lang}: ${timeline.matches}` });
   buckets.forEach((bucket, i) => {
@@ -369,13 +370,15 @@ function chartNode(lang, timeline) {
   });
   if (buckets.length) {
     chart.append(svg("text", { x: 0, y: height + 13, class: "axis" }, buckets[0].start));
-    chart.append(svg("text", { x: width, y: height + 13, class: "axis", "text-anchor": "end" },
-      buckets[buckets.length - 1].start));
+    if (buckets.length > 1) {
+      chart.append(svg("text", { x: buckets.length * step, y: height + 13, class: "axis", "text-anchor": "end" },
+        buckets[buckets.length - 1].start));
+    }
   }
   return el("figure", { class: "timeline", "data-lang": lang, "data-buckets": buckets.length },
     el("figcaption", {}, `${lang} · ${timeline.matches}`,
-      timeline.undated ? ` (+${timeline.undated} ${t("undated")})` : ""),
-    chart);
+      timeline.undated ? ` (${timeline.undated} ${t("undated")})` : ""),
+    buckets.length ? chart : null);
 }
 
 // ---------------------------------------------------------------- article
