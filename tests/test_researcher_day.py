@@ -7,6 +7,7 @@ and text of `research_articles` (the articles the `research_index` holds).
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -255,3 +256,104 @@ def test_index_shows_per_record_progress_on_a_terminal_only(corpus_dir, tmp_path
     assert len(target.read_text(encoding="utf-8").splitlines()) == 301  # provenance + 300
     assert re.fullmatch(r"exported 300 articles in \d+\.\d s, [\d,]+ articles/s\n",
                         process.stderr)
+
+
+# -- 2: the input format -----------------------------------------------------------------------
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_record() -> dict:
+    section = README.split("### JSON Lines", 1)[1]
+    return json.loads(section.split("```json\n", 1)[1].split("\n```", 1)[0])
+
+
+def _reads(tmp_path: Path, record: object) -> bool:
+    """Whether read_articles turns `record` (one JSONL line) into an article."""
+    from searchlib.ingest import read_articles
+    from searchlib.model import Article
+
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (item,) = read_articles([path])
+    return isinstance(item, Article)
+
+
+VALID = {"text": "Канада та Україна підписали угоду."}
+REPRESENTATIVE = [
+    VALID, {**VALID, "id": 17}, {**VALID, "lang": "EN"}, {**VALID, "lang": None},
+    {**VALID, "published": "2025-08-24"}, {**VALID, "published": "2025-08-24T10:30:00+03:00"},
+    {**VALID, "published": "2025-08-24T07:30Z"}, {**VALID, "published": "2025-08-24 10:30"},
+    {**VALID, "published": "Sun, 24 Aug 2025 10:30:00 +0300"},
+    {**VALID, "published": "24.08.2025"}, {**VALID, "published": ""},
+    {**VALID, "authors": "Оксана Гребенюк"}, {**VALID, "tags": ["a", "b"]},
+    {**VALID, "alternates": [["en", "https://x.example/en"]]}, {**VALID, "path": "ignored"},
+    # refused
+    {}, {"text": "   "}, {"text": 5}, {**VALID, "lang": "de"}, {**VALID, "id": True},
+    {**VALID, "id": [1]}, {**VALID, "title": 3}, {**VALID, "published": "yesterday"},
+    {**VALID, "published": "2025-13-01"}, {**VALID, "authors": [1, 2]},
+    {**VALID, "alternates": [["en"]]}, {**VALID, "alternates": "en"}, ["not", "an object"],
+]
+
+
+def test_the_readme_record_validates_and_reads_completely(tmp_path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from searchlib.ingest import article_schema
+
+    schema = article_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    record = _readme_record()
+    assert record == schema["examples"][0]
+    jsonschema.validate(record, schema)
+    table = README.split("### JSON Lines", 1)[1].split("```json", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", table, re.MULTILINE))
+    fields = {name for pair in documented for name in pair if name}
+    assert fields == set(schema["properties"]) == set(record)  # every field, in all three
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    _run(tmp_path / "ix", "index", str(data))
+    shown = json.loads(_run(tmp_path / "ix", "show", record["id"], "--json").stdout)
+    assert shown["published"] == "2025-08-24T07:30:00+00:00"  # +03:00 stored as UTC
+    assert shown["alternates"] == record["alternates"] and shown["lead"] == record["lead"]
+    assert shown["authors"] == record["authors"] and shown["source"] == "Kyiv Ledger"
+    help_text = CliRunner().invoke(main, ["index", "--help"]).stdout
+    assert all(f'"{name}"' in help_text for name in schema["properties"])
+
+
+@pytest.mark.parametrize("record", REPRESENTATIVE, ids=lambda r: json.dumps(r)[:50])
+def test_read_articles_accepts_what_the_schema_accepts(tmp_path, record) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from searchlib.ingest import article_schema
+
+    valid = jsonschema.Draft202012Validator(article_schema()).is_valid(record)
+    assert _reads(tmp_path, record) == valid
+
+
+# -- 3: metadata at index time -----------------------------------------------------------------
+
+
+def test_index_sets_source_lang_tags_and_url_of_saved_pages(corpus_dir, tmp_path) -> None:
+    stories = sorted((corpus_dir / "text" / "bbc-2225" / "business").glob("*.txt"))[:5]
+    pages = tmp_path / "pages"
+    (pages / "2005").mkdir(parents=True)
+    for story in stories:  # saved pages that say nothing about their outlet or address
+        title, _, body = story.read_text(encoding="utf-8", errors="replace").partition("\n")
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n") if p.strip())
+        (pages / "2005" / f"bbc-{story.stem}.html").write_text(
+            f"<html><body><article><h1>{html.escape(title)}</h1>{paragraphs}</article>"
+            "</body></html>", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    out = _run(index_dir, "index", str(pages), "--source", "bbc.co.uk", "--lang", "en",
+               "--tag", "economy", "--tag", "archive", "--url-prefix",
+               "https://www.bbc.co.uk/news/").stdout
+    assert out.startswith("indexed 5, updated 0, skipped 0, failed 0")
+    assert _run(index_dir, "count", "*", "--source", "bbc.co.uk", "--no-collapse").stdout == "5\n"
+    assert _run(index_dir, "count", "*", "--tag", "archive", "--lang", "en",
+                "--no-collapse").stdout == "5\n"
+    exported = [json.loads(line) for line in _run(
+        index_dir, "export", "*", "--no-collapse", "--fields", "url,tags,lang,source"
+    ).stdout.splitlines()[1:]]
+    assert sorted(row["url"] for row in exported) == [
+        f"https://www.bbc.co.uk/news/2005/bbc-{story.stem}.html" for story in stories]
+    assert all(row["tags"] == ["economy", "archive"] and row["lang"] == "en"
+               and row["source"] == "bbc.co.uk" for row in exported)

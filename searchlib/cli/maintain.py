@@ -21,7 +21,7 @@ from searchlib.cli._options import (
     wait_option,
 )
 from searchlib.errors import ArticleNotFound
-from searchlib.model import Article
+from searchlib.model import Article, Lang
 
 
 @main.command()
@@ -30,20 +30,37 @@ from searchlib.model import Article
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
               help="Articles per commit.")
 @click.option("--wait", default=0.0, type=click.FloatRange(0), help="Seconds to wait for a lock.")
+@click.option("--source", help="The outlet of every article read (overrides the files' own).")
+@click.option("--lang", type=click.Choice([lang.value for lang in Lang]),
+              help="The language of every article read (overrides detection).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Add this tag to every article read (repeatable).")
+@click.option("--url-prefix", metavar="URL",
+              help="HTML pages without a URL get URL + their path under the folder given.")
 @json_option
 def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
+          source: str | None, lang: str | None, tags: tuple[str, ...], url_prefix: str | None,
           as_json: bool) -> None:
     """Index HTML, .html.gz, WARC and JSONL files or folders.
 
-    Example: searchlib index samples/ --index ./index
+    \b
+    JSON Lines (.jsonl, .jsonl.gz): one UTF-8 JSON object per line. Required: "text".
+    Optional: "id", "title", "lead", "url", "canonical_url", "source", "lang" (uk|ru|en;
+    else detected), "published"/"modified" (ISO 8601, e.g. 2025-08-24T10:30:00+03:00, or
+    RFC 2822; no zone = UTC), "authors", "tags" (lists of strings), "alternates" ([[lang,
+    url], ...]). Schema: searchlib/ingest/data/article.schema.json; README "Input formats".
+
+    Example: searchlib index pages/ --source zn.ua --lang uk --tag war --url-prefix https://zn.ua/
     """
     from searchlib.api import Index
-    from searchlib.ingest import find_inputs, input_size, read_articles
+    from searchlib.ingest import IngestOptions, input_size, read_articles
 
-    inputs = find_inputs(paths)
-    with Progress("Indexing", total=input_size(inputs), unit="records") as progress:
+    options = IngestOptions(source=source, lang=Lang(lang) if lang else None, tags=tags,
+                            url_prefix=url_prefix)
+    with Progress("Indexing", total=input_size(paths), unit="records") as progress:
         report = Index.add_to(index_dir, progress.records(
-            read_articles(inputs, progress=progress.read)), batch_size=batch_size, wait=wait)
+            read_articles(paths, options=options, progress=progress.read)),
+            batch_size=batch_size, wait=wait)
     _report_failures(report.failures)
     summary = progress.summary(f"indexed {report.indexed}, updated {report.updated}, "
                                f"skipped {report.skipped}, failed {len(report.failed)}")

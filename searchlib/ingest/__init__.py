@@ -7,7 +7,13 @@ alternates. Yields a `Failure` for every input it cannot read instead of raising
 
 from searchlib.ingest.extract import extract_article
 from searchlib.ingest.options import IngestOptions
-from searchlib.ingest.sources import find_inputs, input_size, read_articles, read_jsonl
+from searchlib.ingest.sources import (
+    article_schema,
+    find_inputs,
+    input_size,
+    read_articles,
+    read_jsonl,
+)
 
 __all__ = ["find_inputs", "input_size", "read_articles", "read_jsonl", "extract_article",
-           "IngestOptions"]
+           "IngestOptions", "article_schema"]

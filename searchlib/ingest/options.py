@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from searchlib.errors import ConfigError
+from searchlib.model import Lang
 
 __all__ = ["IngestOptions"]
 
@@ -26,6 +27,11 @@ class IngestOptions:
             without ``huge_tree`` (which we never set), so values above 256 act as 256.
         min_text_chars: an extracted body shorter than this is "not an article" (skipped).
         favor_recall: passed to trafilatura; keeps more borderline text.
+        source: the outlet of every article read (overrides what the input says).
+        lang: the language of every article read (overrides detection and the input).
+        tags: tags added to every article read.
+        url_prefix: for HTML pages without a URL, the URL is this prefix plus the file's path
+            relative to the folder given (its name, for a file given by name).
     """
 
     max_file_bytes: int = 50 * _MB
@@ -33,8 +39,14 @@ class IngestOptions:
     max_html_depth: int = 256
     min_text_chars: int = 150
     favor_recall: bool = False
+    source: str | None = None
+    lang: Lang | None = None
+    tags: tuple[str, ...] = ()
+    url_prefix: str | None = None
 
     def __post_init__(self) -> None:
+        if self.lang is not None and self.lang not in set(Lang):
+            raise ConfigError(f"IngestOptions.lang must be one of uk, ru, en, got {self.lang!r}")
         for option in fields(self):
             value = getattr(self, option.name)
             if option.type in ("int", int) and (not isinstance(value, int) or value < 1):

@@ -13,8 +13,10 @@ import io
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from searchlib.errors import InputError, NotAnArticle, SearchlibError
 from searchlib.ingest.decode import charset_from_content_type
@@ -24,15 +26,13 @@ from searchlib.ingest.options import IngestOptions
 from searchlib.model import Article, Failure, Lang, make_article_id, parse_datetime
 from searchlib.text import detect_language
 
-__all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size"]
+__all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size", "article_schema"]
 
 _HTML = (".html", ".htm", ".html.gz", ".htm.gz")
 _JSONL = (".jsonl", ".jsonl.gz")
 _WARC = (".warc", ".warc.gz")
 SUPPORTED_SUFFIXES = _HTML + _JSONL + _WARC
 _CHUNK = 1 << 16
-_JSONL_FIELDS = {"id", "url", "title", "text", "lead", "lang", "published", "modified", "source",
-                 "authors", "tags", "canonical_url", "alternates"}
 
 
 def _kind(path: Path) -> str:
@@ -92,16 +92,42 @@ def read_articles(paths: Iterable[str | Path], *, options: IngestOptions | None 
     file, compressed bytes): the calls add up to `input_size(paths)`.
     """
     options = options or IngestOptions()
-    for path in find_inputs(paths):
+    for path, name in _named_inputs(paths):
         position = _Position(path)
         for item in _read_file(path, options, position):
-            yield item
+            yield _with_metadata(item, options, name) if isinstance(item, Article) else item
             if progress is not None:
                 progress(position.advance())
         position.complete = True
         rest = position.advance()
         if progress is not None and rest:
             progress(rest)  # the end of the file (lines or records that held no article)
+
+
+def _named_inputs(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+    """`find_inputs(paths)`, each with its path relative to the folder given (for URLs)."""
+    seen: set[Path] = set()
+    for raw in paths:
+        root = Path(raw)
+        for path in find_inputs([root]):
+            if path not in seen:
+                seen.add(path)
+                yield path, (path.relative_to(root).as_posix() if root.is_dir() else path.name)
+
+
+def _with_metadata(article: Article, options: IngestOptions, name: str) -> Article:
+    """The article with the source, language, tags and URL that `options` set."""
+    changes: dict[str, Any] = {}
+    if options.source:
+        changes["source"] = options.source
+    if options.lang:
+        changes["lang"] = options.lang
+    if options.tags:
+        changes["tags"] = tuple(dict.fromkeys((*article.tags, *options.tags)))
+    if options.url_prefix and not article.url and not article.canonical_url \
+            and not name.lower().endswith(_JSONL + _WARC):  # one page per file: a URL
+        changes["url"] = options.url_prefix + quote(name)
+    return replace(article, **changes) if changes else article
 
 
 def input_size(paths: Iterable[str | Path]) -> int:
@@ -236,6 +262,16 @@ def _read_page(path: Path, options: IngestOptions) -> bytes:
 
 
 # ---------------------------------------------------------------- JSONL
+
+
+def article_schema() -> dict[str, Any]:
+    """The JSON Schema of one JSON Lines input record (shipped as
+    ``searchlib/ingest/data/article.schema.json``), with a complete example under "examples"."""
+    from importlib.resources import files
+
+    text = files("searchlib.ingest").joinpath("data", "article.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _read_jsonl(path: Path, options: IngestOptions,
