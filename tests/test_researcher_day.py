@@ -17,7 +17,7 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -357,3 +357,38 @@ def test_index_sets_source_lang_tags_and_url_of_saved_pages(corpus_dir, tmp_path
         f"https://www.bbc.co.uk/news/2005/bbc-{story.stem}.html" for story in stories]
     assert all(row["tags"] == ["economy", "archive"] and row["lang"] == "en"
                and row["source"] == "bbc.co.uk" for row in exported)
+
+
+# -- 7: stats ----------------------------------------------------------------------------------
+
+
+def test_stats_undated_per_year_sources_and_text_size(research_index_dir, research_articles,
+                                                      tmp_path) -> None:
+    record = json.loads(_run(research_index_dir, "stats", "--all", "--json").stdout)
+    assert record["undated"] == sum(1 for a in research_articles if a.published is None) == 1096
+    years = Counter(str(a.published.astimezone(UTC).year) for a in research_articles
+                    if a.published)
+    assert record["by_year"] == dict(sorted(years.items()))
+    assert record["by_year"]["2018"] == 611 and record["by_year"]["2024"] == 300
+    chars = Counter()
+    for a in research_articles:
+        chars[str(a.lang)] += len(a.title) + len(a.lead or "") + len(a.text)
+    assert record["chars_by_lang"] == dict(chars)
+    text = _run(research_index_dir, "stats", "--all").stdout
+    assert f"articles:   {len(research_articles)} (1096 without a date)" in text
+    assert "per year:   2000 1, 2002 2, 2003 4," in text and "2018 611, 2024 300" in text
+    assert f"text:       ru {chars['ru'] / 1e6:.1f}M characters" in text
+    # Twelve outlets: ten by default, then how many more.
+    data = tmp_path / "a.jsonl"
+    lines = [a for a in research_articles if a.source == "bbc.co.uk"][:24]
+    data.write_text("".join(json.dumps({"id": a.id, "title": a.title, "text": a.text,
+                                        "source": f"outlet-{n % 12:02d}"}) + "\n"
+                            for n, a in enumerate(lines)), encoding="utf-8")
+    _run(tmp_path / "ix", "index", str(data))
+    out = _run(tmp_path / "ix", "stats").stdout
+    sources = next(line for line in out.splitlines() if line.startswith("sources:"))
+    assert sources.startswith("sources:    12: ") and sources.count("outlet-") == 10
+    assert sources.endswith("... and 2 more (--all lists them)")
+    everything = _run(tmp_path / "ix", "stats", "--all").stdout
+    assert next(line for line in everything.splitlines()
+                if line.startswith("sources:")).count("outlet-") == 12

@@ -129,29 +129,41 @@ def show(article_id: str, index_dir: Path, as_json: bool) -> None:
     click.echo(article.text)
 
 
+STATS_SOURCES = 10
+"""Sources listed by `stats` without --all."""
+
+
 @main.command()
 @index_option
+@click.option("--all", "show_all", is_flag=True,
+              help="List every source, and the text size per language (reads every article).")
 @json_option
-def stats(index_dir: Path, as_json: bool) -> None:
-    """Show how many articles the index holds, by language and source.
+def stats(index_dir: Path, show_all: bool, as_json: bool) -> None:
+    """Show how many articles the index holds: by language, source and year, undated, size.
 
-    Example: searchlib stats --json
+    Example: searchlib stats --all
     """
-    info = _open_index(index_dir).stats()
+    info = _open_index(index_dir).stats(text_sizes=show_all)
     if as_json:
         _emit_json(info.to_json())
         return
     click.echo(f"index:      {info.path}")
-    click.echo(f"articles:   {info.articles}")
+    click.echo(f"articles:   {info.articles} ({info.undated} without a date)")
     click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in info.by_lang.items()))
-    click.echo("sources:    " + ", ".join(f"{k} {v}" for k, v in list(info.by_source.items())[:10]))
+    sources = list(info.by_source.items())
+    shown = sources if show_all else sources[:STATS_SOURCES]
+    more = len(sources) - len(shown)
+    click.echo(f"sources:    {len(sources)}: " + ", ".join(f"{k} {v}" for k, v in shown)
+               + (f" ... and {more} more (--all lists them)" if more else ""))
+    if info.by_year:
+        click.echo("per year:   " + ", ".join(f"{k} {v}" for k, v in info.by_year.items()))
     if info.first_published:
         click.echo(f"published:  {info.first_published.date()} .. {info.last_published.date()}")
+    if info.chars_by_lang is not None:
+        click.echo("text:       " + ", ".join(f"{k} {v / 1e6:.1f}M characters"
+                                              for k, v in info.chars_by_lang.items()))
     click.echo(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
     click.echo(f"analyzer:   {info.analyzer}; {info.schema}; build {info.build_id}")
-
-
-
 
 
 @main.command()
