@@ -19,6 +19,30 @@ from searchlib.model import Failure, Lang, parse_datetime
 DEFAULT_INDEX = "./index"
 
 
+class QueryCommand(click.Command):
+    """A command whose QUERY may start with ``-`` (``searchlib search -Канада``: every article
+    without Канада). A word starting with one ``-`` that is no option of the command, nor the
+    value of the option before it, is query text, as if given after ``--``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args:
+            options = [p for p in self.params if isinstance(p, click.Option)]
+            names = {name for p in options for name in (*p.opts, *p.secondary_opts)}
+            valued = {name for p in options if not p.is_flag and not p.count
+                      for name in p.opts}
+            kept: list[str] = []
+            query: list[str] = []
+            for arg in args:
+                if (len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in names
+                        and not (kept and kept[-1] in valued)):
+                    query.append(arg)
+                else:
+                    kept.append(arg)
+            if query:
+                args = [*kept, "--", *query]
+        return super().parse_args(ctx, args)
+
+
 def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),

@@ -15,6 +15,7 @@ from searchlib.cli._app import main
 from searchlib.cli._options import (
     SORT_CHOICES,
     Progress,
+    QueryCommand,
     _emit_json,
     _filters,
     _open_index,
@@ -30,7 +31,7 @@ from searchlib.cli._options import (
 from searchlib.errors import QueryError
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query", required=False)
 @index_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 10000),
@@ -161,7 +162,7 @@ def _results_header(results) -> str:
     return f"{results.total} result{plural} for {results.query!r}"
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--by", type=click.Choice(("lang", "source", "tag", "author")),
@@ -189,7 +190,7 @@ def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_jso
             click.echo(f"{value}\t{n}")
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--by", type=click.Choice(("day", "week", "month")), default="month",
@@ -281,7 +282,7 @@ def _render_timeline(result) -> None:
     fold()
 
 
-@main.command("top-terms")
+@main.command("top-terms", cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500),
@@ -341,7 +342,7 @@ def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv:
             click.echo(f"  {a.reason:<11} {a.lang or '-':<2} {date}  {a.title}  (id {a.id})")
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @json_option
@@ -359,7 +360,7 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
         click.echo(f"no correction for {query!r}", err=True)
 
 
-@main.command()
+@main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
 @click.option("--format", "fmt", type=click.Choice(("jsonl", "csv")), default="jsonl",

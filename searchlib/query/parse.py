@@ -7,11 +7,13 @@ language's fields, so it is scored by its own language alone and scores are not 
 Wildcards, prefixes, fuzzy terms and ``=word`` match words as written, in the surface-form
 fields.
 
-The language (README "Query language"): words are AND-ed; ``OR``, ``NOT``, ``( )``;
-``"phrase"`` and ``"a b"~N`` (within N words); ``title:``, ``text:``, ``author:``, ``source:``,
-``lang:``, ``tag:``, ``published:[2025-08-01 TO 2025-08-31]`` (open: ``[2025-08-01 TO]``; one
-day or month: ``published:2025-08``); ``word*`` / ``wo?d``; ``word~``
-(fuzzy, 1 edit; ``word~2`` for 2). A lone ``*`` matches every article.
+The language (README "Query language"): words are AND-ed; ``OR``, ``NOT``, ``( )``; ``-word``
+(without) and ``+word`` (required); ``"phrase"`` and ``"a b"~N`` (within N words); ``=word``
+and ``"=a b"`` (as written); ``title:``, ``text:``, ``author:``, ``source:``, ``lang:``,
+``tag:``, ``published:[2025-08-01 TO 2025-08-31]`` (open: ``[2025-08-01 TO]``; one day or month:
+``published:2025-08``); ``word*`` / ``wo?d``; ``word~`` (fuzzy, 1 edit; ``word~2`` for 2). A lone
+``*`` matches every article. Punctuation that is not syntax is text (`_natural_punctuation`): a
+``?`` ending a word or a quote, a colon after a word that is no field name.
 
 Hostile input is refused before Whoosh sees it (Whoosh silently drops what it cannot parse):
 unbalanced quotes, parentheses and brackets, control characters, unknown fields, over-long or
@@ -22,6 +24,7 @@ too many words are refused when the query is run (`check_expansions`), since tha
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -31,6 +34,7 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import syntax
+from whoosh.qparser.taggers import FnTagger
 from whoosh.query import And, NullQuery, Or, Query
 
 from searchlib.errors import QueryError
@@ -77,12 +81,18 @@ _EXACT_FIELD = {"title": "title_exact", "text": "text_exact"}
 
 _CONTROL = frozenset({"Cc", "Cs", "Co", "Cn"})
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
-_QUESTION_MARKS = re.compile(r"(?:(?<=\w)|(?<=\s)|^)[?!]*\?[?!]*(?=[\s\"')\]]|$)")
-"""A question mark that ends a word ends a question ("Коли заснували Київ?"), it is not a
-one-letter wildcard (Whoosh would look up `київ?` unanalysed and miss `київ`); `wo?d` inside a
-word stays a wildcard."""
-_FIELD = re.compile(r"(?<![\w.@/:-])([A-Za-z_][A-Za-z0-9_]*):(?=\S)")
-_WORD = re.compile(r"[\w'’*?-]+", re.UNICODE)
+_QUESTION_MARKS = re.compile(r"\?+(?![\w*])")
+"""A ``?`` is a one-letter wildcard only inside a word (``defen?e``). At the end of a word or
+after a closing quote it ends a question (``Коли заснували Київ?``, ``"Северный поток"?``)."""
+_COLON = re.compile(r"(?<![\w.@/:-])(\w+):(?!//)")
+"""``name:`` not inside a word: a field when `name` is a field name, else punctuation."""
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FUZZY = re.compile(r"(?<=[\w*?])~(\d+)")
+_EXACT_PHRASE = re.compile(r'(?<![\w=])="')
+_SIGN = r'(?:^|(?<=[\s(]))[{}](?=[\w"(=])'
+MAX_FUZZY = 2
+"""Largest edit distance of ``word~N``: 3 edits of a news word match mostly unrelated words."""
+_WORD = re.compile(r"[\w'’*?][\w'’*?-]*", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
 
@@ -105,7 +115,7 @@ class _PositionalParser(qparser.QueryParser):
     """
 
     def __init__(self, schema: Schema, langs: Sequence[Lang], group) -> None:
-        super().__init__(None, schema, group=group)
+        super().__init__(None, schema, group=group, phraseclass=_Phrase)
         self.langs = tuple(langs)
         self._stops: dict[str, bool] = {}
 
@@ -198,7 +208,9 @@ class _LanguageFieldsPlugin(qparser.Plugin):
     def _fieldnames(self, node) -> list[str]:
         family = _FAMILIES[node.fieldname]
         families = ("title", "text") if family is None else (family,)
-        if isinstance(node, _SURFACE_NODES):
+        if isinstance(node, _SURFACE_NODES) or (
+                isinstance(node, qparser.PhrasePlugin.PhraseNode)
+                and node.text.lstrip().startswith("=")):
             return [_EXACT_FIELD[f] for f in families]
         names = [f"{f}_{lang}" for lang in self.langs for f in families]
         if type(node) is syntax.WordNode and "text" in families:
@@ -214,10 +226,99 @@ _SURFACE_NODES = (qparser.WildcardPlugin.WildcardNode, qparser.PrefixPlugin.Pref
                   ExactFormNode)
 
 
+class _Phrase(wq.Phrase):
+    """A phrase shown with its slop (``text_uk:"канада безпека"~5``), so `--explain` shows
+    what is searched."""
+
+    def __unicode__(self) -> str:
+        shown = f'{self.fieldname}:"{" ".join(self.words)}"'
+        return f"{shown}~{self.slop}" if self.slop > 1 else shown
+
+    __str__ = __unicode__
+
+
+class _ExcludeGroup(syntax.BinaryGroup):
+    """The first node's matches without the second's (all articles without them when the first
+    is empty, e.g. only stop words)."""
+
+    def query(self, parser):
+        kept, excluded = (node.query(parser) for node in self.nodes)
+        kept = kept.normalize() if kept is not None else NullQuery
+        if excluded is None or excluded.normalize() is NullQuery:
+            return kept
+        if kept is NullQuery:
+            return syntax.attach(wq.Not(excluded), self)
+        return syntax.attach(wq.AndNot(kept, excluded), self)
+
+
+class _SignPlugin(qparser.Plugin):
+    """``-word`` excludes, ``+word`` requires (the web-search and Lucene convention).
+
+    A sign counts at the start of the query or after a space or ``(``, right before a word,
+    quote, ``(`` or ``=`` (``прем'єр-міністр`` and ``2025-08-01`` keep their hyphens). Within
+    its group (the query, or the parentheses around it): ``a OR b -c`` is ``(a OR b)`` without
+    the articles that have ``c``; ``-c`` alone is every article without ``c``; ``+c`` must be in
+    every match, so ``+c OR d`` finds the articles with ``c`` (``d`` only ranks them) and
+    ``a +c`` is ``a c``.
+    """
+
+    class Plus(syntax.MarkerNode):
+        pass
+
+    class Minus(syntax.MarkerNode):
+        pass
+
+    def taggers(self, parser):
+        return [(FnTagger(_SIGN.format(r"+"), self.Plus, "plus"), 0),
+                (FnTagger(_SIGN.format("-"), self.Minus, "minus"), 0)]
+
+    def filters(self, parser):
+        # After whitespace is removed (500), before the operators build their groups (600).
+        return [(self.do_signs, 520)]
+
+    def do_signs(self, parser, group):
+        kept = group.empty_copy()
+        required, excluded = [], []
+        nodes = list(group)
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            if isinstance(node, syntax.GroupNode):
+                node = self.do_signs(parser, node)
+            if isinstance(node, (self.Plus, self.Minus)) and i + 1 < len(nodes):
+                target = nodes[i + 1]
+                if isinstance(target, syntax.GroupNode):
+                    target = self.do_signs(parser, target)
+                if isinstance(node, self.Plus):
+                    kept.append(target)
+                    required.append(copy.deepcopy(target))
+                else:
+                    if kept and isinstance(kept[-1], syntax.InfixOperator):
+                        kept.pop()  # `a OR -c`: the OR joined nothing else
+                    excluded.append(target)
+                i += 2
+                continue
+            if not isinstance(node, (self.Plus, self.Minus)):
+                kept.append(node)
+            i += 1
+        if not required and not excluded:
+            return kept
+        while kept and isinstance(kept[0], syntax.InfixOperator):
+            kept.pop(0)
+        result = kept
+        if required and any(isinstance(n, syntax.InfixOperator) for n in kept):
+            # Words are AND-ed already; only an OR could leave a `+word` optional.
+            result = syntax.AndGroup([result, syntax.AndGroup(required)])
+        if excluded:
+            result = _ExcludeGroup([result, syntax.OrGroup(excluded)])
+        return syntax.AndGroup([result])
+
+
 def _parser(schema: Schema, langs: Sequence[Lang], date_errors: list[str],
             any_word: bool = False, dates: bool = True) -> qparser.QueryParser:
     group = qparser.OrGroup if any_word else qparser.AndGroup
     parser = _PositionalParser(schema, langs, group)
+    parser.add_plugin(_SignPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin({"text": ["body"]}))
     parser.add_plugin(_LanguageFieldsPlugin(langs))
     parser.add_plugin(qparser.FuzzyTermPlugin())
@@ -231,10 +332,17 @@ def _parser(schema: Schema, langs: Sequence[Lang], date_errors: list[str],
 
 def is_plain(text: str) -> bool:
     """True for a query of two or more bare words: no operators, fields, quotes or wildcards.
+    Punctuation that is not syntax does not count (a pasted question is plain).
 
     >>> is_plain("скільки коштує м'ясо"), is_plain('"план дій"'), is_plain("a OR b")
     (True, False, False)
+    >>> is_plain("Brexit: what happens next?"), is_plain("Канада -Украина")
+    (True, False)
     """
+    try:
+        text = _natural_punctuation(text, None)
+    except QueryError:
+        return False
     words = text.split()
     return (
         len(words) > 1
@@ -266,7 +374,8 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
     _check_syntax(text, schema)
-    original, text = text, _compact_range_dates(_QUESTION_MARKS.sub(" ", text.translate(_SPACES)))
+    _check_date_ranges(text)
+    original, text = text, _compact_range_dates(_natural_punctuation(text, schema))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
     candidates = [lang for lang in (langs or LANGS) if lang in LANGS]
@@ -285,6 +394,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
                          else None)
     if query is NullQuery or isinstance(query, type(NullQuery)):
         return NullQuery
+    _check_values(query, original)
     query = _lone_stars_match_all(query)
     leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
     if leaves > MAX_TERMS:
@@ -345,13 +455,86 @@ def _check_syntax(text: str, schema: Schema) -> None:
         pair = {"(": ")", "[": "]", "{": "}"}[char]
         raise QueryError(text, f"this {char!r} is never closed; add {pair!r}",
                          position=position)
-    known = set(FIELDS) | set(_ALIASES) | set(schema.names())
-    for match in _FIELD.finditer(_outside_quotes(text)):
-        name = match.group(1)
-        if name not in known:
-            raise QueryError(
-                text, f"unknown field {name!r}; fields are {', '.join(FIELDS)} "
-                "(to search for the word itself, put it in quotes)", position=match.start(1))
+
+def _natural_punctuation(text: str, schema: Schema | None) -> str:
+    """The query with punctuation that is not syntax made spaces, offsets unchanged.
+
+    Refuses the mistakes a lenient reading would hide: a field name with nothing after it
+    (``title:``), a misspelt field (``autor:Гребенюк``), a fuzzy distance over `MAX_FUZZY`.
+
+    >>> from searchlib.store.schema import build_schema
+    >>> _natural_punctuation('Brexit: what next? "Северный поток"?', build_schema())
+    'Brexit  what next  "Северный поток" '
+    >>> _natural_punctuation('defen?e title:  Brexit ="a b"', build_schema())
+    'defen?e   title:Brexit "=a b"'
+    """
+    text = _QUESTION_MARKS.sub(lambda m: " " * len(m.group(0)), text.translate(_SPACES))
+    text = _EXACT_PHRASE.sub('"=', text)  # `="a b"` is `"=a b"`: the phrase as written
+    for phrase in re.finditer(r'"([^"]*)"', text):
+        inner = phrase.group(1).lstrip()
+        if "=" in inner[1:]:
+            raise QueryError(text, "= inside a phrase: to match the words of a phrase as "
+                             'written, put = first ("=a b" or ="a b")',
+                             position=phrase.start(1) + phrase.group(1).index("=", 1))
+    blanked = _outside_quotes(text)
+    known = set(FIELDS) | set(_ALIASES) | set(schema.names() if schema else ())
+    chars = list(text)
+    for match in _COLON.finditer(blanked):
+        name, start, colon = match.group(1), match.start(1), match.end(1)
+        rest = text[colon + 1:]
+        value = rest.lstrip(" ")
+        if name in known:
+            if not value or value[0] == ")":
+                raise QueryError(text, f"{name}: has nothing after it; write {name}:word or "
+                                 f'{name}:"a phrase" (or leave out the colon)', position=start)
+            gap = len(rest) - len(value)  # `title:  Brexit` -> `  title:Brexit`
+            chars[start:colon + 1 + gap] = [" "] * gap + list(name + ":")
+            continue
+        close = difflib.get_close_matches(name.lower(), [*FIELDS, *_ALIASES], n=1, cutoff=0.65)
+        if value == rest and value and _FIELD_NAME.fullmatch(name) and close:
+            raise QueryError(text, f"unknown field {name!r} (did you mean {close[0]}:?); fields "
+                             f"are {', '.join(FIELDS)}; to search for the word itself, put a "
+                             "space after the colon", position=start)
+        chars[colon] = " "  # `Brexit: what happens next`: a colon in a sentence
+    for match in _FUZZY.finditer(blanked):
+        if int(match.group(1)) > MAX_FUZZY:
+            raise QueryError(text, f"~{match.group(1)} allows too many edits: a fuzzy word "
+                             f"allows at most {MAX_FUZZY} (word~1 or word~2)",
+                             position=match.start())
+    return "".join(chars)
+
+
+def _check_date_ranges(text: str) -> None:
+    """Refuse a ``published:[a TO b]`` range that ends before it starts."""
+    for match in _DATE_RANGE.finditer(text):
+        first, last = match.group(1), match.group(2)
+        if _date_bound(first, end=False) > _date_bound(last, end=True):
+            raise QueryError(text, f"this range ends before it starts ({first} is after "
+                             f"{last}); write the earlier date first",
+                             position=match.start())
+
+
+_DATE_RANGE = re.compile(r"published:\s*[\[{]\s*(\d{4}(?:-\d{2}){0,2})\s+TO\s+"
+                         r"(\d{4}(?:-\d{2}){0,2})\s*[\]}]")
+
+
+def _date_bound(value: str, *, end: bool) -> tuple[int, int, int]:
+    """(year, month, day) of the first (or, with `end`, a bound on the last) day of a date."""
+    parts = [int(p) for p in value.split("-")]
+    defaults = (12, 31) if end else (1, 1)
+    year, month, day = (*parts, *defaults[len(parts) - 1:])
+    return year, month, day
+
+
+def _check_values(query: Query, text: str) -> None:
+    """Refuse field values that can match nothing: ``lang:de``."""
+    for leaf in query.leaves():
+        if getattr(leaf, "fieldname", None) == "lang" and isinstance(leaf, wq.Term):
+            value = str(leaf.text).lower()
+            if value not in {str(lang) for lang in LANGS}:
+                raise QueryError(text, f"lang:{leaf.text} is not a language of the index; use "
+                                 "lang:uk, lang:ru or lang:en", position=text.find("lang:"))
+            leaf.text = value
 
 
 def _printable(text: str) -> str:

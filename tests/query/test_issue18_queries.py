@@ -7,12 +7,15 @@ against a value computed without searchlib: a regular expression over the same t
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from searchlib.api import Index
+from searchlib.errors import QueryError
 from searchlib.model import Article
+from searchlib.query.parse import is_plain
 
 
 def _ids(index: Index, query: str) -> set[str]:
@@ -141,3 +144,131 @@ def test_latin_words_in_cyrillic_articles(research_index: Index,
     found = _ids(research_index, query)
     assert found == truth
     assert any(langs[i] in ("uk", "ru") for i in found)
+
+
+# -- item 4: natural punctuation is not syntax -----------------------------------------------
+
+NORD_STREAM_RU = (WORD_START + r"северн(ый|ого|ому|ым|ом|ые|ых|ыми)\W+"
+                  r"поток(а|у|ом|е|и|ов|ам|ами|ах)?" + WORD_END)
+
+
+def test_question_marks_after_words_and_quotes_are_punctuation(
+        research_index: Index, research_articles: list[Article]) -> None:
+    truth = _regex_ids(research_articles, NORD_STREAM_RU)
+    assert len(truth) == 161
+    assert _ids(research_index, '"Северный поток"?') == truth
+    assert _ids(research_index, "Київ?") == _ids(research_index, "Київ")
+    assert len(_ids(research_index, "Київ")) == 94
+    assert "defen?e" in research_index.explain("defen?e")  # inside a word: a wildcard
+
+
+def test_a_colon_after_a_word_that_is_no_field_is_text(research_index: Index) -> None:
+    query = "Brexit: what happens next"
+    assert is_plain(query) and is_plain(query + "?")
+    assert research_index.explain(query) == research_index.explain("Brexit what happens next")
+    words = _ids(research_index, "Brexit") & _ids(research_index, "happens") & _ids(
+        research_index, "next")
+    results = research_index.search(query, limit=5, collapse=False)
+    assert results.total == len(words) == 0
+    # The partial-match fallback still fills the page, with articles about Brexit first.
+    assert results.hits and all(hit.partial for hit in results.hits)
+    assert re.search("brexit", _fold(results.hits[0].title + results.hits[0].snippet.text))
+
+
+def test_a_pasted_question_gives_ranked_results(research_index: Index) -> None:
+    question = "Что будет с Северным потоком после санкций?"
+    # что, с, после are Russian stop words: the rest must all be in a match.
+    expected = set.intersection(*(_ids(research_index, word) for word in
+                                  ("будет", "Северным", "потоком", "санкций")))
+    assert len(expected) == 52
+    assert _ids(research_index, question) == expected
+    results = research_index.search(question, limit=5, collapse=False)
+    assert results.total == 52 and len(results.hits) == 5
+    assert [hit.score for hit in results.hits] == sorted(
+        (hit.score for hit in results.hits), reverse=True)
+    assert all(hit.id in expected for hit in results.hits)
+
+
+# -- item 5: -word and +word -----------------------------------------------------------------
+
+def test_minus_excludes_and_plus_requires(research_index: Index) -> None:
+    canada, kanada, ukraine = (_ids(research_index, word)
+                               for word in ("Canada", "Канада", "Украина"))
+    assert len(kanada) == 67 and len(ukraine) == 630
+    assert _ids(research_index, "Канада -Украина") == kanada - ukraine
+    assert len(kanada - ukraine) == 54
+    assert _ids(research_index, "Канада OR Canada -Украина") == (kanada | canada) - ukraine
+    assert _ids(research_index, "-Украина Канада") == kanada - ukraine
+    assert _ids(research_index, "+Канада OR Canada") == kanada
+    assert _ids(research_index, "Канада +Украина") == kanada & ukraine
+    everything = {a.id for a in research_index.articles()}
+    assert _ids(research_index, "-Канада") == everything - kanada
+    assert len(everything - kanada) == 2328
+    # Hyphens inside words and dates are not signs.
+    assert "прем'єр-міністр" in research_index.explain("прем'єр-міністр")
+
+
+def test_a_query_starting_with_minus_works_on_the_command_line(research_index_dir,
+                                                               research_index: Index) -> None:
+    from click.testing import CliRunner
+
+    from searchlib.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "-Канада", "--index", str(research_index_dir),
+                                  "--json", "--no-collapse", "--limit", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == len(research_index) - 67
+    result = runner.invoke(main, ["count", "--index", str(research_index_dir), "--no-collapse",
+                                  "--", "-Украина Канада"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split()[0] == "54"
+
+
+# -- item 11: no lenient parsing that hides mistakes -----------------------------------------
+
+@pytest.mark.parametrize(("query", "message", "position"), [
+    ("published:[2020-01-01 TO 2019-01-01]", "ends before it starts", 0),
+    ("Канада published:[2020-02 TO 2020-01-31]", "ends before it starts", 7),
+    ("lang:de", "lang:de is not a language of the index", 0),
+    ("Канада AND lang:de", "lang:uk, lang:ru or lang:en", 11),
+    ("title:", "title: has nothing after it", 0),
+    ("(title:) Канада", "title: has nothing after it", 1),
+    ("Канада~3", "at most 2", 6),
+    ('"Северного =потока"', "put = first", 11),
+    ("autor:Гребенюк", "did you mean author:?", 0),
+])
+def test_mistakes_are_query_errors(research_index: Index, query: str, message: str,
+                                   position: int) -> None:
+    with pytest.raises(QueryError) as caught:
+        research_index.search(query)
+    assert message in str(caught.value)
+    assert caught.value.position == position
+
+
+def test_mistakes_exit_2_on_the_command_line(research_index_dir) -> None:
+    from click.testing import CliRunner
+
+    from searchlib.cli import main
+
+    for query in ("lang:de", "title:", "Канада~3", "published:[2020-01-01 TO 2019-01-01]"):
+        result = CliRunner().invoke(main, ["search", query, "--index", str(research_index_dir)])
+        assert result.exit_code == 2 and result.stderr.startswith("Error: invalid query")
+        assert "Traceback" not in result.stderr
+
+
+def test_what_was_lenient_now_does_what_it_says(research_index: Index,
+                                                research_articles: list[Article]) -> None:
+    assert _ids(research_index, "lang:UK Канада") == _ids(research_index, "lang:uk Канада")
+    assert research_index.search("lang:uk Канада", collapse=False).total == \
+        research_index.search("Канада", lang="uk", collapse=False).total == 1
+    assert _ids(research_index, "title: Канада") == _ids(research_index, "title:Канада")
+    explained = research_index.explain('"Канада безпека"~5')
+    assert 'text_uk:"канада безпека"~5' in explained
+    assert research_index.search("Канада~2").total >= research_index.search("=Канада").total
+    # "=a b" and ="a b": the phrase with its words exactly as written.
+    as_written = _regex_ids(research_articles, WORD_START + r"северного\W+потока" + WORD_END)
+    assert len(as_written) == 93
+    assert _ids(research_index, '"=Северного потока"') == as_written
+    assert _ids(research_index, '="Северного потока"') == as_written
+    assert as_written < _regex_ids(research_articles, NORD_STREAM_RU)
