@@ -52,6 +52,10 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_TERMS",
     "MAX_EXPANSIONS",
+    "MAX_FUZZY",
+    "MAX_BOOST",
+    "MAX_SLOP",
+    "MAX_POSTINGS",
     "FIELDS",
 ]
 
@@ -65,6 +69,20 @@ MAX_EXPANSIONS = 300
 together (each field and language counts). Measured with `benchmarks/research.py` on 2k
 articles: `пре*` (121 words) searches in 0.4 s, `а*` (2,478 words) in 12-17 s, and the cost grows
 with the index; Lucene's clause limit plays the same role."""
+MAX_FUZZY = 2
+"""Largest edit distance of ``word~N``, Lucene's limit too: 3 edits of a news word match mostly
+unrelated words, and Whoosh's Levenshtein automaton grows exponentially with the distance
+(`Zelenskyxxyy~9` took 35 s and 661 MB, issue 19)."""
+MAX_BOOST = 1000.0
+"""Largest `^N` boost; above it scores overflow to infinity and rankings stop meaning anything."""
+MAX_SLOP = 1000
+"""Largest `"a b"~N` distance (words apart); any larger value means the same."""
+MAX_POSTINGS = 1_000_000
+"""Article entries (postings) the index words of one query may hold together, after expansion.
+Measured on the 2.4k-article research index with 40 of the most frequent exact forms OR-ed:
+51,299 postings searched, counted and ranked in 0.34 s (~0.15 M a second with the per-term
+work), so the bound keeps a query's reading within a few seconds on a 2-core machine; on a 100k
+index only a handful of the commonest words OR-ed reach it."""
 
 FIELDS: dict[str, str] = {
     "title": "words of the headline",
@@ -87,11 +105,8 @@ after a closing quote it ends a question (``Коли заснували Київ
 _COLON = re.compile(r"(?<![\w.@/:-])(\w+):(?!//)")
 """``name:`` not inside a word: a field when `name` is a field name, else punctuation."""
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_FUZZY = re.compile(r"(?<=[\w*?])~(\d+)")
 _EXACT_PHRASE = re.compile(r'(?<![\w=])="')
 _SIGN = r'(?:^|(?<=[\s(]))[{}](?=[\w"(=])'
-MAX_FUZZY = 2
-"""Largest edit distance of ``word~N``: 3 edits of a news word match mostly unrelated words."""
 _WORD = re.compile(r"[\w'’*?][\w'’*?-]*", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
@@ -375,6 +390,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
     _check_syntax(text, schema)
     _check_date_ranges(text)
+    _check_numbers(text)
     original, text = text, _compact_range_dates(_natural_punctuation(text, schema))
     if text.strip().strip("*") == "" and "*" in text:
         return _AllArticles()
@@ -460,7 +476,7 @@ def _natural_punctuation(text: str, schema: Schema | None) -> str:
     """The query with punctuation that is not syntax made spaces, offsets unchanged.
 
     Refuses the mistakes a lenient reading would hide: a field name with nothing after it
-    (``title:``), a misspelt field (``autor:Гребенюк``), a fuzzy distance over `MAX_FUZZY`.
+    (``title:``), a misspelt field (``autor:Гребенюк``).
 
     >>> from searchlib.store.schema import build_schema
     >>> _natural_punctuation('Brexit: what next? "Северный поток"?', build_schema())
@@ -496,11 +512,6 @@ def _natural_punctuation(text: str, schema: Schema | None) -> str:
                              f"are {', '.join(FIELDS)}; to search for the word itself, put a "
                              "space after the colon", position=start)
         chars[colon] = " "  # `Brexit: what happens next`: a colon in a sentence
-    for match in _FUZZY.finditer(blanked):
-        if int(match.group(1)) > MAX_FUZZY:
-            raise QueryError(text, f"~{match.group(1)} allows too many edits: a fuzzy word "
-                             f"allows at most {MAX_FUZZY} (word~1 or word~2)",
-                             position=match.start())
     return "".join(chars)
 
 
@@ -537,6 +548,38 @@ def _check_values(query: Query, text: str) -> None:
             leaf.text = value
 
 
+_TILDE = re.compile(r"(?<=\S)~([0-9]*)")
+_CARET = re.compile(r"(?<=\S)\^([^\s)]*)")
+_BOOST = re.compile(r"[0-9]*\.?[0-9]+")
+
+
+def _check_numbers(text: str) -> None:
+    """Refuse fuzzy distances over `MAX_FUZZY`, phrase distances over `MAX_SLOP` and boosts that
+    are not a number in (0, `MAX_BOOST`], pointing at the number (Whoosh reads one digit of
+    `~999` and silently keeps the rest as a word, and takes `^nan` as text)."""
+    outside = _outside_quotes(text)
+    for match in _TILDE.finditer(text):
+        if outside[match.start()] != "~" and text[match.start() - 1] != '"':
+            continue  # inside a phrase
+        digits = match.group(1)
+        value = int(digits) if digits else 1
+        if text[match.start() - 1] == '"':
+            if value > MAX_SLOP:
+                raise QueryError(text, f"a phrase distance of {value} words; the largest is "
+                                 f"{MAX_SLOP}", position=match.start(1))
+        elif value > MAX_FUZZY:
+            raise QueryError(text, f"a fuzzy edit distance of {digits}; at most {MAX_FUZZY} "
+                             f"(word~ allows 1 edit, word~{MAX_FUZZY} allows {MAX_FUZZY})",
+                             position=match.start())
+    for match in _CARET.finditer(text):
+        if outside[match.start()] != "^":
+            continue
+        value = match.group(1)
+        if not (_BOOST.fullmatch(value) and 0 < float(value) <= MAX_BOOST):
+            raise QueryError(text, f"boost ^{value} is not a number above 0 and at most "
+                             f"{MAX_BOOST:g}, e.g. Канада^2", position=match.start())
+
+
 def _printable(text: str) -> str:
     """The text with control characters shown as U+FFFD (same length, so carets line up)."""
     return "".join("\ufffd" if unicodedata.category(c) in _CONTROL else c for c in text)
@@ -553,8 +596,10 @@ def _lone_stars_match_all(query: Query) -> Query:
     if isinstance(query, wq.Every) or (isinstance(query, wq.Wildcard)
                                        and not query.text.strip("*")):
         return _AllArticles()
-    if isinstance(query, wq.FuzzyTerm) and not query.prefixlength:
-        query.prefixlength = 1  # misspellings rarely touch the first letter; much faster
+    if isinstance(query, wq.FuzzyTerm):
+        # Misspellings rarely touch the first letter (much faster); a `~/N` prefix longer than
+        # the word is the whole word (Whoosh's automaton would index past its end).
+        query.prefixlength = min(query.prefixlength or 1, len(query.text))
     if isinstance(query, wq.compound.CompoundQuery):
         query.subqueries = [_lone_stars_match_all(q) for q in query.subqueries]
     elif isinstance(query, wq.Not):
@@ -569,22 +614,40 @@ def _expanding(query: Query) -> Iterator[Query]:
         yield from _expanding(child)
 
 
-def check_expansions(query: Query, reader, text: str, *, limit: int = MAX_EXPANSIONS) -> None:
-    """Raise `QueryError` when the wildcards, prefixes, fuzzy terms and ranges of `query` would
-    expand to more than `limit` words of the index in all.
+def check_expansions(query: Query, reader, text: str, *, limit: int = MAX_EXPANSIONS,
+                     postings: int = MAX_POSTINGS) -> None:
+    """Bound the work of running `query`: raise `QueryError` when its wildcards, prefixes,
+    fuzzy terms and ranges would expand to more than `limit` words of the index in all, when a
+    wildcard starts a word (it would read every word of the index), or when its words hold more
+    than `postings` article entries together.
 
-    Counting stops at the limit, so the check itself is bounded.
+    Counting stops at each limit, so the check itself is bounded.
     """
     budget = limit
+    entries = 0
     for multi in _expanding(query):
         if multi.fieldname not in reader.schema:
             continue
-        budget -= sum(1 for _ in islice(multi._btexts(reader), budget + 1))
+        pattern = getattr(multi, "text", "")
+        if isinstance(multi, wq.Wildcard) and pattern[:1] in ("*", "?"):
+            raise QueryError(text, f"{pattern!r} starts with a wildcard, which would read every "
+                             "word of the index; put at least one letter before the * or ?")
+        for btext in islice(multi._btexts(reader), budget + 1):
+            budget -= 1
+            entries += reader.doc_frequency(multi.fieldname, btext)
         if budget < 0:
-            shown = getattr(multi, "text", None) or str(multi)
+            shown = pattern or str(multi)
             shown += "*" if isinstance(multi, wq.Prefix) else ""
             raise QueryError(text, f"{shown!r} matches more than {limit} different "
                              "words in the index; add letters before the * or narrow the range")
+    for leaf in query.leaves():
+        if isinstance(leaf, wq.Term | wq.Phrase) and leaf.fieldname in reader.schema:
+            words = leaf.words if isinstance(leaf, wq.Phrase) else (leaf.text,)
+            entries += sum(reader.doc_frequency(leaf.fieldname, word) for word in words)
+        if entries > postings:
+            raise QueryError(text, f"its words occur in more than {postings:,} article entries "
+                             "together, too many to read for one query; use fewer or rarer "
+                             "words, or filters")
 
 
 def query_words(text: str) -> list[tuple[int, str]]:
