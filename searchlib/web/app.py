@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchlib.api import Index
 from searchlib.errors import (
+    ArticleNotFound,
     ConfigError,
     IndexLocked,
     QueryError,
@@ -252,6 +253,8 @@ def create_app(settings: WebSettings) -> ASGIApp:
         except TimeoutError:
             raise ApiError(504, "timeout", f"the request took longer than {settings.timeout:g} "
                            "s; narrow the query or add filters") from None
+        except ArticleNotFound as err:
+            raise _no_article(err.article_id) from err
         except StoreError as err:
             if isinstance(err, IndexLocked):
                 raise ApiError(503, "index_locked", str(err),
@@ -364,10 +367,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> JSONResponse:
         """Other-language versions, near-duplicates and related articles
         (`searchlib similar --json`)."""
-        store = await index()
-        if await call(store.get, article_id) is None:
-            raise _no_article(article_id)
-        result = await call(store.similar, article_id, limit=limit)
+        result = await call((await index()).similar, article_id, limit=limit)
         return JSONResponse(result.to_json())
 
     @app.get("/api/suggest", tags=["search"], responses=_ERRORS)

@@ -1,0 +1,321 @@
+"""Load test of `searchlib serve` on loopback (issue 23): concurrent clients, latency, memory.
+
+Run from the repository root::
+
+    python -m benchmarks.web_load               # 15k articles, 20 clients for 30 s
+    python -m benchmarks.web_load --quick       # 2k articles, 20 clients for 10 s
+    python -m benchmarks.web_load --size 5000 --clients 20 --seconds 30
+
+Builds (once; kept in ``benchmarks/out/web-index-N``) an index of ``--size`` real articles of
+``../shared/corpus/text`` (scaled as the other benchmarks do), starts ``searchlib serve`` on
+127.0.0.1 as its own process, and measures in the same run:
+
+- baseline: the library called in-process, one query at a time (`Index.search`, same queries,
+  pages and facets as the HTTP requests): what the HTTP layer adds;
+- one HTTP client: the same requests, one at a time;
+- load: ``--clients`` threads, each with its own keep-alive connection, sending requests back to
+  back (no think time) for ``--seconds``: 70% /api/search, 10% /api/timeline, 10%
+  /api/articles/{id}, 5% /api/similar/{id}, 5% /api/suggest. p50/p95/p99 per endpoint, requests
+  per second, errors, the server's CPU seconds (user + sys) and its memory (PSS) sampled every
+  second;
+- export: one client streams ``/api/export?q=*`` (every article, with text) while the server's
+  memory is sampled: rows must equal the index's article count and memory must not grow with them.
+
+Correctness (exit status 1 otherwise, so a broken server cannot look fast): every answer is 200,
+every search answer's total equals the library's total for that request, the export has one row
+per article. Only loopback is ever contacted; every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import (
+    OUT_DIR,
+    _tree_rss,
+    corpus_available,
+    iter_scaled_articles,
+    load_corpus,
+    machine,
+    median,
+    percentile,
+    print_table,
+    write_result,
+)
+from benchmarks.performance import QUERIES
+
+MIX = (("search", 70), ("timeline", 10), ("article", 10), ("similar", 5), ("suggest", 5))
+"""Share of each endpoint in the load, in percent."""
+P95_TARGET_MS = 150.0
+_TOTAL = re.compile(rb'"total":(\d+)')
+
+
+@dataclass
+class Sample:
+    endpoint: str
+    ms: float
+    ok: bool
+
+
+@dataclass
+class Load:
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _search_path(query: str, page: int, facets: bool) -> str:
+    params = {"q": query, "page": page, "limit": 10, "facets": str(facets).lower()}
+    return "/api/search?" + urllib.parse.urlencode(params)
+
+
+def _build(path: Path, size: int) -> float:
+    from searchlib.api import Index
+
+    if Index.exists(path):
+        try:
+            if len(Index.open(path)) == size:
+                return 0.0
+        except Exception as err:  # another version: build again
+            print(f"rebuilding {path}: {err}", file=sys.stderr)
+        import shutil
+
+        shutil.rmtree(path)
+    start = time.perf_counter()
+    report = Index.create(path).add(iter_scaled_articles(load_corpus(), size))
+    print(f"built {path}: {report.indexed} articles in {time.perf_counter() - start:.0f} s",
+          file=sys.stderr)
+    return time.perf_counter() - start
+
+
+def _start_server(index: Path) -> tuple[subprocess.Popen, str, int]:
+    process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index",
+                                str(index), "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if " at http://" not in line:
+        process.kill()
+        raise SystemExit(f"the server did not start: {line!r}")
+    url = urllib.parse.urlsplit(line.split(" at ", 1)[1].split()[0])
+    return process, url.hostname, url.port
+
+
+def _get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _client(host: str, port: int, number: int, deadline: float, requests: dict[str, list[str]],
+            expected: dict[str, int], load: Load) -> None:
+    rng = random.Random(number)
+    kinds = [kind for kind, share in MIX for _ in range(share)]
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    while time.perf_counter() < deadline:
+        kind = rng.choice(kinds)
+        path = rng.choice(requests[kind])
+        start = time.perf_counter()
+        try:
+            status, body = _get(connection, path)
+        except (OSError, http.client.HTTPException) as err:
+            with load.lock:
+                load.errors.append(f"{path}: {err}")
+            connection.close()
+            connection = http.client.HTTPConnection(host, port, timeout=60)
+            continue
+        ms = 1000 * (time.perf_counter() - start)
+        ok = status == 200
+        problem = None if ok else f"{path}: HTTP {status} {body[:200]!r}"
+        if ok and kind == "search":
+            found = _TOTAL.search(body)
+            if not found or int(found.group(1)) != expected[path]:
+                problem = f"{path}: total {found and found.group(1)} != {expected[path]}"
+        with load.lock:
+            load.samples.append(Sample(kind, ms, problem is None))
+            if problem:
+                load.errors.append(problem)
+    connection.close()
+
+
+def _memory_sampler(pid: int, stop: threading.Event, samples: list[float]) -> None:
+    while not stop.wait(1.0):
+        samples.append(_tree_rss(pid) / 2**20)
+
+
+def _stats(values: list[float]) -> tuple[float, float, float]:
+    return median(values), percentile(values, 95), percentile(values, 99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2k articles, 10 s")
+    parser.add_argument("--size", type=int, help="articles in the index (default 15000)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, help="load duration (default 30)")
+    args = parser.parse_args()
+    if not corpus_available():
+        raise SystemExit("the shared corpus (../shared/corpus/text) is missing")
+    size = args.size or (2000 if args.quick else 15000)
+    seconds = args.seconds or (10.0 if args.quick else 30.0)
+    index_path = OUT_DIR / f"web-index-{size}"
+    build_seconds = _build(index_path, size)
+
+    from searchlib.api import Index
+
+    index = Index.open(index_path)
+    combos = [(q, page, facets) for q in QUERIES for page in (1, 2) for facets in (False, True)]
+    expected: dict[str, int] = {}
+    library_ms: list[float] = []
+    ids: list[str] = []
+    for _round in range(2):  # the first round warms the dictionaries and the page cache
+        library_ms.clear()
+        for query, page, facets in combos:
+            start = time.perf_counter()
+            results = index.search(query, limit=10, offset=(page - 1) * 10, facets=facets)
+            library_ms.append(1000 * (time.perf_counter() - start))
+            expected[_search_path(query, page, facets)] = results.total
+            ids.extend(hit.id for hit in results.hits[:2])
+    ids = sorted(set(ids))
+    requests = {
+        "search": list(expected),
+        "timeline": ["/api/timeline?" + urllib.parse.urlencode({"q": q}) for q in QUERIES],
+        "article": [f"/api/articles/{i}" for i in ids],
+        "similar": [f"/api/similar/{i}" for i in ids[:40]],
+        "suggest": ["/api/suggest?" + urllib.parse.urlencode({"q": q}) for q in QUERIES],
+    }
+    articles = len(index)
+    del index
+
+    process, host, port = _start_server(index_path)
+    try:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        for paths in requests.values():  # warm-up: every request once
+            for path in paths:
+                _get(connection, path)
+        single_ms = []
+        for path in requests["search"]:
+            start = time.perf_counter()
+            status, _ = _get(connection, path)
+            single_ms.append(1000 * (time.perf_counter() - start))
+        connection.close()
+
+        load = Load()
+        memory: list[float] = [_tree_rss(process.pid) / 2**20]
+        stop = threading.Event()
+        sampler = threading.Thread(target=_memory_sampler, args=(process.pid, stop, memory))
+        sampler.start()
+        cpu_before = _process_cpu(process.pid)
+        deadline = time.perf_counter() + seconds
+        clients = [threading.Thread(target=_client, args=(host, port, n, deadline, requests,
+                                                          expected, load))
+                   for n in range(args.clients)]
+        started = time.perf_counter()
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=seconds + 120)
+        wall = time.perf_counter() - started
+        server_cpu = _process_cpu(process.pid) - cpu_before
+        stop.set()
+        sampler.join()
+        memory.append(_tree_rss(process.pid) / 2**20)
+
+        export_rows, export_mb, export_memory, export_seconds = _export(host, port, process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    rows = []
+    per_endpoint: dict[str, Any] = {}
+    for kind, _share in MIX:
+        values = [s.ms for s in load.samples if s.endpoint == kind]
+        p50, p95, p99 = _stats(values)
+        per_endpoint[kind] = {"requests": len(values), "p50_ms": round(p50, 1),
+                              "p95_ms": round(p95, 1), "p99_ms": round(p99, 1)}
+        rows.append([f"HTTP {args.clients} clients: {kind}", len(values), p50, p95, p99])
+    lib = _stats(library_ms)
+    one = _stats(single_ms)
+    rows.insert(0, ["library in-process, 1 at a time: search", len(library_ms), *lib])
+    rows.insert(1, ["HTTP, 1 client: search", len(single_ms), *one])
+    print_table(f"searchlib serve on loopback: {articles} articles, {args.clients} clients x "
+                f"{seconds:.0f} s", ["what", "requests", "p50 ms", "p95 ms", "p99 ms"], rows)
+    third = max(1, len(memory) // 3)
+    memory_start, memory_end = median(memory[:third]), median(memory[-third:])
+    print(f"\nthroughput {len(load.samples) / wall:.0f} requests/s; server CPU {server_cpu:.1f} s "
+          f"(user+sys) in {wall:.1f} s wall; errors {len(load.errors)}")
+    print(f"server memory (PSS): {memory_start:.0f} MB in the first third, {memory_end:.0f} MB "
+          f"in the last third, max {max(memory):.0f} MB")
+    print(f"export of every article: {export_rows} rows, {export_mb:.0f} MB in "
+          f"{export_seconds:.1f} s; server memory before/max during: "
+          f"{export_memory[0]:.0f} / {max(export_memory):.0f} MB")
+    for error in load.errors[:10]:
+        print("error:", error, file=sys.stderr)
+    search_p95 = per_endpoint["search"]["p95_ms"]
+    record = {
+        "benchmark": "web_load", "articles": articles, "clients": args.clients,
+        "seconds": seconds, "build_seconds": round(build_seconds, 1),
+        "requests": len(load.samples), "requests_per_s": round(len(load.samples) / wall, 1),
+        "errors": len(load.errors), "endpoints": per_endpoint,
+        "library_search_ms": {"p50": round(lib[0], 1), "p95": round(lib[1], 1)},
+        "single_client_search_ms": {"p50": round(one[0], 1), "p95": round(one[1], 1)},
+        "server_cpu_s": round(server_cpu, 1), "wall_s": round(wall, 1),
+        "memory_mb": {"first_third": round(memory_start), "last_third": round(memory_end),
+                      "max": round(max(memory))},
+        "export": {"rows": export_rows, "mb": round(export_mb, 1),
+                   "seconds": round(export_seconds, 1),
+                   "memory_mb_before": round(export_memory[0]),
+                   "memory_mb_max": round(max(export_memory))},
+        "search_p95_target_ms": P95_TARGET_MS, "machine": machine(),
+    }
+    write_result("web_load", record)
+    broken = load.errors or export_rows != articles
+    if broken:
+        raise SystemExit(1)
+    if search_p95 > P95_TARGET_MS:
+        print(f"note: /api/search p95 {search_p95} ms is over the {P95_TARGET_MS} ms target",
+              file=sys.stderr)
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + sys) of one live process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _export(host: str, port: int, pid: int) -> tuple[int, float, list[float], float]:
+    """Stream every article; count rows while sampling the server's memory."""
+    memory = [_tree_rss(pid) / 2**20]
+    connection = http.client.HTTPConnection(host, port, timeout=120)
+    start = time.perf_counter()
+    connection.request("GET", "/api/export?q=*&collapse=false&fields=id,published,title,text")
+    response = connection.getresponse()
+    rows = size = 0
+    last = start
+    first = json.loads(response.readline())
+    if "provenance" not in first:
+        raise SystemExit(f"the export did not start with its provenance: {first}")
+    for line in response:
+        rows += 1
+        size += len(line)
+        if time.perf_counter() - last > 0.5:
+            memory.append(_tree_rss(pid) / 2**20)
+            last = time.perf_counter()
+    memory.append(_tree_rss(pid) / 2**20)
+    connection.close()
+    return rows, size / 2**20, memory, time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
