@@ -392,3 +392,38 @@ def test_stats_undated_per_year_sources_and_text_size(research_index_dir, resear
     everything = _run(tmp_path / "ix", "stats", "--all").stdout
     assert next(line for line in everything.splitlines()
                 if line.startswith("sources:")).count("outlet-") == 12
+
+
+# -- 6: unknown language -----------------------------------------------------------------------
+
+
+def test_unknown_language_is_a_value_to_filter_and_facet(research_articles, tmp_path) -> None:
+    babel = [a for a in research_articles if a.source == "babel.ua"][:20]
+    records = [{"id": a.id, "title": a.title, "text": a.text} for a in babel]
+    # Figures-only records (the numbers of real articles, as a table page would hold): no
+    # language can be detected from them.
+    figures = [{"id": f"figures-{a.id}", "text": " ".join(re.findall(r"\d+", a.text))}
+               for a in babel[:6] if len(re.findall(r"\d+", a.text)) > 3]
+    data = tmp_path / "a.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                            for r in records + figures), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    _run(index_dir, "index", str(data))
+    unknown = len(figures)
+    assert unknown >= 3
+    assert _run(index_dir, "count", "*", "--lang", "unknown", "--no-collapse").stdout == \
+        f"{unknown}\n"
+    assert _run(index_dir, "count", "lang:unknown", "--no-collapse").stdout == f"{unknown}\n"
+    assert _run(index_dir, "count", "lang:unknown OR lang:uk", "--no-collapse").stdout == \
+        f"{unknown + len(records)}\n"
+    by_lang = _run(index_dir, "count", "*", "--by", "lang", "--no-collapse").stdout
+    assert by_lang.splitlines() == [str(unknown + len(records)), f"uk\t{len(records)}",
+                                    f"unknown\t{unknown}"]
+    facets = json.loads(_run(index_dir, "search", "*", "--facets", "--no-collapse",
+                             "--limit", "0", "--json").stdout)["facets"]["lang"]
+    assert facets == {"uk": len(records), "unknown": unknown}
+    with_2024 = sum(1 for r in figures if re.search(r"(?<!\d)2024(?!\d)", r["text"]))
+    assert _run(index_dir, "count", "2024 lang:unknown", "--no-collapse").stdout == \
+        f"{with_2024}\n"
+    stats = json.loads(_run(index_dir, "stats", "--json").stdout)
+    assert stats["by_lang"]["unknown"] == unknown

@@ -86,8 +86,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--lang", type=click.Choice([lang.value for lang in Lang]),
-                     help="Only articles in this language."),
+        click.option("--lang", type=click.Choice([*(lang.value for lang in Lang), "unknown"]),
+                     help="Only articles in this language (unknown: not detected)."),
         click.option("--source", help="Only articles from this outlet (e.g. kyivindependent.com)."),
         click.option("--author", help="Only articles by this author."),
         click.option("--tag", help="Only articles with this tag."),

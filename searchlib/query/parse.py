@@ -89,7 +89,7 @@ FIELDS: dict[str, str] = {
     "text": "words of the lead and body (also `body:`)",
     "author": 'an author\'s full name, e.g. author:"Оксана Гребенюк"',
     "source": 'the outlet exactly as `stats`/facets show it, e.g. source:"Kyiv Ledger"',
-    "lang": "uk, ru or en",
+    "lang": "uk, ru, en, or unknown (language not detected)",
     "tag": "a tag or section",
     "published": "a date or range, e.g. published:[2025-08-01 TO 2025-08-31]",
 }
@@ -411,12 +411,31 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     if query is NullQuery or isinstance(query, type(NullQuery)):
         return NullQuery
     _check_values(query, original)
-    query = _lone_stars_match_all(query)
+    query = _unknown_language(_lone_stars_match_all(query))
     leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
     if leaves > MAX_TERMS:
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
                          f"it expands to more than {MAX_TERMS} terms; use fewer words")
     return query
+
+
+UNKNOWN_LANG = "unknown"
+"""The language value (``lang:unknown``, ``--lang unknown``) of articles whose language could
+not be detected: they have no language value in the index."""
+
+
+def unknown_language() -> Query:
+    """The articles without a language: every article but those in uk, ru or en."""
+    return And([wq.Every(), wq.Not(Or([wq.Term("lang", str(lang)) for lang in Lang]))])
+
+
+def _unknown_language(query: Query) -> Query:
+    """``lang:unknown`` as `unknown_language()` (the index holds no value to look up)."""
+    if isinstance(query, wq.Term):
+        if query.fieldname == "lang" and str(query.text).lower() == UNKNOWN_LANG:
+            return unknown_language()
+        return query
+    return query.apply(_unknown_language)
 
 
 _RANGE = re.compile(r"(published:\s*)(\[[^\]}]*\]|\{[^\]}]*\}|\S+)()")
@@ -538,13 +557,14 @@ def _date_bound(value: str, *, end: bool) -> tuple[int, int, int]:
 
 
 def _check_values(query: Query, text: str) -> None:
-    """Refuse field values that can match nothing: ``lang:de``."""
+    """Refuse field values that can match nothing: ``lang:de`` (``lang:unknown`` is a value)."""
     for leaf in query.leaves():
         if getattr(leaf, "fieldname", None) == "lang" and isinstance(leaf, wq.Term):
             value = str(leaf.text).lower()
-            if value not in {str(lang) for lang in LANGS}:
+            if value not in {str(lang) for lang in LANGS} | {UNKNOWN_LANG}:
                 raise QueryError(text, f"lang:{leaf.text} is not a language of the index; use "
-                                 "lang:uk, lang:ru or lang:en", position=text.find("lang:"))
+                                 "lang:uk, lang:ru, lang:en or lang:unknown",
+                                 position=text.find("lang:"))
             leaf.text = value
 
 

@@ -28,7 +28,13 @@ from searchlib.errors import OptionError
 from searchlib.model import Lang, parse_datetime
 from searchlib.query.highlight import Snippet, make_snippet
 from searchlib.query.matches import Matches, read_matches, segment_slices
-from searchlib.query.parse import check_expansions, is_plain, parse_query
+from searchlib.query.parse import (
+    UNKNOWN_LANG,
+    check_expansions,
+    is_plain,
+    parse_query,
+    unknown_language,
+)
 from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
 
 __all__ = [
@@ -72,7 +78,8 @@ class Filters:
     its code; anything else raises `OptionError` naming the option.
     """
 
-    lang: Lang | None = None
+    lang: Lang | Literal["unknown"] | None = None
+    """A language, or "unknown": the articles whose language could not be detected."""
     source: str | None = None
     author: str | None = None
     tag: str | None = None
@@ -99,7 +106,9 @@ class Filters:
 
     def to_query(self) -> Query | None:
         parts: list[Query] = []
-        if self.lang:
+        if self.lang == UNKNOWN_LANG:
+            parts.append(unknown_language())
+        elif self.lang:
             parts.append(wq.Term("lang", str(self.lang)))
         if self.source:
             parts.append(wq.Term("source", self.source))
@@ -132,16 +141,18 @@ def _keyword(value: str) -> str:
     return value.replace(",", " ").strip().lower()
 
 
-def _language(value: object) -> Lang | None:
+def _language(value: object) -> Lang | Literal["unknown"] | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        if value.strip().lower() == UNKNOWN_LANG:
+            return UNKNOWN_LANG
         try:
             return Lang(value.strip().lower())
         except ValueError:
             pass
     raise OptionError(f"lang={value!r} is not a language searchlib analyses; "
-                      f"use one of {', '.join(lang.value for lang in Lang)}")
+                      f"use one of {', '.join(lang.value for lang in Lang)} or unknown")
 
 
 def _text_option(name: str, value: object) -> str | None:
@@ -654,8 +665,11 @@ def _facet_counts(searcher: Searcher, results) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS:
         groups = results.groups(name)
-        pairs = [(_facet_value(value), count) for value, count in groups.items()
-                 if value not in (None, "", b"")]
+        # An article without a language counts as "unknown"; without a source, tag or author,
+        # it is not counted in that facet.
+        pairs = [(_facet_value(value) if value not in (None, "", b"") else UNKNOWN_LANG, count)
+                 for value, count in groups.items()
+                 if name == "lang" or value not in (None, "", b"")]
         pairs.sort(key=lambda pair: (-pair[1], pair[0]))
         counts[name] = {display_value(searcher, name, value): count
                         for value, count in pairs[:FACET_VALUES]}
