@@ -231,7 +231,7 @@ def test_a_query_starting_with_minus_works_on_the_command_line(research_index_di
     ("published:[2020-01-01 TO 2019-01-01]", "ends before it starts", 0),
     ("Канада published:[2020-02 TO 2020-01-31]", "ends before it starts", 7),
     ("lang:de", "lang:de is not a language of the index", 0),
-    ("Канада AND lang:de", "lang:uk, lang:ru or lang:en", 11),
+    ("Канада AND lang:de", "lang:uk, lang:ru, lang:en or lang:unknown", 11),
     ("title:", "title: has nothing after it", 0),
     ("(title:) Канада", "title: has nothing after it", 1),
     ("Канада~3", "at most 2", 6),
