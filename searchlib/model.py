@@ -7,12 +7,36 @@ owns its JSON form (`to_json` / `from_json`): ISO dates, snake_case keys, missin
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Lang", "Article", "Failure", "IndexReport", "make_article_id", "parse_datetime"]
+__all__ = ["Lang", "Article", "Failure", "IndexReport", "make_article_id", "parse_datetime",
+           "find_surrogate"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def find_surrogate(value: Any) -> int | None:
+    """The position of the first lone surrogate in a string (or in a list of strings), else None.
+
+    A lone surrogate (JSON ``"\\ud800"``) is not a character: it cannot be written as UTF-8, so
+    an index, a terminal or a file would fail on it later.
+
+    >>> find_surrogate("ok"), find_surrogate(["ok", "a\\ud800"])
+    (None, 1)
+    """
+    if isinstance(value, str):
+        match = _SURROGATE.search(value)
+        return match.start() if match else None
+    if isinstance(value, list | tuple):
+        for item in value:
+            found = find_surrogate(item)
+            if found is not None:
+                return found
+    return None
 
 
 class Lang(StrEnum):
@@ -27,7 +51,7 @@ def parse_datetime(value: str | datetime | None) -> datetime | None:
     """Parse an ISO 8601 date or datetime into a tz-aware UTC datetime.
 
     A naive value is taken as UTC; a bare date is midnight UTC. Raises `ValueError` when the text
-    is not ISO 8601.
+    is not ISO 8601, or when its time zone moves it out of the years 1..9999.
 
     >>> parse_datetime("2025-08-24T10:30:00+03:00").isoformat()
     '2025-08-24T07:30:00+00:00'
@@ -45,7 +69,10 @@ def parse_datetime(value: str | datetime | None) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as err:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValueError(f"date out of range in UTC: {value}") from err
 
 
 def make_article_id(*, canonical_url: str | None, url: str | None, title: str, text: str) -> str:
@@ -78,6 +105,13 @@ class Article:
     """Other-language versions of the same story as (language code, URL) pairs (hreflang)."""
     path: str | None = None
     """The input file the article was read from (our own provenance, never used to open files)."""
+
+    def surrogate_field(self) -> str | None:
+        """The name of the first field holding a lone surrogate (see `find_surrogate`)."""
+        for name, value in self.to_json().items():
+            if find_surrogate(value) is not None:
+                return name
+        return None
 
     def content_hash(self) -> str:
         """A hash of everything indexed, to skip re-indexing unchanged articles."""

@@ -39,15 +39,16 @@ class SearchlibGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from searchlib.cli._imports import import_library
+        from searchlib.cli._options import _echo
 
         import_library()  # before any command: the library without Whoosh's unused imports
         try:
             return super().invoke(ctx)
         except (QueryError, OptionError) as err:
-            click.echo(f"Error: {err}", err=True)
+            _echo(f"Error: {err}", err=True)
             ctx.exit(2)
         except SearchlibError as err:
-            click.echo(f"Error: {err}", err=True)
+            _echo(f"Error: {err}", err=True)
             ctx.exit(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -17,6 +18,29 @@ import click
 from searchlib.model import Failure, Lang, parse_datetime
 
 DEFAULT_INDEX = "./index"
+# What article text may not send to a terminal: C0 controls but tab and newline (ESC starts the
+# sequences that clear the screen, set the window title or make OSC 8 links), DEL, C1 controls
+# (0x9b is a one-byte CSI), and the bidi embeddings, overrides and isolates that reorder what
+# follows them (the "RTL override" spoof).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# OWASP "CSV injection": a cell starting with these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(text: str) -> str:
+    r"""`text` fit for a terminal: unsafe controls dropped, lone surrogates as U+FFFD.
+
+    >>> _safe("a\x1b[2Jb\u202ec\td")
+    'a[2Jbc\td'
+    """
+    return _SURROGATE.sub("\ufffd", _UNSAFE.sub("", text))
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    """Print text for a person (not JSON or CSV), made safe for the terminal."""
+    click.echo(_safe(text), err=err)
 
 
 class QueryCommand(click.Command):
@@ -106,7 +130,10 @@ def _open_index(index_dir: Path):
 
 
 def _emit_json(record: Any) -> None:
-    click.echo(json.dumps(record, ensure_ascii=False))
+    # JSON escapes control characters; a lone surrogate (from an index written before they
+    # were refused) is escaped too, so it cannot make the output unwritable as UTF-8.
+    text = json.dumps(record, ensure_ascii=False)
+    click.echo(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def _use_colour() -> bool:
@@ -231,7 +258,7 @@ def _duration(seconds: float) -> str:
 def _report_failures(failures: tuple[Failure, ...]) -> None:
     for failure in failures:
         kind = "skipped" if failure.skipped else "failed"
-        click.echo(f"{kind}: {failure}", err=True)
+        _echo(f"{kind}: {failure}", err=True)
 
 
 def wait_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -247,11 +274,26 @@ def _filters(values: dict[str, Any]):
     return Filters.of(**values)
 
 
-def _write_csv(header: list[str], rows: Iterator[list[Any]]) -> None:
+def _write_csv(header: list[str], rows: Iterator[list[Any]], *, raw: bool = False) -> None:
+    """CSV on stdout; text cells a spreadsheet would run as a formula get a leading ``'``
+    unless `raw`."""
     import csv
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["; ".join(map(str, v)) if isinstance(v, list | tuple) else
-                         "" if v is None else v for v in row])
+        cells = ["; ".join(map(str, v)) if isinstance(v, list | tuple) else
+                 "" if v is None else v for v in row]
+        if not raw:
+            cells = [f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_START) else c
+                     for c in cells]
+        writer.writerow([_SURROGATE.sub("\ufffd", c) if isinstance(c, str) else c
+                         for c in cells])
+
+
+def csv_raw_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--csv-raw", is_flag=True,
+        help="CSV: keep cells starting with = + - @ as they are (by default they get a leading "
+             "' so a spreadsheet shows them as text instead of running them).",
+    )(func)

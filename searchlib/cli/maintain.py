@@ -3,7 +3,6 @@ check, optimize. Each is one library call plus rendering."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,9 +11,11 @@ import click
 from searchlib.cli._app import main
 from searchlib.cli._options import (
     Progress,
+    _echo,
     _emit_json,
     _open_index,
     _report_failures,
+    _safe,
     _use_colour,
     index_option,
     json_option,
@@ -87,7 +88,7 @@ def extract(paths: tuple[Path, ...]) -> None:
     for item in read_articles(find_inputs(paths)):
         if isinstance(item, Article):
             extracted += 1
-            click.echo(json.dumps(item.to_json(), ensure_ascii=False))
+            _emit_json(item.to_json())
             sys.stdout.flush()
         else:
             failed += not item.skipped
@@ -111,7 +112,8 @@ def show(article_id: str, index_dir: Path, as_json: bool) -> None:
     if as_json:
         _emit_json(article.to_json())
         return
-    click.echo(click.style(article.title, bold=True) if _use_colour() else article.title)
+    title = _safe(article.title)  # before our own colour codes
+    click.echo(click.style(title, bold=True) if _use_colour() else title)
     for label, value in (
         ("id", article.id),
         ("url", article.canonical_url or article.url),
@@ -122,11 +124,11 @@ def show(article_id: str, index_dir: Path, as_json: bool) -> None:
         ("tags", ", ".join(article.tags)),
     ):
         if value:
-            click.echo(f"{label + ':':<11}{value}")
-    click.echo("")
+            _echo(f"{label + ':':<11}{value}")
+    _echo("")
     if article.lead:
-        click.echo(article.lead + "\n")
-    click.echo(article.text)
+        _echo(article.lead + "\n")
+    _echo(article.text)
 
 
 STATS_SOURCES = 10
@@ -147,23 +149,23 @@ def stats(index_dir: Path, show_all: bool, as_json: bool) -> None:
     if as_json:
         _emit_json(info.to_json())
         return
-    click.echo(f"index:      {info.path}")
-    click.echo(f"articles:   {info.articles} ({info.undated} without a date)")
-    click.echo("languages:  " + ", ".join(f"{k} {v}" for k, v in info.by_lang.items()))
+    _echo(f"index:      {info.path}")
+    _echo(f"articles:   {info.articles} ({info.undated} without a date)")
+    _echo("languages:  " + ", ".join(f"{k} {v}" for k, v in info.by_lang.items()))
     sources = list(info.by_source.items())
     shown = sources if show_all else sources[:STATS_SOURCES]
     more = len(sources) - len(shown)
-    click.echo(f"sources:    {len(sources)}: " + ", ".join(f"{k} {v}" for k, v in shown)
+    _echo(f"sources:    {len(sources)}: " + ", ".join(f"{k} {v}" for k, v in shown)
                + (f" ... and {more} more (--all lists them)" if more else ""))
     if info.by_year:
-        click.echo("per year:   " + ", ".join(f"{k} {v}" for k, v in info.by_year.items()))
+        _echo("per year:   " + ", ".join(f"{k} {v}" for k, v in info.by_year.items()))
     if info.first_published:
-        click.echo(f"published:  {info.first_published.date()} .. {info.last_published.date()}")
+        _echo(f"published:  {info.first_published.date()} .. {info.last_published.date()}")
     if info.chars_by_lang is not None:
-        click.echo("text:       " + ", ".join(f"{k} {v / 1e6:.1f}M characters"
+        _echo("text:       " + ", ".join(f"{k} {v / 1e6:.1f}M characters"
                                               for k, v in info.chars_by_lang.items()))
-    click.echo(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
-    click.echo(f"analyzer:   {info.analyzer}; {info.schema}; build {info.build_id}")
+    _echo(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
+    _echo(f"analyzer:   {info.analyzer}; {info.schema}; build {info.build_id}")
 
 
 @main.command()
@@ -183,7 +185,7 @@ def delete(article_ids: tuple[str, ...], urls: tuple[str, ...], index_dir: Path,
         raise click.UsageError("give at least one ID or --url URL")
     report = _open_index(index_dir).remove(article_ids, urls=urls, wait=wait)
     for missing in report.not_found:
-        click.echo(f"not found: {missing}", err=True)
+        _echo(f"not found: {missing}", err=True)
     if as_json:
         _emit_json(report.to_json())
     else:
@@ -271,9 +273,9 @@ def check(index_dir: Path, as_json: bool) -> None:
                    f"{report.segments} segment(s))")
         click.echo(f"build:      {report.build_id}; {report.schema}; {report.analyzer}")
         for note in report.notes:
-            click.echo(f"note:       {note}")
+            _echo(f"note:       {note}")
         for problem in report.problems:
-            click.echo(f"problem:    {problem}")
+            _echo(f"problem:    {problem}")
         click.echo(("ok" if report.ok else f"{len(report.problems)} problem(s)") + "; " + summary)
     if not report.ok:
         sys.exit(1)

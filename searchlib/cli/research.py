@@ -16,13 +16,16 @@ from searchlib.cli._options import (
     SORT_CHOICES,
     Progress,
     QueryCommand,
+    _echo,
     _emit_json,
     _filters,
     _open_index,
     _output_format,
+    _safe,
     _use_colour,
     _write_csv,
     collapse_option,
+    csv_raw_option,
     filter_options,
     index_option,
     json_option,
@@ -72,7 +75,7 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
         if as_json:
             _emit_json({"query": query, "parsed": parsed})
         else:
-            click.echo(parsed)
+            _echo(parsed)
         return
     if queries_file is not None:
         options = options.updated(suggest=False)  # batch runs: no did-you-mean lookups
@@ -83,7 +86,7 @@ def search(query: str | None, index_dir: Path, limit: int, offset: int | None,
                               {"query": text, "total": 0, "hits": []})
             except QueryError as err:
                 record.update({"query": text, "error": str(err), "total": 0, "hits": []})
-            click.echo(json.dumps(record, ensure_ascii=False))
+            _emit_json(record)
             sys.stdout.flush()
         return
     results = store.search(query, options)
@@ -112,12 +115,12 @@ def _read_queries(lines) -> Iterator[tuple[str, str]]:
 
 def _render_results(results) -> None:
     colour = _use_colour()
-    click.echo(_results_header(results))
+    _echo(_results_header(results))
     partial_shown = False
     for rank, hit in enumerate(results.hits, results.offset + 1):
         if hit.partial and not partial_shown:
             if results.total:
-                click.echo("\n  -- articles with only some of the words --")
+                _echo("\n  -- articles with only some of the words --")
             partial_shown = True
         meta = " · ".join(part for part in (
             str(hit.lang) if hit.lang else None,
@@ -127,21 +130,19 @@ def _render_results(results) -> None:
             f"+{hit.duplicates} near-duplicate{'s' if hit.duplicates > 1 else ''}"
             if hit.duplicates and results.collapsed else None,
         ) if part)
-        title = click.style(hit.title, bold=True) if colour else hit.title
+        # Article text is made safe before our own colour codes are added.
+        title = click.style(_safe(hit.title), bold=True) if colour else _safe(hit.title)
         click.echo(f"\n{rank:>3}. {title}")
-        click.echo(f"     {meta}")
+        _echo(f"     {meta}")
         if hit.url:
-            click.echo(f"     {hit.url}")
-        if colour:
-            snippet = hit.snippet.marked("\x1b[1;33m", "\x1b[0m")
-        else:
-            snippet = hit.snippet.marked("[", "]")
-        click.echo(f"     {snippet}")
+            _echo(f"     {hit.url}")
+        before, after = ("\x1b[1;33m", "\x1b[0m") if colour else ("[", "]")
+        click.echo(f"     {_marked(hit.snippet, before, after)}")
     if results.suggestion:
-        click.echo(f"\nDid you mean: {results.suggestion}")
+        _echo(f"\nDid you mean: {results.suggestion}")
     for name, counts in results.facets.items():
         if counts:
-            click.echo(f"\n{name}: " + ", ".join(f"{value} {n}" for value, n in counts.items()))
+            _echo(f"\n{name}: " + ", ".join(f"{value} {n}" for value, n in counts.items()))
 
 
 def _results_header(results) -> str:
@@ -162,6 +163,18 @@ def _results_header(results) -> str:
     return f"{results.total} result{plural} for {results.query!r}"
 
 
+def _marked(snippet, before: str, after: str) -> str:
+    """The snippet with each match between `before` and `after`, its text made safe."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in snippet.highlights:
+        parts.extend((_safe(snippet.text[cursor:start]), before,
+                      _safe(snippet.text[start:end]), after))
+        cursor = end
+    parts.append(_safe(snippet.text[cursor:]))
+    return "".join(parts)
+
+
 @main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
@@ -170,8 +183,9 @@ def _results_header(results) -> str:
 @collapse_option
 @filter_options
 @output_options
+@csv_raw_option
 def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_json: bool,
-          as_csv: bool, **filters: Any) -> None:
+          as_csv: bool, csv_raw: bool, **filters: Any) -> None:
     """Print how many articles match (and, with --by, how they split); nothing else.
 
     Example: searchlib count "Канада OR Canada" --since 2025-01-01 --by lang
@@ -183,11 +197,11 @@ def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_jso
         _emit_json(result.to_json())
     elif fmt == "csv":
         _write_csv([by or "query", "count"], [[value, n] for value, n in result.counts.items()]
-                   if by else [[query, result.total]])
+                   if by else [[query, result.total]], raw=csv_raw)
     else:
         click.echo(result.total)
         for value, n in result.counts.items():
-            click.echo(f"{value}\t{n}")
+            _echo(f"{value}\t{n}")
 
 
 @main.command(cls=QueryCommand)
@@ -204,8 +218,10 @@ def count(query: str, index_dir: Path, by: str | None, no_collapse: bool, as_jso
 @collapse_option
 @filter_options
 @output_options
+@csv_raw_option
 def timeline(query: str, index_dir: Path, by: str, normalize: bool, split: str | None,
              plot_path: Path | None, no_collapse: bool, as_json: bool, as_csv: bool,
+             csv_raw: bool,
              **filters: Any) -> None:
     """Count matching articles per day, week or month; a chart, JSON, CSV or an image.
 
@@ -226,7 +242,7 @@ def timeline(query: str, index_dir: Path, by: str, normalize: bool, split: str |
         _write_csv(["start", "end", "count", "total", "share", *result.series],
                    ([b.start.isoformat(), b.end.isoformat(), b.count, b.total, b.share,
                      *(b.split.get(value, 0) for value in result.series)]
-                    for b in result.buckets))
+                    for b in result.buckets), raw=csv_raw)
     else:
         _render_timeline(result)
 
@@ -239,11 +255,11 @@ FOLD_ZERO_DAYS = 3
 
 def _render_timeline(result) -> None:
     span = f", {result.buckets[0].start} .. {result.buckets[-1].end}" if result.buckets else ""
-    click.echo(f"{result.matches} matching article{'s' if result.matches != 1 else ''} "
+    _echo(f"{result.matches} matching article{'s' if result.matches != 1 else ''} "
                f"for {result.query!r} per {result.by}{span}"
                + ("" if result.collapsed else " (near-duplicates counted)"))
     if result.undated:
-        click.echo(f"({result.undated} without a date left out)")
+        _echo(f"({result.undated} without a date left out)")
     columns = list(result.series[:SPLIT_COLUMNS])
     other = len(result.series) > SPLIT_COLUMNS
     values = [b.share or 0.0 for b in result.buckets] if result.normalized else \
@@ -252,18 +268,18 @@ def _render_timeline(result) -> None:
     label = {"day": 10, "week": 10, "month": 7}[result.by]
     widths = [max(len(v), 4) + 2 for v in columns]
     if columns:
-        click.echo(f"{'':<10} {'all':>6}" + "".join(
+        _echo(f"{'':<10} {'all':>6}" + "".join(
             f"{v:>{w}}" for v, w in zip(columns, widths, strict=True))
             + (f"{'other':>7}" if other else ""))
     zeros: list = []
 
     def fold() -> None:
         if len(zeros) >= FOLD_ZERO_DAYS:
-            click.echo(f"{'...':<10} {0:>6}  ({len(zeros)} days without a match, "
+            _echo(f"{'...':<10} {0:>6}  ({len(zeros)} days without a match, "
                        f"{zeros[0].start} .. {zeros[-1].start})")
         else:
             for bucket in zeros:
-                click.echo(f"{bucket.start.isoformat():<10} {0:>6}")
+                _echo(f"{bucket.start.isoformat():<10} {0:>6}")
         zeros.clear()
 
     for bucket, value in zip(result.buckets, values, strict=True):
@@ -277,7 +293,7 @@ def _render_timeline(result) -> None:
         if other:
             split += f"{bucket.count - sum(bucket.split.get(v, 0) for v in columns):>7}"
         share = f" {100 * bucket.share:5.1f}% of {bucket.total}" if result.normalized else ""
-        click.echo(f"{bucket.start.isoformat()[:label]:<10} {bucket.count:>6}{split}{share} "
+        _echo(f"{bucket.start.isoformat()[:label]:<10} {bucket.count:>6}{split}{share} "
                    f"{bar}")
     fold()
 
@@ -290,8 +306,9 @@ def _render_timeline(result) -> None:
 @collapse_option
 @filter_options
 @output_options
+@csv_raw_option
 def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_json: bool,
-              as_csv: bool, **filters: Any) -> None:
+              as_csv: bool, csv_raw: bool, **filters: Any) -> None:
     """Words that distinguish the matching articles from the rest, per language.
 
     Example: searchlib top-terms "Канада" --limit 15
@@ -304,14 +321,15 @@ def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_jso
     elif fmt == "csv":
         _write_csv(["lang", "word", "term", "articles", "share", "background", "score"],
                    ([lang, t.word, t.term, t.articles, round(t.share, 4), round(t.background, 4),
-                     round(t.score, 2)] for lang, terms in result.terms.items() for t in terms))
+                     round(t.score, 2)] for lang, terms in result.terms.items() for t in terms),
+                   raw=csv_raw)
     else:
         if not result.terms:
-            click.echo(f"no articles match {query!r}")
+            _echo(f"no articles match {query!r}")
         for lang, terms in result.terms.items():
-            click.echo(f"{lang}: {result.matches[lang]} matching, {result.sampled[lang]} analysed")
+            _echo(f"{lang}: {result.matches[lang]} matching, {result.sampled[lang]} analysed")
             for term in terms:
-                click.echo(f"  {term.word:<24} {term.articles:>5}  {100 * term.share:5.1f}% vs "
+                _echo(f"  {term.word:<24} {term.articles:>5}  {100 * term.share:5.1f}% vs "
                            f"{100 * term.background:5.1f}%")
 
 
@@ -321,7 +339,9 @@ def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_jso
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
               help="At most this many articles.")
 @output_options
-def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv: bool) -> None:
+@csv_raw_option
+def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv: bool,
+            csv_raw: bool) -> None:
     """Articles similar to one: its other-language versions, reprints, then related articles.
 
     Example: searchlib similar 3f2a9c0e1b7d4a55 --json
@@ -334,12 +354,12 @@ def similar(article_id: str, index_dir: Path, limit: int, as_json: bool, as_csv:
         _write_csv(["id", "reason", "score", "lang", "source", "published", "title", "url"],
                    ([a.id, a.reason, round(a.score, 4), a.lang, a.source,
                      a.published.isoformat() if a.published else None, a.title, a.url]
-                    for a in result.articles))
+                    for a in result.articles), raw=csv_raw)
     else:
-        click.echo(f"similar to {result.title!r} (id {result.id}):")
+        _echo(f"similar to {result.title!r} (id {result.id}):")
         for a in result.articles:
             date = a.published.date().isoformat() if a.published else "-"
-            click.echo(f"  {a.reason:<11} {a.lang or '-':<2} {date}  {a.title}  (id {a.id})")
+            _echo(f"  {a.reason:<11} {a.lang or '-':<2} {date}  {a.title}  (id {a.id})")
 
 
 @main.command(cls=QueryCommand)
@@ -355,9 +375,9 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
     if as_json:
         _emit_json(result.to_json())
     elif result.suggestion:
-        click.echo(result.suggestion)
+        _echo(result.suggestion)
     else:
-        click.echo(f"no correction for {query!r}", err=True)
+        _echo(f"no correction for {query!r}", err=True)
 
 
 @main.command(cls=QueryCommand)
@@ -371,11 +391,16 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
               help="Order: date (oldest first), -date (newest first) or relevance.")
 @click.option("--provenance", "provenance_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the provenance record to this JSON file.")
+@csv_raw_option
 @collapse_option
 @filter_options
 def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
-           provenance_path: Path | None, no_collapse: bool, **filters: Any) -> None:
+           provenance_path: Path | None, csv_raw: bool, no_collapse: bool,
+           **filters: Any) -> None:
     """Stream every matching article (no cap) as JSON Lines or CSV, with provenance.
+
+    In CSV, a text cell starting with = + - @ (a formula to a spreadsheet) gets a leading '
+    unless --csv-raw.
 
     Example: searchlib export "Канада OR Canada" --format csv --fields id,published,title > out.csv
     """
@@ -399,7 +424,8 @@ def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
             if provenance_path is None:
                 click.echo("provenance: " + json.dumps(provenance, ensure_ascii=False), err=True)
             names = list(result.provenance.fields)
-            _write_csv(names, ([row[name] for name in names] for row in rows))
+            _write_csv(names, ([row[name] for name in names] for row in rows),
+                       raw=csv_raw)
     click.echo(progress.summary(f"exported {result.total} article"
                                 f"{'s' if result.total != 1 else ''}"), err=True)
 

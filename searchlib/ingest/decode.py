@@ -33,6 +33,11 @@ _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.I)
 # WHATWG: labels for Latin-1 and ASCII mean windows-1252; KOI8-U is KOI8-R plus the Ukrainian
 # letters (the positions differ only in box-drawing characters), so it decodes both correctly.
 _ALIASES = {"latin_1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "koi8-r": "koi8-u"}
+# Codecs Python knows that no web page is in: "undefined" raises on every byte, the escape codecs
+# and UTF-7 can make lone surrogates, idna/punycode are for host names. A page declaring one is
+# decoded as if it declared nothing.
+_NOT_PAGE_CHARSETS = {"undefined", "unicode-escape", "raw-unicode-escape", "utf-7", "idna",
+                      "punycode", "palmos"}
 _SNIFF_BYTES = 16384
 # cp866, mac-cyrillic and iso8859-5 are left out: almost unused on the web, and on short texts
 # they out-score windows-1251 (its lower case read as cp866 is half lower-case letters too).
@@ -56,6 +61,8 @@ def normalise_charset(name: str | None) -> str | None:
     try:
         codec = codecs.lookup(name.strip().strip("\"'").lower()).name
     except LookupError:
+        return None
+    if codec in _NOT_PAGE_CHARSETS:
         return None
     return _ALIASES.get(codec, codec)
 
@@ -81,7 +88,7 @@ def _declared_in_page(data: bytes) -> str | None:
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: codecs such as "undefined" refuse all
         return None
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +33,7 @@ _ARTICLE_TYPES = {
 }
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^<>]{0,500}>")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
@@ -40,6 +42,12 @@ _JUNK_TAG = re.compile(
     r"|[\w .&-]{1,30}:\s*\S.*)$")  # "Category: Travel", "RSBI:HUMAN-RIGHTS" (CMS key: value)
 _BY = re.compile(r"^(?:by|автор|авторы|автори|от|від)[:\s]+", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:;|\||\band\b|&|\bи\b|\bі\b|\bта\b)\s*", re.I)
+MAX_NAMES = 100
+"""Authors, and tags, kept per article: bounds the work a record of 100,000 names makes
+(issue 19; real bylines and keyword lists are far shorter)."""
+MAX_JSON_LD_OBJECTS = 1000
+"""JSON-LD objects read per page: a page's own objects are few; a `@graph` of 20,000 is not
+metadata worth reading, and each object costs work."""
 _TITLE_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " « ", " » ")
 
 
@@ -72,6 +80,7 @@ class PageMetadata:
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    value = _valid_unicode(value)
     if "<" in value and ">" in value:
         value = _TAG.sub(" ", value)
     if "&" in value:
@@ -79,6 +88,11 @@ def _clean(value: Any) -> str | None:
         value = html.unescape(value)
     text = _SPACE.sub(" ", value).strip()
     return text or None
+
+
+def _valid_unicode(value: str) -> str:
+    """Lone surrogates (JSON-LD ``"\\ud800"``) replaced by U+FFFD, as a UTF-8 decoder would."""
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def host_of(url: str | None) -> str | None:
@@ -115,12 +129,14 @@ def to_datetime(value: Any) -> datetime | None:
     except ValueError:
         try:
             parsed = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
         if parsed is None:
             parsed = _parse_loose(text)
-        if parsed is not None:
+        try:
             parsed = parse_datetime(parsed)
+        except ValueError:  # out of range in UTC (year 1 or 9999 with a time zone)
+            return None
     if parsed is None:
         return None
     if parsed.year < 1990 or parsed > datetime.now(UTC) + timedelta(days=2):
@@ -138,7 +154,7 @@ def _parse_loose(text: str) -> datetime | None:
 
 
 def clean_names(values: Any) -> tuple[str, ...]:
-    """Author names as a tuple of clean, distinct strings.
+    """Author names as a tuple of clean, distinct strings (the first `MAX_NAMES`).
 
     >>> clean_names(["By Jane Doe and John Roe", {"name": "Jane Doe"}, "https://x.org/jane"])
     ('Jane Doe', 'John Roe')
@@ -146,6 +162,7 @@ def clean_names(values: Any) -> tuple[str, ...]:
     ('Ann Lee', 'Bo Ray', 'Олена Коваль')
     """
     names: list[str] = []
+    seen: set[str] = set()
     for raw in _flatten(values):
         if isinstance(raw, dict):
             raw = raw.get("name")
@@ -161,13 +178,17 @@ def clean_names(values: Any) -> tuple[str, ...]:
                 pieces = [part]  # "Doe, Jane" style, keep as one
             for name in pieces:
                 name = name.replace("_", " ")
-                if 1 < len(name) <= 80 and name.casefold() not in {n.casefold() for n in names}:
+                if 1 < len(name) <= 80 and name.casefold() not in seen:
+                    seen.add(name.casefold())
                     names.append(name)
+                    if len(names) == MAX_NAMES:
+                        return tuple(names)
     return tuple(names)
 
 
 def clean_tags(values: Any) -> tuple[str, ...]:
-    """Tags/keywords as a tuple of clean, distinct strings (comma-separated strings are split).
+    """Tags/keywords as a tuple of clean, distinct strings (comma-separated strings are split;
+    the first `MAX_NAMES`).
 
     >>> clean_tags(["Ukraine, energy", "energy", "  ", "Category: Travel", "NATO"])
     ('Ukraine', 'energy', 'NATO')
@@ -185,6 +206,8 @@ def clean_tags(values: Any) -> tuple[str, ...]:
             if 0 < len(part) <= 100 and part.casefold() not in seen and not _JUNK_TAG.match(part):
                 seen.add(part.casefold())
                 tags.append(part)
+                if len(tags) == MAX_NAMES:
+                    return tuple(tags)
     return tuple(tags)
 
 
@@ -208,8 +231,10 @@ def _json_ld_objects(tree: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
         except ValueError:
             try:
                 data = json.loads(raw.replace("\n", " ").replace("\t", " "), strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
+        except RecursionError:  # "[[[[..." : structured data nested too deeply to use
+            continue
         yield from _walk(data, 0)
 
 
@@ -316,13 +341,16 @@ def read_metadata(tree: lxml.html.HtmlElement, *, url: str | None = None) -> Pag
     """Everything the page declares about itself: structured data first, then meta tags."""
     meta = _meta(tree)
     article: dict[str, Any] = {}
+    article_body = 0
     listing = False
-    for obj in _json_ld_objects(tree):
+    for obj in islice(_json_ld_objects(tree), MAX_JSON_LD_OBJECTS):
         types = _types(obj)
         if types & _ARTICLE_TYPES:
-            if not article or (len(_clean(obj.get("articleBody")) or "")
-                               > len(_clean(article.get("articleBody")) or "")):
-                article = obj
+            # Each body is cleaned once (cleaning the best one again for every object was
+            # quadratic: 18 s for one page with a big body and 20,000 small objects).
+            body = len(_clean(obj.get("articleBody")) or "")
+            if not article or body > article_body:
+                article, article_body = obj, body
         elif types & _LISTING_TYPES:
             listing = True
 
@@ -410,6 +438,7 @@ def read_metadata(tree: lxml.html.HtmlElement, *, url: str | None = None) -> Pag
 def _clean_body(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
+    value = _valid_unicode(value)
     if "<" in value and ">" in value:
         try:
             value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()

@@ -18,7 +18,16 @@ from searchlib.errors import InputError
 __all__ = ["parse_html", "LIBXML_MAX_DEPTH"]
 
 LIBXML_MAX_DEPTH = 256
+MAX_ATTRIBUTES = 2000
+"""Attributes one element may have. libxml2 checks each new attribute against the element's
+others, so parsing is quadratic in their number (40,000 on one <p>: over a minute across the
+parser, trafilatura and htmldate); real pages have at most ~50."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A start tag with more than MAX_ATTRIBUTES attributes, read as an HTML tokenizer would (quoted
+# values may hold < and >). Possessive quantifiers keep the search linear: ~5 ms per MB.
+_CROWDED_TAG = re.compile(
+    r"""<[A-Za-z][^\s/>]*+(?:[\s/]++(?:[^\s/>"'=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'"""
+    r"""|[^\s>]++))?+)?+)""" + f"{{{MAX_ATTRIBUTES + 1}}}")
 
 
 def _new_parser() -> lxml.html.HTMLParser:
@@ -38,6 +47,9 @@ def _depth(tree: lxml.html.HtmlElement) -> int:
 def parse_html(text: str, *, source: str, max_depth: int = LIBXML_MAX_DEPTH
                ) -> lxml.html.HtmlElement:
     """Parse decoded HTML into an element tree; raise `InputError` on empty or too-deep pages."""
+    if _CROWDED_TAG.search(text):
+        raise InputError(source, f"an element with more than {MAX_ATTRIBUTES} attributes; "
+                                 "refusing a page that would take minutes to parse")
     data = _CONTROL.sub("", text).encode("utf-8", "replace")
     parser = _new_parser()
     try:
@@ -45,9 +57,13 @@ def parse_html(text: str, *, source: str, max_depth: int = LIBXML_MAX_DEPTH
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as err:
         raise InputError(source, f"cannot parse the HTML: {err}") from err
     for entry in parser.error_log:
-        if entry.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT or "Excessive depth" in entry.message:
+        if "Excessive depth" in entry.message:
             raise InputError(source, f"HTML nested deeper than {LIBXML_MAX_DEPTH} levels; "
                                      "refusing a page the parser could only read in part")
+        if entry.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise InputError(source, f"the HTML parser hit a limit ({entry.message.strip()}: "
+                                     "a text or script of over 10 MB); refusing a page it "
+                                     "could only read in part")
     if max_depth < LIBXML_MAX_DEPTH and _depth(tree) > max_depth:
         raise InputError(source, f"HTML nested deeper than the limit of {max_depth} levels")
     return tree

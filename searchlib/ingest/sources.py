@@ -23,7 +23,7 @@ from searchlib.ingest.decode import charset_from_content_type
 from searchlib.ingest.extract import extract_article
 from searchlib.ingest.metadata import clean_names, clean_tags, host_of, to_datetime
 from searchlib.ingest.options import IngestOptions
-from searchlib.model import Article, Failure, Lang, make_article_id, parse_datetime
+from searchlib.model import Article, Failure, Lang, find_surrogate, make_article_id, parse_datetime
 from searchlib.text import detect_language
 
 __all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size", "article_schema"]
@@ -33,6 +33,10 @@ _JSONL = (".jsonl", ".jsonl.gz")
 _WARC = (".warc", ".warc.gz")
 SUPPORTED_SUFFIXES = _HTML + _JSONL + _WARC
 _CHUNK = 1 << 16
+_YEARS = (1800, 2100)
+"""The dates a JSONL record may carry: news, not year 1 or 9999."""
+_JSONL_FIELDS = {"id", "url", "title", "text", "lead", "lang", "published", "modified", "source",
+                 "authors", "tags", "canonical_url", "alternates"}
 
 
 def _kind(path: Path) -> str:
@@ -316,8 +320,15 @@ def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
         record = json.loads(text_line)
     except ValueError as err:
         raise bad(f"invalid JSON: {err}") from err
+    except RecursionError as err:
+        raise bad("JSON nested too deeply to read") from err
     if not isinstance(record, dict):
         raise bad(f"expected a JSON object, got {type(record).__name__}")
+    for key in _JSONL_FIELDS & record.keys():
+        position = find_surrogate(record[key])
+        if position is not None:
+            raise bad(f'"{key}" holds a lone surrogate at character {position} (a JSON "\\ud800" '
+                      "escape that is not half of a pair): not valid Unicode")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise bad('missing or empty "text" (each record needs the article text)')
@@ -335,13 +346,19 @@ def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
         if value in (None, ""):
             return None
         parsed = None
+        problem = "use ISO 8601, e.g. 2025-08-24T10:30Z"
         if isinstance(value, str):
             try:
                 parsed = parse_datetime(value)
-            except ValueError:
+            except ValueError as err:
                 parsed = to_datetime(value)
+                if "out of range" in str(err):
+                    problem = "out of range once converted to UTC"
         if parsed is None:
-            raise bad(f'"{key}" is not a date: {value!r} (use ISO 8601, e.g. 2025-08-24T10:30Z)')
+            raise bad(f'"{key}" is not a date: {value!r} ({problem})')
+        if not _YEARS[0] <= parsed.year <= _YEARS[1]:
+            raise bad(f'"{key}" {value!r} is outside the years {_YEARS[0]}-{_YEARS[1]} '
+                      "(a typo? timelines would span every day in between)")
         return parsed
 
     def strings(key: str) -> tuple[str, ...]:

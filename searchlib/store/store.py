@@ -38,7 +38,7 @@ from searchlib.errors import (
     InputError,
     RebuildRefused,
 )
-from searchlib.model import Article, Failure, IndexReport, Lang
+from searchlib.model import Article, Failure, IndexReport, Lang, find_surrogate
 from searchlib.store.codec import SearchlibCodec
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
@@ -528,7 +528,8 @@ class Store:
         and the same canonical URL (of several articles with one canonical URL, the index keeps
         the one indexed last). Articles whose content hash is unchanged are skipped, as is an
         article stored unchanged under another id with the same canonical URL. `items` may carry
-        `Failure`s from ingest: they are counted in the report.
+        `Failure`s from ingest: they are counted in the report. An article with a lone surrogate
+        in any field becomes such a `Failure` (it could be indexed, but never read back out).
 
         Commits every `batch_size` articles, so an interruption keeps all earlier batches; an
         exception from `items` commits what was written before it. `progress(n)` is called with
@@ -766,6 +767,11 @@ def _admitted(item: object, number: int) -> Article | Failure:
     if not isinstance(item.title, str):
         return Failure(source=where, reason=f'"title" must be a string, got '
                        f"{type(item.title).__name__}")
+    bad = item.surrogate_field()
+    if bad is not None:
+        return Failure(source=where if find_surrogate(where) is None else ascii(where), reason=(
+            f'"{bad}" of article {ascii(item.id)} holds a lone surrogate (not valid Unicode); '
+            "it could be indexed but never read back, so it is not"))
     if item.lang is None or item.lang == "":
         return replace(item, lang=detect_language(f"{item.title}\n{item.text}"))
     if not isinstance(item.lang, Lang):
