@@ -307,10 +307,13 @@ def create_app(settings: WebSettings) -> ASGIApp:
     async def search(
         q: _Query,
         filters: Annotated[Filters, Depends(_filters)],
-        sort: Literal["relevance", "date", "-date"] = "relevance",
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        sort: Annotated[Literal["relevance", "date", "-date"], Query(
+            description="Order: relevance, date (oldest first), -date (newest first).")
+        ] = "relevance",
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits per page.")] = 10,
         page: Annotated[int | None, Query(ge=1, description="Page of `limit` hits.")] = None,
-        offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET)] = None,
+        offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET,
+                                            description="Hits to skip (or `page`).")] = None,
         facets: Annotated[bool, Query(description="Counts by source, lang, author, tag.")] = False,
         collapse: _Collapse = True,
         strict: Annotated[bool, Query(description="No partial matches to fill a page.")] = False,

@@ -211,3 +211,15 @@ def test_keyboard_phone_width_and_interface_languages(browser: Any, server: str)
         assert "результат" in phone.inner_text("#total")
     finally:
         context.close()
+
+
+def test_the_docs_page_lists_every_endpoint_and_tries_one(page: Any, server: str) -> None:
+    paths = _get(server + "/openapi.json")["paths"]
+    page.goto(server + "/docs")
+    page.wait_for_selector("section.endpoint")
+    assert page.locator("section.endpoint").count() == sum(len(p) for p in paths.values())
+    search = page.locator("#get-api-search")
+    search.locator('input[name="q"]').fill("Brexit")
+    search.locator("button").click()
+    sync_api.expect(search.locator(".answer")).to_contain_text('"total": ')
+    assert f'"total": {_api_total(server, q="Brexit")}' in search.locator(".answer").inner_text()

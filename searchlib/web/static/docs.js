@@ -13,11 +13,11 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-function typeOf(schema) {
+function typeOf(spec, schema) {
   if (!schema) return "";
+  if (schema.$ref) return typeOf(spec, resolve(spec, schema));
   if (schema.enum) return schema.enum.join(" | ");
-  if (schema.anyOf) return schema.anyOf.map(typeOf).filter((t) => t !== "null").join(" | ");
-  if (schema.$ref) return schema.$ref.split("/").pop();
+  if (schema.anyOf) return schema.anyOf.map((s) => typeOf(spec, s)).filter((t) => t !== "null").join(" | ");
   const limits = [];
   if (schema.minimum !== undefined) limits.push(`>= ${schema.minimum}`);
   if (schema.maximum !== undefined) limits.push(`<= ${schema.maximum}`);
@@ -78,7 +78,7 @@ async function main() {
             el("th", {}, "type"), el("th", {}, "default"), el("th", {}, "meaning"))),
           el("tbody", {}, ...parameters.map((p) => el("tr", {},
             el("td", {}, el("code", {}, p.name), p.required ? " *" : ""), el("td", {}, p.in),
-            el("td", {}, typeOf(p.schema)),
+            el("td", {}, typeOf(spec, p.schema)),
             el("td", {}, p.schema && p.schema.default !== undefined ? JSON.stringify(p.schema.default) : ""),
             el("td", {}, p.description || (p.schema && p.schema.description) || ""))))));
       }
