@@ -427,3 +427,41 @@ def test_unknown_language_is_a_value_to_filter_and_facet(research_articles, tmp_
         f"{with_2024}\n"
     stats = json.loads(_run(index_dir, "stats", "--json").stdout)
     assert stats["by_lang"]["unknown"] == unknown
+
+
+# -- 9: export ---------------------------------------------------------------------------------
+
+
+def test_export_gives_near_duplicate_counts(research_index_dir, research_articles) -> None:
+    # ng.ru stories reprinted on amp.ng.ru / nvo.ng.ru: groups span outlets.
+    rows = [json.loads(line) for line in _run(
+        research_index_dir, "export", "=Нафтогаз", "--json", "--fields",
+        "id,group,duplicates,duplicate_of,path").stdout.splitlines()[1:]]
+    counted = int(_run(research_index_dir, "count", "=Нафтогаз").stdout)
+    everything = int(_run(research_index_dir, "count", "=Нафтогаз", "--no-collapse").stdout)
+    assert everything == len(_matching(research_articles, "Нафтогаз")) == 42
+    assert len(rows) == counted < everything
+    members = Counter(row["group"] for row in json.loads(
+        "[" + ",".join(_run(research_index_dir, "export", "*", "--no-collapse", "--fields",
+                            "group").stdout.splitlines()[1:]) + "]"))
+    assert all(row["duplicates"] == members[row["group"]] - 1 for row in rows)
+    assert any(row["duplicates"] for row in rows)
+    assert all(row["path"] is None for row in rows)  # built in memory: no input file
+
+
+def test_export_path_from_files_and_format_flags(corpus_dir, tmp_path) -> None:
+    data = _ng_jsonl(corpus_dir, tmp_path / "ng.jsonl", 40)
+    index_dir = tmp_path / "ix"
+    _run(index_dir, "index", str(data))
+    lines = _run(index_dir, "export", "*", "--json", "--no-collapse").stdout.splitlines()
+    assert json.loads(lines[0])["provenance"]["total"] == 40 == len(lines) - 1
+    row = json.loads(lines[1])
+    assert list(row)[-2:] == ["duplicates", "path"] and row["path"] == str(data)
+    table = _run(index_dir, "export", "*", "--csv", "--fields", "id,path,duplicates",
+                 "--no-collapse").stdout.splitlines()
+    assert table[0] == "id,path,duplicates" and table[1].split(",")[1] == str(data)
+    clash = _run(index_dir, "export", "*", "--json", "--format", "csv", code=2)
+    assert "--format csv and --json cannot be used together" in clash.stderr
+    extracted = CliRunner().invoke(main, ["extract", str(data), "--json"])
+    assert extracted.exit_code == 0 and len(extracted.stdout.splitlines()) == 40
+    assert json.loads(extracted.stdout.splitlines()[0])["path"] == str(data)

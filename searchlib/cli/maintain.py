@@ -77,7 +77,9 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def extract(paths: tuple[Path, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON Lines (the only output; accepted as everywhere else).")
+def extract(paths: tuple[Path, ...], as_json: bool) -> None:
     """Extract articles from files without indexing them; prints JSON Lines.
 
     Example: searchlib extract samples/uk/ > articles.jsonl

@@ -383,10 +383,13 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
 @main.command(cls=QueryCommand)
 @click.argument("query")
 @index_option
-@click.option("--format", "fmt", type=click.Choice(("jsonl", "csv")), default="jsonl",
-              show_default=True, help="JSON Lines (first line: provenance) or CSV.")
+@click.option("--format", "fmt", type=click.Choice(("jsonl", "csv")),
+              help="JSON Lines (first line: provenance; the default) or CSV.")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format jsonl.")
+@click.option("--csv", "as_csv", is_flag=True, help="The same as --format csv.")
 @click.option("--fields", help="Comma-separated fields (default: id,published,lang,source,"
-                               "title,url,authors,tags,text,group).")
+                               "title,url,authors,tags,text,group,duplicates,path; also "
+                               "modified,lead,canonical_url,duplicate_of).")
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="date", show_default=True,
               help="Order: date (oldest first), -date (newest first) or relevance.")
 @click.option("--provenance", "provenance_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -394,8 +397,9 @@ def suggest(query: str, index_dir: Path, as_json: bool) -> None:
 @csv_raw_option
 @collapse_option
 @filter_options
-def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
-           provenance_path: Path | None, csv_raw: bool, no_collapse: bool,
+def export(query: str, index_dir: Path, fmt: str | None, as_json: bool, as_csv: bool,
+           fields: str | None, sort: str, provenance_path: Path | None, csv_raw: bool,
+           no_collapse: bool,
            **filters: Any) -> None:
     """Stream every matching article (no cap) as JSON Lines or CSV, with provenance.
 
@@ -404,6 +408,7 @@ def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
 
     Example: searchlib export "Канада OR Canada" --format csv --fields id,published,title > out.csv
     """
+    fmt = _export_format(fmt, as_json, as_csv)
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
     result = _open_index(index_dir).export(query, fields=chosen, sort=sort,
                                            collapse=not no_collapse, filters=_filters(filters))
@@ -429,3 +434,12 @@ def export(query: str, index_dir: Path, fmt: str, fields: str | None, sort: str,
     click.echo(progress.summary(f"exported {result.total} article"
                                 f"{'s' if result.total != 1 else ''}"), err=True)
 
+
+def _export_format(fmt: str | None, as_json: bool, as_csv: bool) -> str:
+    """--format, or its short forms --json / --csv; two different ones are a usage error."""
+    given = {name: value for name, value in (("--format " + (fmt or ""), fmt),
+                                             ("--json", "jsonl" if as_json else None),
+                                             ("--csv", "csv" if as_csv else None)) if value}
+    if len(set(given.values())) > 1:
+        raise click.UsageError(f"{' and '.join(given)} cannot be used together; choose one")
+    return next(iter(given.values()), "jsonl")

@@ -25,7 +25,7 @@ from searchlib.query.search import (
     collapse_key,
     collapsed_docnums,
     date_order,
-    group_ids,
+    group_members,
     matching_docnums,
     prepare,
 )
@@ -35,13 +35,17 @@ __all__ = ["EXPORT_FIELDS", "DEFAULT_FIELDS", "Provenance", "Export", "export"]
 
 EXPORT_FIELDS: tuple[str, ...] = (
     "id", "published", "modified", "lang", "source", "title", "lead", "text", "url",
-    "canonical_url", "authors", "tags", "group", "duplicate_of",
+    "canonical_url", "authors", "tags", "group", "duplicate_of", "duplicates", "path",
 )
 """Every field a row can have. `group` is the id of the earliest article of the row's
-near-duplicate group; `duplicate_of` is that id when it is another article, else null."""
+near-duplicate group; `duplicate_of` is that id when it is another article, else null;
+`duplicates` counts the other articles of the group (as a search hit's `+N near-duplicates`);
+`path` is the input file the article was read from (as `searchlib extract` gives it)."""
 DEFAULT_FIELDS: tuple[str, ...] = (
     "id", "published", "lang", "source", "title", "url", "authors", "tags", "text", "group",
+    "duplicates", "path",
 )
+_GROUP_FIELDS = frozenset({"group", "duplicate_of", "duplicates"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,25 +110,35 @@ class Export:
             raise ConfigError("this export was already read or closed; run export() again")
         fields = self.provenance.fields
         try:
-            groups: dict[str, str] = {}
-            keys: Any = None
-            if "group" in fields or "duplicate_of" in fields:
+            groups: dict[str, tuple[str, int]] = {}
+            if _GROUP_FIELDS.intersection(fields):
                 reader = searcher.reader()
                 keys = Column(reader, "dup_group", default="")
                 ids = Column(reader, "id", default="")
-                groups = group_ids(searcher, {keys[n] or ids[n] for n in self._docnums})
+                groups = _groups(searcher, {keys[n] or ids[n] for n in self._docnums})
             for docnum in self._docnums:
                 stored = searcher.stored_fields(docnum)
                 row = _row(stored, fields)
-                if keys is not None:
-                    group = groups[collapse_key(stored)]
+                if groups:
+                    group, members = groups[collapse_key(stored)]
                     if "group" in fields:
                         row["group"] = group
                     if "duplicate_of" in fields:
                         row["duplicate_of"] = group if group != stored["id"] else None
+                    if "duplicates" in fields:
+                        row["duplicates"] = members - 1
                 yield row
         finally:
             self.close()
+
+
+def _groups(searcher: Any, keys: set[str]) -> dict[str, tuple[str, int]]:
+    """group key -> (id of the group's earliest article, live articles in the group)."""
+    found: dict[str, tuple[str, int]] = {}
+    for key in keys:
+        members = group_members(searcher, key)
+        found[key] = (members[0][1], len(members)) if members else (key, 1)
+    return found
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -138,7 +152,7 @@ def _row(stored: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
             row[name] = _iso(stored.get(name))
         elif name in ("authors", "tags"):
             row[name] = list(stored.get(name) or ())
-        elif name in ("group", "duplicate_of"):
+        elif name in _GROUP_FIELDS:
             row[name] = None
         else:
             row[name] = stored.get(name) or None
