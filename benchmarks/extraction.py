@@ -17,6 +17,7 @@ import argparse
 import gzip
 import html
 import json
+import os
 import platform
 import re
 import statistics
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SEARCHLIB_CORPUS")
+              or Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus")
 HTML_DIR = CORPUS / "html"
 META_DIR = HTML_DIR / "_meta"
 

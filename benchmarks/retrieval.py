@@ -30,6 +30,7 @@ import gzip
 import itertools
 import json
 import math
+import os
 import platform
 import random
 import re
@@ -54,7 +55,7 @@ from searchlib.text import detect_language
 from searchlib.text.normalise import normalise_word
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SEARCHLIB_CORPUS") or ROOT.parent / "shared" / "corpus")
 TEXTS = CORPUS / "text"
 SEED = 20251128
 

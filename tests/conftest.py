@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from searchlib.ingest import find_inputs, read_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SEARCHLIB_CORPUS") or ROOT.parent / "shared" / "corpus")
+"""The shared corpus: $SEARCHLIB_CORPUS, else ../shared/corpus beside the checkout."""
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +24,8 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS} (only present beside the project in CI)")
+        pytest.skip(f"shared corpus not found at {CORPUS} (set SEARCHLIB_CORPUS, or put it at "
+                    "../shared/corpus beside the checkout)")
     return CORPUS
 
 

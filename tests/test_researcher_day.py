@@ -465,3 +465,47 @@ def test_export_path_from_files_and_format_flags(corpus_dir, tmp_path) -> None:
     extracted = CliRunner().invoke(main, ["extract", str(data), "--json"])
     assert extracted.exit_code == 0 and len(extracted.stdout.splitlines()) == 40
     assert json.loads(extracted.stdout.splitlines()[0])["path"] == str(data)
+
+
+# -- 12: setup and packaging -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_package_ships_py_typed_and_the_schema() -> None:
+    import tomllib
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data["searchlib"] and (ROOT / "searchlib" / "py.typed").is_file()
+    assert "data/*.json" in package_data["searchlib.ingest"]
+
+
+def test_open_or_create_as_the_readme_shows(tmp_path, research_articles) -> None:
+    from searchlib import Index
+
+    assert 'Index.open_or_create("news-index")' in README
+    index = Index.open_or_create(tmp_path / "news-index")
+    bbc = [a for a in research_articles if a.source == "bbc.co.uk"][:10]
+    assert index.add(bbc).indexed == 10
+    again = Index.open_or_create(tmp_path / "news-index")  # opens, keeps the articles
+    assert len(again) == 10 and again.count("*").total == 10
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(research_index_dir, tmp_path) -> None:
+    script = ("import sys; sys.modules['matplotlib'] = None\n"  # as if it were not installed
+              "from searchlib.cli import main; main()")
+    result = subprocess.run(
+        [sys.executable, "-c", script, "timeline", "*", "--plot", str(tmp_path / "t.png"),
+         "--index", str(research_index_dir)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "pip install 'searchlib[plot]'" in result.stderr
+    assert 'pip install -e ".[plot]"' in result.stderr
+
+
+def test_the_corpus_is_found_through_searchlib_corpus(tmp_path) -> None:
+    found = subprocess.run(
+        [sys.executable, "-c", "import conftest; print(conftest.CORPUS)"], cwd=ROOT / "tests",
+        env={**os.environ, "SEARCHLIB_CORPUS": str(tmp_path / "elsewhere")},
+        capture_output=True, text=True, check=True, timeout=120)
+    assert found.stdout.strip() == str(tmp_path / "elsewhere")

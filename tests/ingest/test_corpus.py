@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from benchmarks.extraction import GoldPage, load_gold_pages, read_page_bytes, sa
 from searchlib.ingest import extract_article, read_articles
 from searchlib.model import Article, Failure
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+CORPUS = Path(os.environ.get("SEARCHLIB_CORPUS")
+              or Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus")
 HTML = CORPUS / "html"
 LANGS = ("uk", "ru", "en")
 
