@@ -251,7 +251,8 @@ def test_writers_are_locked_out_during_a_rebuild(fresh_index: Index) -> None:
         release.wait(30)
         yield _article(2)
 
-    rebuild = threading.Thread(target=lambda: Index.rebuild(fresh_index.path, slow_articles()))
+    rebuild = threading.Thread(target=lambda: Index.rebuild(fresh_index.path, slow_articles(),
+                                                            allow_shrink=True))
     rebuild.start()
     try:
         assert started.wait(30)
