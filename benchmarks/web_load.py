@@ -13,11 +13,12 @@ Builds (once; kept in ``benchmarks/out/web-index-N``) an index of ``--size`` rea
 - baseline: the library called in-process, one query at a time (`Index.search`, same queries,
   pages and facets as the HTTP requests): what the HTTP layer adds;
 - one HTTP client: the same requests, one at a time;
-- load: ``--clients`` threads, each with its own keep-alive connection, sending requests back to
-  back (no think time) for ``--seconds``: 70% /api/search, 10% /api/timeline, 10%
-  /api/articles/{id}, 5% /api/similar/{id}, 5% /api/suggest. p50/p95/p99 per endpoint, requests
-  per second, errors, the server's CPU seconds (user + sys) and its memory (PSS) sampled every
-  second;
+- load, twice (a server without the answer cache, then one with the default 64 MB):
+  ``--clients`` threads, each with its own keep-alive connection, sending requests back to back
+  (no think time) for ``--seconds``: 50% a fixed set of 96 searches, 20% searches never sent
+  before (a random ``since`` day), 10% /api/timeline, 10% /api/articles/{id}, 5%
+  /api/similar/{id}, 5% /api/suggest. p50/p95/p99 per kind, requests per second, errors, the
+  server's CPU seconds (user + sys) and its memory (PSS) sampled every second;
 - export: one client streams ``/api/export?q=*`` (every article, with text) while the server's
   memory is sampled: rows must equal the index's article count and memory must not grow with them.
 
@@ -57,8 +58,11 @@ from benchmarks._common import (
 )
 from benchmarks.performance import QUERIES
 
-MIX = (("search", 70), ("timeline", 10), ("article", 10), ("similar", 5), ("suggest", 5))
-"""Share of each endpoint in the load, in percent."""
+MIX = (("search", 50), ("search-new", 20), ("timeline", 10), ("article", 10), ("similar", 5),
+       ("suggest", 5))
+"""Share of each kind of request in the load, in percent. "search" repeats a fixed set of 96
+searches (its totals are checked); "search-new" is never the same twice (a fixed query with a
+random --since day), so no answer cache can serve it."""
 P95_TARGET_MS = 150.0
 _TOTAL = re.compile(rb'"total":(\d+)')
 
@@ -101,9 +105,10 @@ def _build(path: Path, size: int) -> float:
     return time.perf_counter() - start
 
 
-def _start_server(index: Path) -> tuple[subprocess.Popen, str, int]:
+def _start_server(index: Path, cache_mb: int) -> tuple[subprocess.Popen, str, int]:
     process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index",
-                                str(index), "--port", "0"], stdout=subprocess.PIPE, text=True)
+                                str(index), "--port", "0", "--cache-mb", str(cache_mb)],
+                               stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if " at http://" not in line:
         process.kill()
@@ -125,7 +130,13 @@ def _client(host: str, port: int, number: int, deadline: float, requests: dict[s
     connection = http.client.HTTPConnection(host, port, timeout=60)
     while time.perf_counter() < deadline:
         kind = rng.choice(kinds)
-        path = rng.choice(requests[kind])
+        if kind == "search-new":
+            day = (rng.randrange(1995, 2025), rng.randrange(1, 13), rng.randrange(1, 29))
+            since = "{}-{:02d}-{:02d}".format(*day)
+            path = "/api/search?" + urllib.parse.urlencode(
+                {"q": rng.choice(QUERIES), "since": since, "limit": 10})
+        else:
+            path = rng.choice(requests[kind])
         start = time.perf_counter()
         try:
             status, body = _get(connection, path)
@@ -198,7 +209,61 @@ def main() -> None:
     articles = len(index)
     del index
 
-    process, host, port = _start_server(index_path)
+    runs: dict[str, dict[str, Any]] = {}
+    rows = []
+    export: dict[str, Any] = {}
+    errors: list[str] = []
+    for mode, cache_mb in (("no cache", 0), ("cache 64 MB", 64)):
+        run = _run_server(index_path, cache_mb, args.clients, seconds, requests, expected,
+                          with_export=not export)
+        export = export or run.pop("export")
+        errors += run.pop("error_list")
+        runs[mode] = run
+        for kind, numbers in run["endpoints"].items():
+            rows.append([f"HTTP {args.clients} clients, {mode}: {kind}", numbers["requests"],
+                         numbers["p50_ms"], numbers["p95_ms"], numbers["p99_ms"]])
+    lib = _stats(library_ms)
+    rows.insert(0, ["library in-process, 1 at a time: search", len(library_ms), *lib])
+    one = runs["no cache"]["single_client_search_ms"]
+    rows.insert(1, ["HTTP, 1 client, no cache: search", len(requests["search"]), one["p50"],
+                    one["p95"], one["p99"]])
+    print_table(f"searchlib serve on loopback: {articles} articles, {args.clients} clients x "
+                f"{seconds:.0f} s per run", ["what", "requests", "p50 ms", "p95 ms", "p99 ms"],
+                rows)
+    for mode, run in runs.items():
+        memory = run["memory_mb"]
+        print(f"\n{mode}: {run['requests_per_s']} requests/s; server CPU {run['server_cpu_s']} s "
+              f"(user+sys) in {run['wall_s']} s wall; errors {run['errors']}; memory (PSS) "
+              f"{memory['first_third']} MB in the first third, {memory['last_third']} MB in the "
+              f"last third, max {memory['max']} MB")
+    print(f"\nexport of every article: {export['rows']} rows, {export['mb']} MB in "
+          f"{export['seconds']} s; server memory before / max during: "
+          f"{export['memory_mb_before']} / {export['memory_mb_max']} MB")
+    for error in errors[:10]:
+        print("error:", error, file=sys.stderr)
+    record = {
+        "benchmark": "web_load", "articles": articles, "clients": args.clients,
+        "seconds": seconds, "build_seconds": round(build_seconds, 1), "runs": runs,
+        "library_search_ms": {"p50": round(lib[0], 1), "p95": round(lib[1], 1)},
+        "export": export, "search_p95_target_ms": P95_TARGET_MS, "machine": machine(),
+        "load_average": os.getloadavg(),
+    }
+    write_result("web_load", record)
+    if errors or export["rows"] != articles:
+        raise SystemExit(1)
+    for mode, run in runs.items():
+        for kind in ("search", "search-new"):
+            p95 = run["endpoints"][kind]["p95_ms"]
+            if p95 > P95_TARGET_MS:
+                print(f"note: {mode}, {kind}: p95 {p95} ms is over the {P95_TARGET_MS} ms "
+                      "target", file=sys.stderr)
+
+
+def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
+                requests: dict[str, list[str]], expected: dict[str, int], *,
+                with_export: bool) -> dict[str, Any]:
+    """One server process: warm-up, one client, the load, (the export); its numbers."""
+    process, host, port = _start_server(index_path, cache_mb)
     try:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         for paths in requests.values():  # warm-up: every request once
@@ -207,10 +272,9 @@ def main() -> None:
         single_ms = []
         for path in requests["search"]:
             start = time.perf_counter()
-            status, _ = _get(connection, path)
+            _get(connection, path)
             single_ms.append(1000 * (time.perf_counter() - start))
         connection.close()
-
         load = Load()
         memory: list[float] = [_tree_rss(process.pid) / 2**20]
         stop = threading.Event()
@@ -218,74 +282,41 @@ def main() -> None:
         sampler.start()
         cpu_before = _process_cpu(process.pid)
         deadline = time.perf_counter() + seconds
-        clients = [threading.Thread(target=_client, args=(host, port, n, deadline, requests,
+        threads = [threading.Thread(target=_client, args=(host, port, n, deadline, requests,
                                                           expected, load))
-                   for n in range(args.clients)]
+                   for n in range(clients)]
         started = time.perf_counter()
-        for client in clients:
-            client.start()
-        for client in clients:
-            client.join(timeout=seconds + 120)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=seconds + 120)
         wall = time.perf_counter() - started
         server_cpu = _process_cpu(process.pid) - cpu_before
         stop.set()
         sampler.join()
         memory.append(_tree_rss(process.pid) / 2**20)
-
-        export_rows, export_mb, export_memory, export_seconds = _export(host, port, process.pid)
+        export = _export(host, port, process.pid) if with_export else None
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-    rows = []
-    per_endpoint: dict[str, Any] = {}
+    endpoints: dict[str, Any] = {}
     for kind, _share in MIX:
-        values = [s.ms for s in load.samples if s.endpoint == kind]
-        p50, p95, p99 = _stats(values)
-        per_endpoint[kind] = {"requests": len(values), "p50_ms": round(p50, 1),
-                              "p95_ms": round(p95, 1), "p99_ms": round(p99, 1)}
-        rows.append([f"HTTP {args.clients} clients: {kind}", len(values), p50, p95, p99])
-    lib = _stats(library_ms)
-    one = _stats(single_ms)
-    rows.insert(0, ["library in-process, 1 at a time: search", len(library_ms), *lib])
-    rows.insert(1, ["HTTP, 1 client: search", len(single_ms), *one])
-    print_table(f"searchlib serve on loopback: {articles} articles, {args.clients} clients x "
-                f"{seconds:.0f} s", ["what", "requests", "p50 ms", "p95 ms", "p99 ms"], rows)
+        p50, p95, p99 = _stats([s.ms for s in load.samples if s.endpoint == kind])
+        endpoints[kind] = {"requests": sum(1 for s in load.samples if s.endpoint == kind),
+                           "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                           "p99_ms": round(p99, 1)}
     third = max(1, len(memory) // 3)
-    memory_start, memory_end = median(memory[:third]), median(memory[-third:])
-    print(f"\nthroughput {len(load.samples) / wall:.0f} requests/s; server CPU {server_cpu:.1f} s "
-          f"(user+sys) in {wall:.1f} s wall; errors {len(load.errors)}")
-    print(f"server memory (PSS): {memory_start:.0f} MB in the first third, {memory_end:.0f} MB "
-          f"in the last third, max {max(memory):.0f} MB")
-    print(f"export of every article: {export_rows} rows, {export_mb:.0f} MB in "
-          f"{export_seconds:.1f} s; server memory before/max during: "
-          f"{export_memory[0]:.0f} / {max(export_memory):.0f} MB")
-    for error in load.errors[:10]:
-        print("error:", error, file=sys.stderr)
-    search_p95 = per_endpoint["search"]["p95_ms"]
-    record = {
-        "benchmark": "web_load", "articles": articles, "clients": args.clients,
-        "seconds": seconds, "build_seconds": round(build_seconds, 1),
-        "requests": len(load.samples), "requests_per_s": round(len(load.samples) / wall, 1),
-        "errors": len(load.errors), "endpoints": per_endpoint,
-        "library_search_ms": {"p50": round(lib[0], 1), "p95": round(lib[1], 1)},
-        "single_client_search_ms": {"p50": round(one[0], 1), "p95": round(one[1], 1)},
+    one = _stats(single_ms)
+    return {
+        "endpoints": endpoints, "requests": len(load.samples),
+        "requests_per_s": round(len(load.samples) / wall, 1), "errors": len(load.errors),
         "server_cpu_s": round(server_cpu, 1), "wall_s": round(wall, 1),
-        "memory_mb": {"first_third": round(memory_start), "last_third": round(memory_end),
-                      "max": round(max(memory))},
-        "export": {"rows": export_rows, "mb": round(export_mb, 1),
-                   "seconds": round(export_seconds, 1),
-                   "memory_mb_before": round(export_memory[0]),
-                   "memory_mb_max": round(max(export_memory))},
-        "search_p95_target_ms": P95_TARGET_MS, "machine": machine(),
+        "single_client_search_ms": {"p50": round(one[0], 1), "p95": round(one[1], 1),
+                                    "p99": round(one[2], 1)},
+        "memory_mb": {"first_third": round(median(memory[:third])),
+                      "last_third": round(median(memory[-third:])), "max": round(max(memory))},
+        "export": export, "error_list": load.errors,
     }
-    write_result("web_load", record)
-    broken = load.errors or export_rows != articles
-    if broken:
-        raise SystemExit(1)
-    if search_p95 > P95_TARGET_MS:
-        print(f"note: /api/search p95 {search_p95} ms is over the {P95_TARGET_MS} ms target",
-              file=sys.stderr)
 
 
 def _process_cpu(pid: int) -> float:
@@ -294,7 +325,7 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _export(host: str, port: int, pid: int) -> tuple[int, float, list[float], float]:
+def _export(host: str, port: int, pid: int) -> dict[str, Any]:
     """Stream every article; count rows while sampling the server's memory."""
     memory = [_tree_rss(pid) / 2**20]
     connection = http.client.HTTPConnection(host, port, timeout=120)
@@ -314,7 +345,9 @@ def _export(host: str, port: int, pid: int) -> tuple[int, float, list[float], fl
             last = time.perf_counter()
     memory.append(_tree_rss(pid) / 2**20)
     connection.close()
-    return rows, size / 2**20, memory, time.perf_counter() - start
+    return {"rows": rows, "mb": round(size / 2**20, 1),
+            "seconds": round(time.perf_counter() - start, 1),
+            "memory_mb_before": round(memory[0]), "memory_mb_max": round(max(memory))}
 
 
 if __name__ == "__main__":

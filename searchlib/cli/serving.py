@@ -26,9 +26,11 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
                    "token in the environment variable SEARCHLIB_TOKEN.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds a request may take before it is answered with 504.")
+@click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(0, 65536),
+              help="Memory for answers of repeated requests, dropped at every commit (0: off).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: float,
-          access_log: bool) -> None:
+          cache_mb: int, access_log: bool) -> None:
     """Serve the JSON API (/api/..., /docs) and the search page (/) until Ctrl-C.
 
     Example: searchlib serve --index ./index --port 8750
@@ -39,7 +41,8 @@ def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: flo
         raise ConfigError(f"searchlib serve needs the serve extra ({err.name} is missing): "
                           "pip install 'searchlib[serve]'") from err
     settings = web.WebSettings(index=index_dir, allow_write=allow_write,
-                               token=os.environ.get(web.TOKEN_ENV), timeout=timeout)
+                               token=os.environ.get(web.TOKEN_ENV), timeout=timeout,
+                               cache_bytes=cache_mb * 1024 * 1024)
     app = web.create_app(settings)
     sock = web.bind(host, port)
     if host not in _LOOPBACK:

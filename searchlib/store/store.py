@@ -368,6 +368,12 @@ class Store:
         finally:
             searcher.close()
 
+    def commit_stamp(self) -> tuple[str, int]:
+        """Changes with every commit, delete, optimize and rebuild: (build id, commit
+        generation). Cheap (one folder listing), so a server can key cached answers on it."""
+        generation: int = self._on_live_generation(lambda ix: ix.latest_generation())
+        return self.meta.get("build_id", ""), generation
+
     @property
     def schema(self):
         return self._whoosh().schema

@@ -11,8 +11,10 @@ import hmac
 import io
 import json
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -78,6 +80,10 @@ class WebSettings:
     timeout: float = 10.0
     """Seconds a request may take before the client gets 504 (exports: until the first byte)."""
     max_upload_bytes: int = 64 * 1024 * 1024
+    cache_bytes: int = 64 * 1024 * 1024
+    """Memory for cached JSON answers (0: no cache); see `_AnswerCache`."""
+    workers: int = max(1, min(4, os.cpu_count() or 1))
+    """Threads running library calls at once."""
 
     def __post_init__(self) -> None:
         if self.allow_write and (not self.token or len(self.token) < MIN_TOKEN_LENGTH):
@@ -117,6 +123,11 @@ class _IndexHolder:
         self._index: Index | None = None
         self._lock = threading.Lock()
 
+    @property
+    def opened(self) -> Index | None:
+        """The index if it is open already (no waiting, no file access)."""
+        return self._index
+
     def get(self, *, create: bool = False) -> Index:
         """The open index; `create` makes an empty one where there is none (first upload)."""
         with self._lock:
@@ -136,6 +147,47 @@ class _IndexHolder:
 def _unavailable(err: StoreError) -> ApiError:
     return ApiError(503, "index_unavailable", str(err),
                     headers={"Retry-After": str(RETRY_AFTER)})
+
+
+class _AnswerCache:
+    """The JSON bodies of recent GET answers, by index commit and request, least recently used
+    dropped first once they hold more than `max_bytes`.
+
+    A key holds the index's `commit_stamp`, so any commit, delete or rebuild makes every older
+    answer unreachable (they age out); an answer is never served for another index state.
+    Searches repeat (pages, the back button, the page's own timeline calls, popular queries),
+    and a repeated one costs a folder listing instead of a search (issue 23's load test).
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        if len(body) > self.max_bytes // 8:  # one huge answer must not flush the rest
+            return
+        with self._lock:
+            if key in self._bodies:
+                return
+            self._bodies[key] = body
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def _json_body(record: Any) -> bytes:
+    return json.dumps(record, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 class _SecurityHeaders:
@@ -244,12 +296,17 @@ def create_app(settings: WebSettings) -> ASGIApp:
                     "with `status`, `error` and `message`.",
     )
 
+    # Library calls run on about as many threads as there are cores: searches are mostly
+    # Python, so more threads would only take turns holding the GIL, and each waiting thread
+    # delays the event loop that answers from the cache; the rest queue here.
+    workers = anyio.CapacityLimiter(settings.workers)
+
     async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`func` on a worker thread, within the time limit; library errors become ApiErrors."""
         try:
             with anyio.fail_after(settings.timeout):
                 return await anyio.to_thread.run_sync(partial(func, *args, **kwargs),
-                                                      abandon_on_cancel=True)
+                                                      abandon_on_cancel=True, limiter=workers)
         except TimeoutError:
             raise ApiError(504, "timeout", f"the request took longer than {settings.timeout:g} "
                            "s; narrow the query or add filters") from None
@@ -263,7 +320,31 @@ def create_app(settings: WebSettings) -> ASGIApp:
             raise _unavailable(err) from err
 
     async def index() -> Index:
-        return await anyio.to_thread.run_sync(holder.get)
+        return holder.opened or await anyio.to_thread.run_sync(holder.get)
+
+    cache = _AnswerCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
+
+    async def answer(request: Request, produce: Callable[[Index], Any]) -> Response:
+        """The JSON of `produce(index)`, run on a worker thread (from the cache when the same
+        request was answered at the same index commit)."""
+        store = await index()
+        if cache is None:
+            return Response(_json_body(await call(produce, store)),
+                            media_type="application/json")
+        try:  # a stat and a folder listing: cheaper on the event loop than a thread hop
+            stamp = store.commit_stamp()
+        except StoreError as err:
+            holder.forget()
+            raise _unavailable(err) from err
+        key = (stamp, request.url.path, tuple(sorted(request.query_params.multi_items())))
+        body = cache.get(key)
+        state = "hit"
+        if body is None:
+            state = "miss"
+            body = _json_body(await call(produce, store))
+            cache.put(key, body)
+        return Response(body, media_type="application/json",
+                        headers={"X-Searchlib-Cache": state})
 
     # -- errors: always JSON, never a traceback ------------------------------------------------
 
@@ -305,6 +386,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
 
     @app.get("/api/search", tags=["search"], responses=_ERRORS)
     async def search(
+        request: Request,
         q: _Query,
         filters: Annotated[Filters, Depends(_filters)],
         sort: Annotated[Literal["relevance", "date", "-date"], Query(
@@ -317,7 +399,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
         facets: Annotated[bool, Query(description="Counts by source, lang, author, tag.")] = False,
         collapse: _Collapse = True,
         strict: Annotated[bool, Query(description="No partial matches to fill a page.")] = False,
-    ) -> JSONResponse:
+    ) -> Response:
         """Ranked articles with highlighted snippets (`searchlib search --json`)."""
         if page is not None and offset is not None:
             raise ApiError(400, "invalid_parameter", "give page or offset, not both")
@@ -327,63 +409,64 @@ def create_app(settings: WebSettings) -> ASGIApp:
                            "/api/export for every match", parameter="page")
         options = SearchOptions(limit=limit, offset=start, sort=sort, filters=filters,
                                 facets=facets, collapse=collapse, relax=not strict)
-        results = await call((await index()).search, q, options)
-        return JSONResponse(results.to_json())
+        return await answer(request, lambda store: store.search(q, options).to_json())
 
     @app.get("/api/articles/{article_id}", tags=["articles"],
              responses={404: {"description": "No article with this id"}})
-    async def article(article_id: _Id) -> JSONResponse:
+    async def article(request: Request, article_id: _Id) -> Response:
         """One article in full (`searchlib show --json`)."""
-        found = await call((await index()).get, article_id)
-        if found is None:
-            raise _no_article(article_id)
-        return JSONResponse(found.to_json())
+
+        def produce(store: Index) -> dict[str, Any]:
+            found = store.get(article_id)
+            if found is None:
+                raise _no_article(article_id)
+            return found.to_json()
+
+        return await answer(request, produce)
 
     @app.get("/api/timeline", tags=["research"], responses=_ERRORS)
     async def timeline(
+        request: Request,
         q: _Query,
         filters: Annotated[Filters, Depends(_filters)],
         by: Literal["day", "week", "month"] = "month",
         normalize: Annotated[bool, Query(description="Also each bucket's share.")] = False,
         collapse: _Collapse = True,
-    ) -> JSONResponse:
+    ) -> Response:
         """Matching articles per day, week or month (`searchlib timeline --json`)."""
-        result = await call((await index()).timeline, q, by=by, normalize=normalize,
-                            collapse=collapse, filters=filters)
-        return JSONResponse(result.to_json())
+        return await answer(request, lambda store: store.timeline(
+            q, by=by, normalize=normalize, collapse=collapse, filters=filters).to_json())
 
     @app.get("/api/top-terms", tags=["research"], responses=_ERRORS)
     async def top_terms(
+        request: Request,
         q: _Query,
         filters: Annotated[Filters, Depends(_filters)],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
         collapse: _Collapse = True,
-    ) -> JSONResponse:
+    ) -> Response:
         """Words that distinguish the matches, per language (`searchlib top-terms --json`)."""
-        result = await call((await index()).top_terms, q, limit=limit, collapse=collapse,
-                            filters=filters)
-        return JSONResponse(result.to_json())
+        return await answer(request, lambda store: store.top_terms(
+            q, limit=limit, collapse=collapse, filters=filters).to_json())
 
     @app.get("/api/similar/{article_id}", tags=["articles"],
              responses={404: {"description": "No article with this id"}})
-    async def similar(article_id: _Id,
-                      limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> JSONResponse:
+    async def similar(request: Request, article_id: _Id,
+                      limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> Response:
         """Other-language versions, near-duplicates and related articles
         (`searchlib similar --json`)."""
-        result = await call((await index()).similar, article_id, limit=limit)
-        return JSONResponse(result.to_json())
+        return await answer(request, lambda store: store.similar(article_id,
+                                                                 limit=limit).to_json())
 
     @app.get("/api/suggest", tags=["search"], responses=_ERRORS)
-    async def suggest(q: _Query) -> JSONResponse:
+    async def suggest(request: Request, q: _Query) -> Response:
         """Did you mean: a corrected query (`searchlib suggest --json`)."""
-        result = await call((await index()).suggest, q)
-        return JSONResponse(result.to_json())
+        return await answer(request, lambda store: store.suggest(q).to_json())
 
     @app.get("/api/stats", tags=["index"], responses=_ERRORS)
-    async def stats() -> JSONResponse:
+    async def stats(request: Request) -> Response:
         """Articles by language and source, dates, size, build (`searchlib stats --json`)."""
-        result = await call((await index()).stats)
-        return JSONResponse(result.to_json())
+        return await answer(request, lambda store: store.stats().to_json())
 
     @app.get("/api/export", tags=["research"], responses=_ERRORS)
     async def export(

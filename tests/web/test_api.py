@@ -247,9 +247,16 @@ def test_the_server_follows_new_commits(tmp_path: Path) -> None:
     index = Index.create(tmp_path / "index")
     index.add([Article(id="a", title="one", text="first article about Odesa")])
     with TestClient(create_app(WebSettings(index=tmp_path / "index"))) as live:
-        assert live.get("/api/search", params={"q": "Odesa"}).json()["total"] == 1
+        first = live.get("/api/search", params={"q": "Odesa"})
+        again = live.get("/api/search", params={"q": "Odesa"})
+        assert first.json()["total"] == again.json()["total"] == 1
+        assert (first.headers["x-searchlib-cache"], again.headers["x-searchlib-cache"]) == \
+            ("miss", "hit")
         index.add([Article(id="b", title="two", text="second article about Odesa")])
-        assert live.get("/api/search", params={"q": "Odesa"}).json()["total"] == 2
+        after = live.get("/api/search", params={"q": "Odesa"})
+        assert after.json()["total"] == 2 and after.headers["x-searchlib-cache"] == "miss"
+        index.delete(["b"])
+        assert live.get("/api/search", params={"q": "Odesa"}).json()["total"] == 1
         Index.rebuild(tmp_path / "index", [Article(id="c", title="three", text="Odesa port")],
                       allow_shrink=True)
         hits = live.get("/api/search", params={"q": "Odesa"}).json()["hits"]

@@ -10,6 +10,8 @@ never with `wait_for_function`.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -136,6 +138,10 @@ def test_clicking_a_facet_filters_and_back_restores(page: Any, server: str) -> N
     sync_api.expect(page.locator("#total")).not_to_have_attribute("data-total", str(before))
     assert _total(page) == shown == _api_total(server, q="Brexit", source=source) < before
     assert "source=" in page.url
+    download = page.locator("#download-csv").get_attribute("href")
+    with urllib.request.urlopen(server + download, timeout=60) as answer:
+        rows = list(csv.reader(io.StringIO(answer.read().decode("utf-8"))))
+    assert len(rows) - 1 == shown and f"source={urllib.parse.quote(source)}" in download
     page.go_back()
     sync_api.expect(page.locator("#total")).to_have_attribute("data-total", str(before))
     assert "source=" not in page.url
