@@ -261,3 +261,15 @@ def test_the_server_follows_new_commits(tmp_path: Path) -> None:
                       allow_shrink=True)
         hits = live.get("/api/search", params={"q": "Odesa"}).json()["hits"]
         assert [h["id"] for h in hits] == ["c"]
+
+
+def test_the_answer_cache_stays_within_its_memory() -> None:
+    from searchlib.web.app import _AnswerCache
+
+    cache = _AnswerCache(max_bytes=8000)
+    for number in range(100):
+        cache.put(("stamp", "/api/search", (("q", str(number)),)), b"x" * 900)
+    kept = [n for n in range(100) if cache.get(("stamp", "/api/search", (("q", str(n)),)))]
+    assert kept == list(range(92, 100))  # the least recently used went first
+    cache.put(("stamp", "/big", ()), b"x" * 1001)  # over an eighth: not kept
+    assert cache.get(("stamp", "/big", ())) is None
