@@ -14,7 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = ["Lang", "Article", "Failure", "IndexReport", "make_article_id", "parse_datetime",
-           "find_surrogate"]
+           "find_surrogate", "DATE_YEARS"]
+
+DATE_YEARS = (1800, 2100)
+"""The years an article's dates may fall in: news, not year 1 or 9999 (a typo there makes a
+timeline span every day in between, and year 9999 overflows date arithmetic)."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -23,7 +23,15 @@ from searchlib.ingest.decode import charset_from_content_type
 from searchlib.ingest.extract import extract_article
 from searchlib.ingest.metadata import clean_names, clean_tags, host_of, to_datetime
 from searchlib.ingest.options import IngestOptions
-from searchlib.model import Article, Failure, Lang, find_surrogate, make_article_id, parse_datetime
+from searchlib.model import (
+    DATE_YEARS,
+    Article,
+    Failure,
+    Lang,
+    find_surrogate,
+    make_article_id,
+    parse_datetime,
+)
 from searchlib.text import detect_language
 
 __all__ = ["find_inputs", "read_articles", "read_jsonl", "input_size", "article_schema"]
@@ -33,8 +41,6 @@ _JSONL = (".jsonl", ".jsonl.gz")
 _WARC = (".warc", ".warc.gz")
 SUPPORTED_SUFFIXES = _HTML + _JSONL + _WARC
 _CHUNK = 1 << 16
-_YEARS = (1800, 2100)
-"""The dates a JSONL record may carry: news, not year 1 or 9999."""
 _JSONL_FIELDS = {"id", "url", "title", "text", "lead", "lang", "published", "modified", "source",
                  "authors", "tags", "canonical_url", "alternates"}
 
@@ -356,9 +362,9 @@ def _jsonl_article(line: bytes, *, source: str, number: int) -> Article:
                     problem = "out of range once converted to UTC"
         if parsed is None:
             raise bad(f'"{key}" is not a date: {value!r} ({problem})')
-        if not _YEARS[0] <= parsed.year <= _YEARS[1]:
-            raise bad(f'"{key}" {value!r} is outside the years {_YEARS[0]}-{_YEARS[1]} '
-                      "(a typo? timelines would span every day in between)")
+        if not DATE_YEARS[0] <= parsed.year <= DATE_YEARS[1]:
+            raise bad(f'"{key}" {value!r} is outside the years {DATE_YEARS[0]}-{DATE_YEARS[1]}'
+                      " (a typo? timelines would span every day in between)")
         return parsed
 
     def strings(key: str) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ from searchlib.errors import (
     InputError,
     RebuildRefused,
 )
-from searchlib.model import Article, Failure, IndexReport, Lang, find_surrogate
+from searchlib.model import DATE_YEARS, Article, Failure, IndexReport, Lang, find_surrogate
 from searchlib.store.codec import SearchlibCodec
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
@@ -773,6 +773,10 @@ def _admitted(item: object, number: int) -> Article | Failure:
     if not isinstance(item.title, str):
         return Failure(source=where, reason=f'"title" must be a string, got '
                        f"{type(item.title).__name__}")
+    for name, value in (("published", item.published), ("modified", item.modified)):
+        if isinstance(value, datetime) and not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
+            return Failure(source=where, reason=f'"{name}" {value.isoformat()} is outside the '
+                           f"years {DATE_YEARS[0]}-{DATE_YEARS[1]}")
     bad = item.surrogate_field()
     if bad is not None:
         return Failure(source=where if find_surrogate(where) is None else ascii(where), reason=(

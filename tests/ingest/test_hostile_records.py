@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,24 @@ def test_an_article_with_a_lone_surrogate_is_a_failure_not_a_poisoned_index(
     assert report.failed[0].source == "feed.jsonl"
     assert '"text" of article' in report.failed[0].reason
     assert [hit.id for hit in fresh_index.search("harbour").hits] == ["ok"]
+
+
+def test_an_article_dated_year_9999_is_a_failure_and_timelines_work(fresh_index: Index) -> None:
+    far = datetime(9999, 12, 31, tzinfo=UTC)
+    report = fresh_index.add([
+        Article(id="ok", title="Harbour", text="The harbour reopened.", lang=Lang.EN,
+                published=datetime(2025, 3, 1, tzinfo=UTC)),
+        Article(id="far", title="Harbour", text="The harbour closed.", lang=Lang.EN,
+                published=far),
+        Article(id="old", title="Harbour", text="The harbour was built.", lang=Lang.EN,
+                modified=datetime(1, 1, 1, tzinfo=UTC)),
+    ])
+    assert report.indexed == 1
+    assert [f.reason for f in report.failed] == [
+        '"published" 9999-12-31T00:00:00+00:00 is outside the years 1800-2100',
+        '"modified" 0001-01-01T00:00:00+00:00 is outside the years 1800-2100']
+    for by in ("day", "week", "month"):
+        assert [b.count for b in fresh_index.timeline("harbour", by=by).buckets] == [1]
 
 
 def test_extract_prints_no_traceback_for_hostile_records(tmp_path: Path) -> None:
