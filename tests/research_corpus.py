@@ -39,6 +39,20 @@ def _host(url: str | None) -> str | None:
     return host.removeprefix("www.")
 
 
+def outlet(article: Article) -> str | None:
+    """The outlet facets, counts and `--source` group an article under (README), computed here
+    without searchlib: the host of the canonical URL (else the URL), lowercased, without
+    ``www.``, after dropping a scheme and host glued before another URL; else the source name
+    lowercased."""
+    url = article.canonical_url or article.url
+    if url:
+        url = re.sub(r"^(?:https?://[^/?#]*?(?=https?://))+", "", url.strip(), flags=re.I)
+        host = re.match(r"^[a-z]+://([^/?#:]+)", url, re.I)
+        if host:
+            return host.group(1).lower().removeprefix("www.")
+    return article.source.strip().lower() if article.source else None
+
+
 def _url_date(url: str | None) -> datetime | None:
     match = _URL_DATE.search(url or "")
     if not match:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from research_corpus import outlet
 
 from searchlib.cli import main
 
@@ -55,7 +56,7 @@ def test_count_prints_the_total_and_nothing_else(research_index_dir, research_ar
                              "--by", "source", "--json").stdout)
     brexit = _matching(research_articles, "Brexit")
     assert record["total"] == len(brexit) == 171
-    assert record["counts"] == dict(Counter(a.source for a in brexit))
+    assert record["counts"] == dict(Counter(outlet(a) for a in brexit))
     filtered = _run(research_index_dir, "count", "=Brexit", "--no-collapse", "--lang", "uk").stdout
     assert filtered == f"{sum(1 for a in brexit if a.lang == 'uk')}\n" == "50\n"
 
@@ -127,7 +128,7 @@ def test_timeline_buckets_span_the_asked_range_and_fold_empty_days(
     assert buckets[0]["start"] == "2024-10-20" and buckets[-1]["end"] == "2024-11-30"
     dated = [a for a in research_articles if a.lang == "uk" and a.published]
     per_day = Counter(a.published.date().isoformat() for a in dated)
-    per_day_source = Counter((a.published.date().isoformat(), a.source) for a in dated)
+    per_day_source = Counter((a.published.date().isoformat(), outlet(a)) for a in dated)
     assert {b["start"]: b["count"] for b in buckets if b["count"]} == dict(per_day)
     assert per_day == {"2024-11-13": 195, "2024-11-14": 105}
     for bucket in buckets:
@@ -168,7 +169,7 @@ def test_timeline_weeks_start_on_since_with_counts_beside_the_share(
         assert bucket["total"] == totals[bucket["start"]]
         if bucket["total"]:
             assert bucket["share"] == round(bucket["count"] / bucket["total"], 6)
-        assert bucket["split"] == dict(Counter(a.source for a in matching
+        assert bucket["split"] == dict(Counter(outlet(a) for a in matching
                                                if week(a) == bucket["start"]))
     assert sum(counts.values()) == record["matches"] > 100
     text = _run(research_index_dir, "timeline", "=России", "--by", "week", "--since",

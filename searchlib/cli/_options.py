@@ -112,7 +112,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--lang", type=click.Choice([*(lang.value for lang in Lang), "unknown"]),
                      help="Only articles in this language (unknown: not detected)."),
-        click.option("--source", help="Only articles from this outlet (e.g. kyivindependent.com)."),
+        click.option("--source", help="Only articles from this outlet: its domain or a source "
+                     "name, any case (e.g. kyivindependent.com, \"Kyiv Independent\")."),
         click.option("--author", help="Only articles by this author."),
         click.option("--tag", help="Only articles with this tag."),
         click.option("--since", callback=_parse_date, help="Published on or after (YYYY-MM-DD)."),

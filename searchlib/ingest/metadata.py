@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
 from searchlib.model import Lang, parse_datetime
+from searchlib.text import domain_of
 
 __all__ = ["PageMetadata", "read_metadata", "to_datetime", "clean_names", "clean_tags", "host_of"]
 
@@ -96,18 +97,12 @@ def _valid_unicode(value: str) -> str:
 
 
 def host_of(url: str | None) -> str | None:
-    """The host of a URL without ``www.``.
+    """The host of a URL without ``www.`` (`domain_of`: copes with a repeated scheme and host).
 
     >>> host_of("https://www.Pravda.com.ua/news/1/")
     'pravda.com.ua'
     """
-    if not url:
-        return None
-    try:
-        host = (urlsplit(url.strip()).hostname or "").lower()
-    except ValueError:
-        return None
-    return host.removeprefix("www.") or None
+    return domain_of(url)
 
 
 def to_datetime(value: Any) -> datetime | None:

@@ -9,7 +9,6 @@ Not here: rendering (`searchlib.cli`).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,10 +17,8 @@ from whoosh.searching import Searcher
 
 from searchlib.errors import ConfigError
 from searchlib.query.search import (
-    Column,
     Filters,
-    collapsed_docnums,
-    display_value,
+    facet_counts,
     matching_docnums,
     prepare,
 )
@@ -68,27 +65,15 @@ def count(store: Store, text: str, *, filters: Filters | None = None, by: str | 
         parsed, filter_query = prepare(searcher, text, filters)
         matched: set[int] = set()
         if parsed is not wq.NullQuery:
-            matched = matching_docnums(searcher, parsed, filter_query)
-            if collapse:
-                matched = collapsed_docnums(searcher, matched)
+            matched = matching_docnums(searcher, parsed, filter_query,
+                                       collapse=collapse)
         counts = breakdown(searcher, matched, by) if by else {}
     return Count(query=text, parsed=str(parsed), total=len(matched), collapsed=collapse, by=by,
                  counts=counts)
 
 
 def breakdown(searcher: Searcher, docnums: set[int], by: str) -> dict[str, int]:
-    """value -> number of `docnums` with it, most first: lang and source from their columns,
-    tag and author from their posting lists (shown as an article writes them)."""
-    counter: Counter[str] = Counter()
-    reader = searcher.reader()
-    if by in ("lang", "source"):
-        column = Column(reader, by, default="")
-        for docnum in docnums:
-            counter[column[docnum] or UNKNOWN] += 1
-    elif docnums:
-        for term in reader.lexicon(by):
-            found = sum(1 for docnum in reader.postings(by, term).all_ids() if docnum in docnums)
-            if found:
-                value = term.decode("utf-8") if isinstance(term, bytes) else term
-                counter[display_value(searcher, by, value)] = found
-    return dict(sorted(counter.items(), key=lambda pair: (-pair[1], pair[0])))
+    """value -> number of `docnums` with it, most first: the facets' counts (`facet_counts`:
+    a source is its outlet), with articles lacking a language or source under `unknown`."""
+    return facet_counts(searcher, docnums, by, missing=UNKNOWN if by in ("lang", "source")
+                        else None)

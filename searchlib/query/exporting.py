@@ -23,7 +23,6 @@ from searchlib.query.search import (
     Column,
     Filters,
     collapse_key,
-    collapsed_docnums,
     date_order,
     group_members,
     matching_docnums,
@@ -34,7 +33,7 @@ from searchlib.store import Store
 __all__ = ["EXPORT_FIELDS", "DEFAULT_FIELDS", "Provenance", "Export", "export"]
 
 EXPORT_FIELDS: tuple[str, ...] = (
-    "id", "published", "modified", "lang", "source", "title", "lead", "text", "url",
+    "id", "published", "modified", "lang", "source", "domain", "title", "lead", "text", "url",
     "canonical_url", "authors", "tags", "group", "duplicate_of", "duplicates", "path",
 )
 """Every field a row can have. `group` is the id of the earliest article of the row's
@@ -181,9 +180,8 @@ def export(store: Store, text: str, *, filters: Filters | None = None,
         parsed, filter_query = prepare(searcher, text, filters)
         docnums: list[int] = []
         if parsed is not wq.NullQuery:
-            matched = matching_docnums(searcher, parsed, filter_query)
-            if collapse:
-                matched = collapsed_docnums(searcher, matched)
+            matched = matching_docnums(searcher, parsed, filter_query,
+                                       collapse=collapse)
             docnums = _ordered(searcher, parsed, matched, sort)
     except BaseException:
         context.close()

@@ -88,7 +88,7 @@ FIELDS: dict[str, str] = {
     "title": "words of the headline",
     "text": "words of the lead and body (also `body:`)",
     "author": 'an author\'s full name, e.g. author:"Оксана Гребенюк"',
-    "source": 'the outlet exactly as `stats`/facets show it, e.g. source:"Kyiv Ledger"',
+    "source": 'an outlet: its domain or a source name, any case, e.g. source:"Kyiv Ledger"',
     "lang": "uk, ru, en, or unknown (language not detected)",
     "tag": "a tag or section",
     "published": "a date or range, e.g. published:[2025-08-01 TO 2025-08-31]",

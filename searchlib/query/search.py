@@ -18,7 +18,7 @@ from itertools import accumulate
 from typing import Any, Literal
 
 from whoosh import query as wq
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
@@ -52,6 +52,9 @@ __all__ = [
     "Column",
     "MISSING_DATE",
     "matching_docnums",
+    "split_filters",
+    "facet_counts",
+    "outlet_query",
     "collapsed_docnums",
     "group_members",
     "group_ids",
@@ -104,14 +107,17 @@ class Filters:
         return cls(lang=lang, source=source, author=author, tag=tag,  # type: ignore[arg-type]
                    since=since, until=until)  # type: ignore[arg-type]
 
-    def to_query(self) -> Query | None:
+    def to_query(self, reader: Any = None) -> Query | None:
+        """The filters as one Whoosh query; `source` is resolved to outlets with `reader`
+        (`outlet_query`), else taken as a domain."""
         parts: list[Query] = []
         if self.lang == UNKNOWN_LANG:
             parts.append(unknown_language())
         elif self.lang:
             parts.append(wq.Term("lang", str(self.lang)))
         if self.source:
-            parts.append(wq.Term("source", self.source))
+            parts.append(outlet_query(reader, self.source) if reader is not None
+                         else wq.Term("outlet", self.source.lower()))
         if self.author:
             parts.append(wq.Term("author", _keyword(self.author)))
         if self.tag:
@@ -269,6 +275,9 @@ class Hit:
     authors: tuple[str, ...]
     tags: tuple[str, ...]
     snippet: Snippet
+    domain: str | None = None
+    """The site of its canonical URL (else its URL): the outlet that facets and `--source`
+    count it under (its `source` name when there is no URL)."""
     group: str = ""
     duplicates: int = 0
     partial: bool = False
@@ -283,6 +292,7 @@ class Hit:
             "published": self.published.isoformat() if self.published else None,
             "lang": str(self.lang) if self.lang else None,
             "source": self.source,
+            "domain": self.domain,
             "authors": list(self.authors),
             "tags": list(self.tags),
             "snippet": self.snippet.to_html(),
@@ -330,11 +340,40 @@ class SearchResults:
 def prepare(searcher: Searcher, text: str, filters: Filters | None) -> tuple[Query, Query | None]:
     """Parse `text` and check it against this index; returns (query, filter query or None).
 
-    Raises `QueryError` for an invalid query or a wildcard that would expand too far.
+    `source:` values and the `source` filter name outlets (`outlet_query`). Raises `QueryError`
+    for an invalid query or one whose work would exceed the bounds (`check_expansions`).
     """
-    parsed = parse_query(text, searcher.schema)
-    check_expansions(parsed, searcher.reader(), text)
-    return parsed, filters.to_query() if filters else None
+    reader = searcher.reader()
+    parsed = _resolve_outlets(parse_query(text, searcher.schema), reader)
+    check_expansions(parsed, reader, text)
+    return parsed, filters.to_query(reader) if filters else None
+
+
+def outlet_query(reader: Any, value: str) -> Query:
+    """The articles of the outlet `value` names, case-insensitively: a domain (or, for articles
+    without a URL, a source name) that facets list, else any source name articles give, which
+    stands for the outlets of those articles (`Газета.Ru` -> gazeta.ru).
+
+    A facet value therefore selects exactly the articles the facet counted.
+    """
+    key = value.strip().lower()
+    if not reader.doc_frequency("outlet", key) and reader.doc_frequency("source", key):
+        outlets = Column(reader, "outlet", default="")
+        keys = sorted({outlets[docnum] for docnum in reader.postings("source", key).all_ids()
+                       if not reader.is_deleted(docnum)} - {""})
+        if keys:
+            return wq.Or([wq.Term("outlet", k) for k in keys]) if len(keys) > 1 \
+                else wq.Term("outlet", keys[0])
+    return wq.Term("outlet", key)
+
+
+def _resolve_outlets(query: Query, reader: Any) -> Query:
+    """`source:` terms of a parsed query as `outlet_query`s (the same rule as `--source`)."""
+    if isinstance(query, wq.Term) and query.fieldname == "source":
+        return outlet_query(reader, str(query.text))
+    if query.is_leaf():
+        return query
+    return query.apply(lambda child: _resolve_outlets(child, reader))
 
 
 def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:
@@ -360,18 +399,61 @@ def collapse_key(stored_or_columns: dict[str, Any]) -> str:
     return stored_or_columns.get("dup_group") or stored_or_columns["id"]
 
 
-def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any) -> set[int]:
+def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any, *,
+                     collapse: bool = False) -> set[int]:
     """Every document number matching `parsed` within the filter (no scoring, no cap).
+
+    With `collapse`, one article per near-duplicate group, by the one rule every count follows
+    (issue 18): the group is represented by its earliest matching article, and the filters
+    select among representatives, so a group counts once, under its representative's outlet,
+    language, authors, tags and date, in totals, facets, timelines and exports alike.
 
     Read by a searcher over the same reader whose weighting builds no scorer: Whoosh builds a
     BM25 scorer (idf, field lengths) for every term of every segment even for an unscored
     search, half the cost of a count on a 2k index.
     """
     unscored = _unscored(searcher)
+    if collapse:
+        parsed, filter_query = split_filters(parsed, filter_query)
     matched = _docnums(unscored, parsed)
+    if collapse:
+        matched = collapsed_docnums(searcher, matched)
     if filter_query is not None and matched:
         matched &= _docnums(unscored, filter_query)
     return matched
+
+
+_FILTER_FIELDS = frozenset({"outlet", "lang", "author", "tag", "published"})
+
+
+def _is_filter(query: Query) -> bool:
+    if isinstance(query, wq.Term | wq.NumericRange):
+        return query.fieldname in _FILTER_FIELDS
+    return isinstance(query, wq.Or) and bool(query.subqueries) and all(
+        _is_filter(child) for child in query.subqueries)
+
+
+def split_filters(parsed: Query, filter_query: Query | None) -> tuple[Query, Query | None]:
+    """(`parsed` without its top-level field conditions, those conditions AND the filters):
+    ``source:`` ``lang:`` ``author:`` ``tag:`` ``published:`` AND-ed at the top of a query
+    select among the near-duplicate groups' representatives as the filters do, so
+    `России source:ng.ru` counts what `России --source ng.ru` does.
+
+    >>> split_filters(wq.And([wq.Term("text_ru", "x"), wq.Term("outlet", "ng.ru")]), None)
+    (Term('text_ru', 'x'), Term('outlet', 'ng.ru'))
+    """
+    if _is_filter(parsed):
+        lifted, rest = [parsed], [wq.Every()]
+    elif isinstance(parsed, wq.And):
+        lifted = [child for child in parsed.subqueries if _is_filter(child)]
+        rest = [child for child in parsed.subqueries if not _is_filter(child)] or [wq.Every()]
+    else:
+        return parsed, filter_query
+    if not lifted:
+        return parsed, filter_query
+    conditions = lifted + ([filter_query] if filter_query is not None else [])
+    return (rest[0] if len(rest) == 1 else wq.And(rest),
+            conditions[0] if len(conditions) == 1 else wq.And(conditions))
 
 
 def _unscored(searcher: Searcher) -> Searcher:
@@ -549,16 +631,16 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         # Every match is listed (not only counted): the total counts duplicate groups, and the
         # page is ranked among each group's earliest article. Whoosh's count ignores the filter
         # when it skips blocks, so the filter is applied to that list.
+        shown = str(parsed)
+        if options.collapse:  # field conditions select among representatives, as filters do
+            parsed, filter_query = split_filters(parsed, filter_query)
         found = read_matches(searcher, parsed)
-        if found is None:
-            full_matches = matching_docnums(searcher, parsed, filter_query)
-        else:
-            full_matches = found.docnums()
-            if filter_query is not None and full_matches:
-                full_matches &= _docnums(_unscored(searcher), filter_query)
-        matched = full_matches
-        if options.collapse:
-            matched = collapsed_docnums(searcher, matched)
+        full_matches = matching_docnums(searcher, parsed, None) if found is None \
+            else found.docnums()
+        matched = collapsed_docnums(searcher, full_matches) if options.collapse \
+            else full_matches
+        if filter_query is not None and matched:  # filters after collapse: `matching_docnums`
+            matched = matched & _docnums(_unscored(searcher), filter_query)
         options.check_window(len(matched))
         start, stop = options.offset, options.offset + options.limit
         numbers: list[int] | None = None
@@ -581,11 +663,11 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
                                   start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
-            facets = _facet_counts(searcher, searcher.search(parsed, filter=matched, limit=1,
-                                                   groupedby=_facets(), maptype=sorting.Count))
+            facets = {name: dict(list(facet_counts(searcher, matched, name).items())
+                                 [:FACET_VALUES]) for name in FACETS}
         suggestion = _suggest(store, searcher, text, options) \
             if options.limit and total < SUGGEST_BELOW else None
-    return SearchResults(query=text, parsed=str(parsed), total=total, offset=options.offset,
+    return SearchResults(query=text, parsed=shown, total=total, offset=options.offset,
                          hits=hits, sort=options.sort, collapsed=options.collapse,
                          facets=facets, suggestion=suggestion)
 
@@ -651,29 +733,31 @@ def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
                  for hit in results[start:stop])
 
 
-def _facets() -> dict[str, sorting.FacetType]:
-    # source/lang are sortable columns; author/tag are multi-valued keywords (overlapping).
-    return {
-        "source": sorting.FieldFacet("source"),
-        "lang": sorting.FieldFacet("lang"),
-        "author": sorting.FieldFacet("author", allow_overlap=True),
-        "tag": sorting.FieldFacet("tag", allow_overlap=True),
-    }
+def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,
+                 missing: str | None = None) -> dict[str, int]:
+    """value -> how many of `docnums` have it, most first (ties by value): source (the outlet:
+    domain, else name) and lang from their columns, author and tag from their posting lists
+    (shown as an article writes them). Articles without a value count under `missing` if given
+    (without a language: always, as "unknown", which `--lang unknown` selects).
 
-
-def _facet_counts(searcher: Searcher, results) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        groups = results.groups(name)
-        # An article without a language counts as "unknown"; without a source, tag or author,
-        # it is not counted in that facet.
-        pairs = [(_facet_value(value) if value not in (None, "", b"") else UNKNOWN_LANG, count)
-                 for value, count in groups.items()
-                 if name == "lang" or value not in (None, "", b"")]
-        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
-        counts[name] = {display_value(searcher, name, value): count
-                        for value, count in pairs[:FACET_VALUES]}
-    return counts
+    Each value's count is the number of `docnums` the same filter selects (`Filters.to_query`).
+    """
+    counter: Counter[str] = Counter()
+    reader = searcher.reader()
+    if name == "lang":  # an article whose language was not detected counts as "unknown"
+        missing = missing or UNKNOWN_LANG
+    if name in ("source", "lang"):
+        column = Column(reader, "outlet" if name == "source" else "lang", default="")
+        for docnum in docnums:
+            value = column[docnum]
+            if value or missing:
+                counter[value or missing] += 1
+    elif docnums:
+        for term in reader.lexicon(name):
+            found = sum(1 for docnum in reader.postings(name, term).all_ids() if docnum in docnums)
+            if found:
+                counter[display_value(searcher, name, _facet_value(term))] = found
+    return dict(sorted(counter.items(), key=lambda pair: (-pair[1], pair[0])))
 
 
 _STORED_LISTS = {"author": "authors", "tag": "tags"}
@@ -755,6 +839,7 @@ def _hit(searcher: Searcher, docnum: int, score: Any,
         published=published.replace(tzinfo=UTC) if published else None,
         lang=lang,
         source=stored.get("source"),
+        domain=stored.get("domain"),
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
         snippet=make_snippet(_body(stored), (

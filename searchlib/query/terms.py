@@ -23,7 +23,6 @@ from searchlib.model import Lang
 from searchlib.query.search import (
     Column,
     Filters,
-    collapsed_docnums,
     matching_docnums,
     prepare,
 )
@@ -105,9 +104,8 @@ def top_terms(store: Store, text: str, *, limit: int = 20, filters: Filters | No
         parsed, filter_query = prepare(searcher, text, filters)
         if parsed is wq.NullQuery:
             return TopTerms(query=text, parsed=str(parsed), matches={}, sampled={}, terms={})
-        matched = matching_docnums(searcher, parsed, filter_query)
-        if collapse:
-            matched = collapsed_docnums(searcher, matched)
+        matched = matching_docnums(searcher, parsed, filter_query,
+                                   collapse=collapse)
         reader = searcher.reader()
         lang_column = Column(reader, "lang", default="")
         for lang in langs or LANGS:

@@ -24,7 +24,6 @@ from searchlib.query.search import (
     MISSING_DATE,
     Column,
     Filters,
-    collapsed_docnums,
     matching_docnums,
     prepare,
 )
@@ -152,18 +151,18 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
         reader = searcher.reader()
         dates = Column(reader, "published", default=_MISSING, raw=True)
         published = reader.schema["published"]
-        values = Column(reader, split, default="") if split else None
+        # A source is its outlet (domain, else name), as facets and `--source` take it.
+        values = Column(reader, "outlet" if split == "source" else split, default="") \
+            if split else None
         matched: set[int] = set()
         if parsed is not wq.NullQuery:
-            matched = matching_docnums(searcher, parsed, filter_query)
-            if collapse:
-                matched = collapsed_docnums(searcher, matched)
+            matched = matching_docnums(searcher, parsed, filter_query,
+                                       collapse=collapse)
         counts, undated, per_value = _count(dates, published, matched, by, since, values)
         totals: Counter[date] = Counter()
         if normalize:
-            everything = matching_docnums(searcher, wq.Every(), filter_query)
-            if collapse:
-                everything = collapsed_docnums(searcher, everything)
+            everything = matching_docnums(searcher, wq.Every(), filter_query,
+                                          collapse=collapse)
             totals, _, _ = _count(dates, published, everything, by, since)
     totals_per_value = Counter[str]()
     for (_, value), n in per_value.items():

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from whoosh import fields
+from whoosh import analysis, fields
 
 from searchlib.analysis import build_analyzer, build_exact_analyzer, build_translit_analyzer
 from searchlib.model import Article, Lang
+from searchlib.text import domain_of
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -26,7 +27,7 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@4"
+SCHEMA_VERSION = "searchlib-schema@5"
 """Bump when fields change; an index with another version is refused."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
@@ -58,7 +59,13 @@ def build_schema() -> fields.Schema:
         modified=fields.STORED(),
         content_hash=fields.ID(stored=True, sortable=True),
         lang=fields.ID(stored=True, sortable=True),
-        source=fields.ID(stored=True, sortable=True),
+        # The outlet (issue 18): `source` is its name as the article gives it, `domain` the site
+        # of its canonical URL (else its URL), `outlet` the key facets, counts and filters
+        # group by: the domain, else the name lowercased. Names are indexed lowercased too.
+        source=fields.ID(stored=True, sortable=True,
+                         analyzer=analysis.IDAnalyzer(lowercase=True)),
+        domain=fields.ID(stored=True),
+        outlet=fields.ID(sortable=True),
         author=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
         tag=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
         published=fields.DATETIME(stored=True, sortable=True),
@@ -110,10 +117,13 @@ def article_to_document(article: Article, content_hash: str) -> dict[str, Any]:
         title_field(lang): article.title,
         text_field(lang): body,
     }
+    domain = domain_of(article.canonical_url) or domain_of(article.url)
     optional = {
         "url": article.url,
         "canonical_url": article.canonical_url,
         "source": article.source,
+        "domain": domain,
+        "outlet": domain or (article.source or "").strip().lower() or None,
         "published": _naive_utc(article.published),
         "author": ",".join(a.replace(",", " ") for a in article.authors) or None,
         "tag": ",".join(t.replace(",", " ") for t in article.tags) or None,

@@ -5,5 +5,6 @@ No Whoosh, no lxml, no dictionaries here: this layer is cheap to import and safe
 
 from searchlib.text.language import detect_language, query_languages
 from searchlib.text.normalise import normalise
+from searchlib.text.urls import domain_of
 
-__all__ = ["normalise", "detect_language", "query_languages"]
+__all__ = ["normalise", "detect_language", "query_languages", "domain_of"]
