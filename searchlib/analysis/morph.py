@@ -277,9 +277,11 @@ def _prior(lang: Lang) -> dict[str, int]:
 
 
 def _lemma_uncached(word: str, lang: Lang) -> str:
-    morph = _morph(lang)
     # A word the dictionary does not know has no known parse: skip pymorphy3's predictors, the
     # costliest part of parsing (issue 7: indexing speed).
+    if _has_foreign_letter(word, lang):
+        return strip_ending(word, lang)
+    morph = _morph(lang)
     if not morph.word_is_known(word):
         return strip_ending(word, lang)
     parses = [p for p in morph.parse(word) if p.is_known]
@@ -404,11 +406,25 @@ def name_lemma(word: str) -> str:
     return lemma
 
 
+_FOREIGN_LETTERS = {Lang.RU: frozenset("іїєґ"), Lang.UK: frozenset("ыэъё")}
+"""Letters that no word of the language's dictionary holds (checked over both word lists: none of
+Russian's 5.1M words, none of Ukrainian's 6.5M), so a word with one is unknown there without
+loading the dictionary: a query is analysed in every language (issue 18), and `Київ` in the
+Russian fields would otherwise load all of Russian for a cold Ukrainian search."""
+
+
+def _has_foreign_letter(word: str, lang: Lang) -> bool:
+    foreign = _FOREIGN_LETTERS.get(lang)
+    return foreign is not None and not foreign.isdisjoint(word)
+
+
 def _word_is_known(word: str, lang: Lang) -> bool:
     """`_morph(lang).word_is_known(word)`, read from the dictionary's word list alone while the
     rest of it is not loaded: a name lemma asks Russian about every capitalised word Ukrainian
     does not know, and loading all of Russian cost 30-45 ms of a cold Ukrainian search whose
     snippets met a few unknown names (issue 7)."""
+    if _has_foreign_letter(word.lower(), lang):
+        return False
     known = None if lang in _MORPH else _WORDS.get(lang) or _load_words(lang)
     if known is None:
         return bool(_morph(lang).word_is_known(word))

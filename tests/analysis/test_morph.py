@@ -66,3 +66,12 @@ def test_lemmas_of_inflected_words() -> None:
     assert morph.lemmatise("канади", Lang.UK) == "канада"
     assert morph.lemmatise("обороны", Lang.RU) == "оборона"
     assert morph.name_lemma("зеленського") == "зеленський"
+
+
+def test_words_with_the_other_languages_letters_are_unknown_without_a_dictionary() -> None:
+    # No word of the Russian dictionary has і ї є ґ and no Ukrainian one has ы э ъ ё (checked
+    # over both word lists), so the shortcut gives what the dictionary would.
+    assert morph.lemmatise("київ", Lang.RU) == morph.strip_ending("київ", Lang.RU)
+    assert morph.lemmatise("москвы", Lang.UK) == morph.strip_ending("москвы", Lang.UK)
+    assert not morph._word_is_known("Київ", Lang.RU)
+    assert morph._morph(Lang.RU).word_is_known("київ") is False
