@@ -510,3 +510,44 @@ def test_the_corpus_is_found_through_searchlib_corpus(tmp_path) -> None:
         env={**os.environ, "SEARCHLIB_CORPUS": str(tmp_path / "elsewhere")},
         capture_output=True, text=True, check=True, timeout=120)
     assert found.stdout.strip() == str(tmp_path / "elsewhere")
+
+
+# -- 10: authors -------------------------------------------------------------------------------
+
+
+AUTHORS = [["Оксана Гребенюк"], ["Oksana Hrebeniuk"], ["Ben Andrews"],
+           ["Samya Kullab", "Ben Andrews"], ["Julie Andrews-Smith"], ["jacqui housden"],
+           ["Jacqui Housden", "Оксана Гребенюк"],
+           [], ["Angus Thompson"], ["Andrew Benson"]]
+
+
+def test_author_matches_part_of_a_name_and_across_scripts(research_articles, tmp_path) -> None:
+    bbc = [a for a in research_articles if a.source == "bbc.co.uk"][:len(AUTHORS)]
+    data = tmp_path / "a.jsonl"
+    data.write_text("".join(json.dumps({"id": a.id, "title": a.title, "text": a.text,
+                                        "authors": names}, ensure_ascii=False) + "\n"
+                            for a, names in zip(bbc, AUTHORS, strict=True)), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    _run(index_dir, "index", str(data))
+
+    def expected(pattern: str) -> int:
+        return sum(1 for names in AUTHORS
+                   if any(re.search(pattern, name, re.IGNORECASE) for name in names))
+
+    def count(*args: str) -> int:
+        return int(_run(index_dir, "count", *args, "--no-collapse").stdout)
+
+    # part of a name: the word Andrews (not Andrew, not Andrews-Smith's whole hyphenated word)
+    assert count("author:Andrews") == expected(r"\bAndrews\b") == 3
+    assert count("*", "--author", "andrews") == 3
+    assert count('author:"Ben Andrews"') == expected(r"\bBen Andrews\b") == 2
+    assert count("author:Housden") == expected(r"\bHousden\b") == 2  # any case as written
+    # across scripts: either spelling finds both
+    both = expected(r"Оксана Гребенюк|Oksana Hrebeniuk")
+    assert both == 3
+    assert count('author:"Оксана Гребенюк"') == count('author:"Oksana Hrebeniuk"') == both
+    assert count("*", "--author", "Hrebeniuk") == count("author:Гребенюк") == both
+    assert count("author:Kullab author:Andrews") == 1
+    facets = json.loads(_run(index_dir, "search", "*", "--facets", "--limit", "0", "--json",
+                             "--no-collapse").stdout)["facets"]["author"]
+    assert facets["Ben Andrews"] == 2 and facets["Оксана Гребенюк"] == 2

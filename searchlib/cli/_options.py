@@ -114,7 +114,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Only articles in this language (unknown: not detected)."),
         click.option("--source", help="Only articles from this outlet: its domain or a source "
                      "name, any case (e.g. kyivindependent.com, \"Kyiv Independent\")."),
-        click.option("--author", help="Only articles by this author."),
+        click.option("--author", help="Only articles by this author (a name or a word of it, "
+                                      "in any script)."),
         click.option("--tag", help="Only articles with this tag."),
         click.option("--since", callback=_parse_date, help="Published on or after (YYYY-MM-DD)."),
         click.option("--until", callback=_parse_date, help="Published on or before (YYYY-MM-DD)."),

@@ -11,14 +11,20 @@ key of a common word would match unrelated names; lowercase words never use it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-__all__ = ["NAMES_FIELD", "NAMES_BOOST", "names_query"]
+from searchlib.analysis import build_translit_analyzer
+
+__all__ = ["NAMES_FIELD", "NAMES_BOOST", "AUTHOR_KEYS_FIELD", "names_query", "author_query"]
 
 NAMES_FIELD = "names"
 NAMES_BOOST = 0.3
 """Weight of a names-key match against a same-script match (1.0)."""
+AUTHOR_KEYS_FIELD = "author_keys"
+_KEYS: list[Any] = []
 
 
 def names_query(word: str, schema: Schema) -> wq.Query | None:
@@ -39,3 +45,22 @@ def names_query(word: str, schema: Schema) -> wq.Query | None:
         return None
     terms = [wq.Term(NAMES_FIELD, key, boost=NAMES_BOOST) for key in keys]
     return terms[0] if len(terms) == 1 else wq.And(terms)
+
+
+def author_query(name: str) -> wq.Query:
+    """The articles by `name`: the author as written (any case), or the name keys of its words
+    in order among an author's names, so ``Andrews`` finds "Ben Andrews" and
+    ``Oksana Hrebeniuk`` finds "Оксана Гребенюк".
+
+    >>> str(author_query("Oksana Hrebeniuk"))
+    '(author:oksana hrebeniuk OR author_keys:"oksan grebeniuk")'
+    """
+    exact = wq.Term("author", name.replace(",", " ").strip().lower())
+    if not _KEYS:
+        _KEYS.append(build_translit_analyzer())
+    keys = [t.text for t in _KEYS[0](name.replace(",", " ").title(), mode="query")]
+    if not keys:
+        return exact
+    by_keys = wq.Term(AUTHOR_KEYS_FIELD, keys[0]) if len(keys) == 1 else \
+        wq.Phrase(AUTHOR_KEYS_FIELD, keys)
+    return wq.Or([exact, by_keys])

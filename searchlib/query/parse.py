@@ -40,7 +40,7 @@ from whoosh.query import And, NullQuery, Or, Query
 from searchlib.errors import QueryError
 from searchlib.model import Lang
 from searchlib.query.exact import ExactFormNode, ExactFormPlugin
-from searchlib.query.names import NAMES_FIELD, names_query
+from searchlib.query.names import NAMES_FIELD, author_query, names_query
 from searchlib.store import LANGS
 
 __all__ = [
@@ -87,7 +87,7 @@ index only a handful of the commonest words OR-ed reach it."""
 FIELDS: dict[str, str] = {
     "title": "words of the headline",
     "text": "words of the lead and body (also `body:`)",
-    "author": 'an author\'s full name, e.g. author:"Оксана Гребенюк"',
+    "author": 'an author\'s name or part of it, in any script, e.g. author:"Оксана Гребенюк"',
     "source": 'an outlet: its domain or a source name, any case, e.g. source:"Kyiv Ledger"',
     "lang": "uk, ru, en, or unknown (language not detected)",
     "tag": "a tag or section",
@@ -411,7 +411,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     if query is NullQuery or isinstance(query, type(NullQuery)):
         return NullQuery
     _check_values(query, original)
-    query = _unknown_language(_lone_stars_match_all(query))
+    query = _author_names(_unknown_language(_lone_stars_match_all(query)))
     leaves = sum(1 for _ in islice(query.leaves(), MAX_TERMS + 1))
     if leaves > MAX_TERMS:
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
@@ -436,6 +436,13 @@ def _unknown_language(query: Query) -> Query:
             return unknown_language()
         return query
     return query.apply(_unknown_language)
+
+
+def _author_names(query: Query) -> Query:
+    """``author:NAME`` as `author_query` (part of a name, names across scripts)."""
+    if isinstance(query, wq.Term):
+        return author_query(str(query.text)) if query.fieldname == "author" else query
+    return query.apply(_author_names)
 
 
 _RANGE = re.compile(r"(published:\s*)(\[[^\]}]*\]|\{[^\]}]*\}|\S+)()")

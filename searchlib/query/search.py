@@ -28,6 +28,7 @@ from searchlib.errors import OptionError
 from searchlib.model import Lang, parse_datetime
 from searchlib.query.highlight import Snippet, make_snippet
 from searchlib.query.matches import Matches, read_matches, segment_slices
+from searchlib.query.names import author_query
 from searchlib.query.parse import (
     UNKNOWN_LANG,
     check_expansions,
@@ -119,7 +120,7 @@ class Filters:
             parts.append(outlet_query(reader, self.source) if reader is not None
                          else wq.Term("outlet", self.source.lower()))
         if self.author:
-            parts.append(wq.Term("author", _keyword(self.author)))
+            parts.append(author_query(self.author))
         if self.tag:
             parts.append(wq.Term("tag", _keyword(self.tag)))
         if self.since or self.until:

@@ -27,7 +27,7 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@5"
+SCHEMA_VERSION = "searchlib-schema@6"
 """Bump when fields change; an index with another version is refused."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
@@ -67,6 +67,9 @@ def build_schema() -> fields.Schema:
         domain=fields.ID(stored=True),
         outlet=fields.ID(sortable=True),
         author=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
+        # Script-independent keys of each word of the authors' names: `author:Andrews`,
+        # `author:"Oksana Hrebeniuk"` finds "Оксана Гребенюк" (`searchlib.text.translit`).
+        author_keys=fields.TEXT(analyzer=build_translit_analyzer(), phrase=True),
         tag=fields.KEYWORD(commas=True, lowercase=True, scorable=True),
         published=fields.DATETIME(stored=True, sortable=True),
         # Near-duplicate groups (`searchlib.store.dedup`): group key column, sketch terms.
@@ -126,6 +129,8 @@ def article_to_document(article: Article, content_hash: str) -> dict[str, Any]:
         "outlet": domain or (article.source or "").strip().lower() or None,
         "published": _naive_utc(article.published),
         "author": ",".join(a.replace(",", " ") for a in article.authors) or None,
+        # Keys are made of capitalised words: a name written in lower case still gets them.
+        "author_keys": "\n".join(a.title() for a in article.authors) or None,
         "tag": ",".join(t.replace(",", " ") for t in article.tags) or None,
     }
     doc.update({key: value for key, value in optional.items() if value})
