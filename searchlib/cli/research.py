@@ -319,15 +319,17 @@ def top_terms(query: str, index_dir: Path, limit: int, no_collapse: bool, as_jso
     if fmt == "json":
         _emit_json(result.to_json())
     elif fmt == "csv":
-        _write_csv(["lang", "word", "term", "articles", "share", "background", "score"],
-                   ([lang, t.word, t.term, t.articles, round(t.share, 4), round(t.background, 4),
-                     round(t.score, 2)] for lang, terms in result.terms.items() for t in terms),
-                   raw=csv_raw)
+        _write_csv(["lang", "word", "term", "articles", "matching", "share", "background",
+                    "score"],
+                   ([lang, t.word, t.term, t.articles, result.matches[lang], round(t.share, 4),
+                     round(t.background, 4), round(t.score, 2)]
+                    for lang, terms in result.terms.items() for t in terms), raw=csv_raw)
     else:
         if not result.terms:
             _echo(f"no articles match {query!r}")
         for lang, terms in result.terms.items():
-            _echo(f"{lang}: {result.matches[lang]} matching, {result.sampled[lang]} analysed")
+            _echo(f"{lang}: {result.matches[lang]} matching articles, each word counted in all "
+                  f"of them (candidate words from the best {result.sampled[lang]})")
             for term in terms:
                 _echo(f"  {term.word:<24} {term.articles:>5}  {100 * term.share:5.1f}% vs "
                            f"{100 * term.background:5.1f}%")

@@ -1,11 +1,13 @@
 """Top terms: the words that distinguish the articles matching a query from the rest of the index.
 
-Per language, the best-ranked matches (at most `SAMPLE` of them, their first `SAMPLE_CHARS`
-characters) are re-analysed with that language's analyzer; for each index term (a lemma or
-stem) we count the sampled articles that contain it, and compare that rate with the term's
-document frequency in all other articles of the language (log-likelihood ratio, G²; only
-over-represented terms). Each term is shown as the surface form it most often has in the sample
-("elections", not the stem "elect"; lowercase unless always capitalised).
+Per language, the candidate words come from the best-ranked matches (at most `SAMPLE` of them,
+their first `SAMPLE_CHARS` characters), re-analysed with that language's analyzer: re-analysis
+is what costs, so it is bounded. The numbers reported are not estimated from that sample: for
+each of the `CANDIDATES` most promising index terms (a lemma or stem), the articles are counted
+from the posting lists over **all** matches (title or lead and body) and over all other
+articles of the language, and ranked by log-likelihood ratio (G²; over-represented terms only).
+Each term is shown as the surface form it most often has in the sample ("elections", not the
+stem "elect"; lowercase unless always capitalised).
 
 Not here: rendering (`searchlib.cli`).
 """
@@ -26,9 +28,9 @@ from searchlib.query.search import (
     matching_docnums,
     prepare,
 )
-from searchlib.store import LANGS, Store, text_field
+from searchlib.store import LANGS, Store, text_field, title_field
 
-__all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE"]
+__all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE", "CANDIDATES"]
 
 SAMPLE = 100
 """Matching articles analysed per language (the best-ranked ones). Re-analysis is the cost
@@ -37,7 +39,10 @@ SAMPLE = 100
 SAMPLE_CHARS = 3000
 """Characters analysed per sampled article (title and lead come first)."""
 MIN_ARTICLES = 2
-"""A term must occur in at least this many sampled articles."""
+"""A term must occur in at least this many sampled articles to be a candidate."""
+CANDIDATES = 60
+"""Candidate terms per language whose articles are counted exactly (the best by their sample
+estimate; at least 3x the terms asked for): each costs two posting lists."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,9 +52,9 @@ class TopTerm:
     word: str
     term: str
     articles: int
-    """Sampled matching articles containing it."""
+    """Matching articles of the language containing it (all matches, not a sample)."""
     share: float
-    """`articles` / sampled articles."""
+    """`articles` / the language's matching articles."""
     background: float
     """Share of the language's other articles containing it."""
     score: float
@@ -62,7 +67,9 @@ class TopTerm:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TopTerms:
-    """The top terms of a query, per language, and how many matches were analysed."""
+    """The top terms of a query, per language: `matches` the matching articles (what each
+    term's `articles` counts among), `sampled` the best-ranked matches whose text proposed the
+    candidate words."""
 
     query: str
     parsed: str
@@ -72,7 +79,7 @@ class TopTerms:
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "parsed": self.parsed, "matches": self.matches,
-                "sampled": self.sampled,
+                "sampled": self.sampled, "articles_counted_in": "all matches",
                 "terms": {lang: [t.to_json() for t in terms]
                           for lang, terms in self.terms.items()}}
 
@@ -118,12 +125,12 @@ def top_terms(store: Store, text: str, *, limit: int = 20, filters: Filters | No
                                           scored=False).docs())
             matches[str(lang)] = len(mine)
             sampled[str(lang)] = len(docnums)
-            result[str(lang)] = _rank(searcher, lang, docnums, len(mine), in_lang, limit)
+            result[str(lang)] = _rank(searcher, lang, docnums, mine, in_lang, limit)
     return TopTerms(query=text, parsed=str(parsed), matches=matches, sampled=sampled,
                     terms=result)
 
 
-def _rank(searcher: Any, lang: Lang, docnums: list[int], matching: int, in_lang: int,
+def _rank(searcher: Any, lang: Lang, docnums: list[int], mine: set[int], in_lang: int,
           limit: int) -> tuple[TopTerm, ...]:
     field = text_field(lang)
     analyzer = searcher.schema[field].analyzer
@@ -147,24 +154,40 @@ def _rank(searcher: Any, lang: Lang, docnums: list[int], matching: int, in_lang:
         article_counts.update(seen)
     reader = searcher.reader()
     n1 = max(1, len(docnums))
-    # Matches outside the sample are estimated at the sample's rate.
-    scale = matching / n1
+    matching = len(mine)
     others = max(1, in_lang - matching)
-    scored: list[TopTerm] = []
+    # Candidates by their sample estimate (matches outside the sample at the sample's rate).
+    scale = matching / n1
+    estimates: list[tuple[float, str]] = []
     for term, k1 in article_counts.items():
         if k1 < min(MIN_ARTICLES, n1):
             continue
-        total = reader.doc_frequency(field, term)
-        k2 = max(0, total - round(k1 * scale))
-        share, background = k1 / n1, k2 / others
+        k2 = max(0, reader.doc_frequency(field, term) - round(k1 * scale))
+        if k1 / n1 > k2 / others:
+            estimates.append((_llr(k1, n1, min(k2, others), others), term))
+    estimates.sort(key=lambda pair: (-pair[0], pair[1]))
+    scored: list[TopTerm] = []
+    for _, term in estimates[:max(CANDIDATES, 3 * limit)]:
+        having = _articles_with(reader, lang, term)
+        k1 = len(having & mine)
+        k2 = min(others, len(having) - k1)
+        share, background = k1 / max(1, matching), k2 / others
         if share <= background:
             continue
-        score = _llr(k1, n1, min(k2, others), others)
-        word = _readable(surfaces[term])
-        scored.append(TopTerm(word=word, term=term, articles=k1, share=share,
-                              background=background, score=score))
+        scored.append(TopTerm(word=_readable(surfaces[term]), term=term, articles=k1,
+                              share=share, background=background,
+                              score=_llr(k1, max(1, matching), k2, others)))
     scored.sort(key=lambda t: (-t.score, t.word))
     return tuple(scored[:limit])
+
+
+def _articles_with(reader: Any, lang: Lang, term: str) -> set[int]:
+    """The live articles of `lang`'s fields holding `term` in the title or the lead and body."""
+    found: set[int] = set()
+    for field in (title_field(lang), text_field(lang)):
+        if reader.doc_frequency(field, term):
+            found.update(reader.postings(field, term).all_ids())
+    return {docnum for docnum in found if not reader.is_deleted(docnum)}
 
 
 def _readable(forms: Counter[str]) -> str:
