@@ -84,6 +84,7 @@ const UI_LANGS = ["uk", "en", "ru"];
 const FILTERS = ["lang", "source", "author", "tag", "since", "until"];
 const FACETS = ["lang", "source", "author", "tag"];
 const PAGE_SIZE = 10;
+const LANGUAGE_NAMES = { uk: "українська", ru: "русский", en: "English" };
 let renderId = 0;
 
 function uiLang() {
@@ -333,7 +334,8 @@ function facetsNode(facets, params) {
     aside.append(el("section", { class: "facet", "data-facet": name },
       el("h3", {}, t("facet_" + name)),
       el("ul", {}, ...counts.map(([value, count]) => el("li", {},
-        navLink(pageUrl("/", params, { [name]: value, page: null }), value,
+        navLink(pageUrl("/", params, { [name]: value, page: null }),
+          name === "lang" ? LANGUAGE_NAMES[value] || value : value,
           { "data-value": value, "aria-current": params.get(name) === value ? "true" : null }),
         " ", el("span", { class: "count" }, count))))));
   }
@@ -376,7 +378,7 @@ function chartNode(lang, timeline) {
     }
   }
   return el("figure", { class: "timeline", "data-lang": lang, "data-buckets": buckets.length },
-    el("figcaption", {}, `${lang} · ${timeline.matches}`,
+    el("figcaption", {}, `${LANGUAGE_NAMES[lang] || lang} · ${timeline.matches}`,
       timeline.undated ? ` (${timeline.undated} ${t("undated")})` : ""),
     buckets.length ? chart : null);
 }
