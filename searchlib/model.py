@@ -188,6 +188,11 @@ class IndexReport:
     updated: int = 0
     unchanged: int = 0
     failures: tuple[Failure, ...] = field(default=())
+    workers: int = 1
+    """Processes that analysed and wrote the articles (1: the calling process alone)."""
+    indexed_by: str = ""
+    """How and why, for summary lines: "one process (cores busy: load 7.9 on 2 CPUs)"; empty
+    when nothing was written."""
 
     @property
     def skipped(self) -> int:
@@ -205,4 +210,6 @@ class IndexReport:
             "skipped": self.skipped,
             "failed": len(self.failed),
             "failures": [f.to_json() for f in self.failures],
+            "workers": self.workers,
+            "indexed_by": self.indexed_by,
         }

@@ -16,11 +16,14 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_index_then_search_json(runner: CliRunner, samples_dir: Path, tmp_path: Path) -> None:
+def test_index_then_search_json(runner: CliRunner, samples_dir: Path, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
     index_dir = tmp_path / "ix"
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
     result = runner.invoke(main, ["index", str(samples_dir), "--index", str(index_dir)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("indexed ")
+    assert result.stdout.endswith("; one process (SEARCHLIB_WORKERS=1)\n"), result.stdout
     result = runner.invoke(main, ["search", "Канада", "--index", str(index_dir), "--json"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)

@@ -236,8 +236,9 @@ def test_index_shows_per_record_progress_on_a_terminal_only(corpus_dir, tmp_path
     data = _ng_jsonl(corpus_dir, tmp_path / "ng.jsonl", 300)
     code, stdout, stderr = _on_a_terminal("index", str(data), "--index", str(tmp_path / "ix"))
     assert code == 0, stderr
-    assert re.fullmatch(r"indexed 300, updated 0, skipped 0, failed 0 in \d+\.\d s, "
-                        r"[\d,]+ records/s\n", stdout), stdout
+    assert re.fullmatch(r"indexed 300, updated 0, skipped 0, failed 0 in (\d+\.\d s|[\d:]+), "
+                        r"[\d,]+ records/s; (one process|\d worker processes) \([^)]+\)\n",
+                        stdout), stdout
     frames = [frame for frame in stderr.split("\r") if frame.strip("\x1b[K")]
     assert frames and all(frame.startswith("\x1b[KIndexing:") for frame in frames), frames[:3]
     shares = [int(m.group(1)) for m in map(re.compile(r"(\d+)%").search, frames) if m]

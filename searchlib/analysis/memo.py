@@ -31,7 +31,7 @@ from searchlib.analysis.filters import (
     StopWordFilter,
     TranslitFilter,
 )
-from searchlib.analysis.tokenizers import WORD_PATTERN, WordTokenizer
+from searchlib.analysis.tokenizers import WORD_PATTERN, TokenisedText, WordTokenizer
 
 __all__ = ["MemoAnalyzer", "clear_word_caches"]
 
@@ -150,9 +150,14 @@ class MemoAnalyzer(CompositeAnalyzer):
         if chars:
             matches = list(WORD_PATTERN.finditer(value))
             words = [match.group() for match in matches]
+            distinct = set(words)
+        elif value.__class__ is TokenisedText:  # found once for all of a document's chains
+            words = value.words  # type: ignore[attr-defined]
+            distinct = value.distinct  # type: ignore[attr-defined]
         else:
             words = WORD_PATTERN.findall(value)
-        missing = set(words).difference(cache)
+            distinct = set(words)
+        missing = distinct.difference(cache)
         if missing:
             missing = _promote(missing, _PREVIOUS.get(key), cache)
             if missing:

@@ -24,7 +24,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from searchlib.text.normalise import APOSTROPHE_CHARS, INVISIBLE_CHARS
 
-__all__ = ["WordTokenizer", "WORD_PATTERN", "HYPHENS"]
+__all__ = ["WordTokenizer", "WORD_PATTERN", "HYPHENS", "TokenisedText"]
 
 HYPHENS = "-\u2010\u2011"
 _ALNUM = r"[^\W_]"
@@ -79,3 +79,33 @@ class WordTokenizer(Tokenizer):
                 t.startchar = start_char + match.start()
                 t.endchar = start_char + match.end()
             yield t
+
+
+class TokenisedText(str):
+    """A text that carries its words (`WORD_PATTERN` matches), found once for every field and
+    chain it feeds (issue 24): an article's body goes to ``text_<lang>``, ``text_exact`` and
+    ``names``, and each chain (`MemoAnalyzer`) takes `words` instead of scanning the text again.
+    Equal to the plain string in every other way, so the tokens are the same.
+
+    >>> title, body = TokenisedText("Візит до Канади"), TokenisedText("Прем’єр-міністр")
+    >>> TokenisedText.join(title, body).words
+    ['Візит', 'до', 'Канади', 'Прем’єр-міністр']
+    """
+
+    words: list[str]
+    distinct: set[str]
+
+    def __new__(cls, text: str, words: list[str] | None = None) -> TokenisedText:
+        self = super().__new__(cls, text)
+        self.words = WORD_PATTERN.findall(text) if words is None else words
+        self.distinct = set(self.words)
+        return self
+
+    def __getnewargs__(self) -> tuple[str, list[str]]:  # type: ignore[override]
+        return str(self), self.words  # unpickled without a scan (documents sent to workers)
+
+    @classmethod
+    def join(cls, first: TokenisedText, second: TokenisedText) -> TokenisedText:
+        """``first + "\\n" + second``, its words found without a scan (no word spans a line
+        break)."""
+        return cls(f"{first}\n{second}", first.words + second.words)

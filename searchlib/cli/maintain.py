@@ -65,6 +65,8 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
     _report_failures(report.failures)
     summary = progress.summary(f"indexed {report.indexed}, updated {report.updated}, "
                                f"skipped {report.skipped}, failed {len(report.failed)}")
+    if report.indexed_by:
+        summary += f"; {report.indexed_by}"
     if as_json:
         _emit_json(report.to_json())
         click.echo(summary, err=True)
@@ -235,6 +237,8 @@ def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, allow_shr
     summary = progress.summary(
         f"rebuilt {report.path}: {report.articles} articles (before: {before}), "
         f"failed {len(report.report.failed)}, build {report.build_id}")
+    if report.report.indexed_by:
+        summary += f"; {report.report.indexed_by}"
     if as_json:
         _emit_json(report.to_json())
         click.echo(summary, err=True)

@@ -15,10 +15,11 @@ so each batch would lose the workers' lemma caches (> 90% hits on news text) and
 dictionaries; measured here, that made `procs=2` no faster than one process. Our workers live as
 long as the `Store` and keep their caches warm across batches.
 
-Small writes never start workers: the first `PARALLEL_THRESHOLD` documents of a batch are held
-back, and a batch that commits with fewer is written in this process. Once started, workers take
-every batch of their `Store` at once. One worker
-(`SEARCHLIB_WORKERS=1`, or a single usable CPU: `default_workers`) always writes serially.
+Workers only when they pay (issue 24): the first `PARALLEL_THRESHOLD` documents of a batch are
+held back, and a batch that commits with fewer is written in this process; at the threshold,
+`choose_workers` decides from the usable CPUs and the load whether to start workers (busy cores:
+the batch is written in this process). Once started, workers take every batch of their `Store`
+at once. ``SEARCHLIB_WORKERS`` forces the number (1: always serial).
 
 Not here: which articles to write, batching and locking (`store.py`).
 """
@@ -41,7 +42,7 @@ from searchlib.store import merging
 
 __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "PARALLEL_THRESHOLD",
-    "CHUNK_DOCS", "MAX_DEFAULT_WORKERS",
+    "CHUNK_DOCS", "MAX_DEFAULT_WORKERS", "WorkerChoice", "choose_workers", "writer_choice",
 ]
 
 PARALLEL_THRESHOLD = 200
@@ -59,17 +60,61 @@ _REPLY_TIMEOUT = 5.0
 
 
 def default_workers() -> int:
-    """Worker processes for indexing: ``$SEARCHLIB_WORKERS``, else the usable CPUs, at most
-    `MAX_DEFAULT_WORKERS` (1 means serial, in this process).
-
-    Measured on an idle 2-core machine (2,000 corpus articles, issue 7): 2 workers index at
-    1.5x the serial docs/s for 1.15x the CPU. On a machine whose cores are busy with other work
-    they gain nothing; ``SEARCHLIB_WORKERS=1`` then saves their memory.
+    """Worker processes a big write may use: ``$SEARCHLIB_WORKERS``, else the usable CPUs, at
+    most `MAX_DEFAULT_WORKERS` (1 means serial, in this process). `choose_workers` decides
+    whether a write uses them.
     """
+    forced = _forced_workers()
+    if forced is not None:
+        return forced
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+
+
+def _forced_workers() -> int | None:
     configured = os.environ.get("SEARCHLIB_WORKERS", "").strip()
     if configured.isdigit() and int(configured) >= 1:
         return int(configured)
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerChoice:
+    """How a write was indexed: `workers` processes (1: in this process alone) and why."""
+
+    workers: int
+    reason: str
+
+    def describe(self) -> str:
+        """For summary lines: "one process (cores busy: load 7.9 on 2 CPUs)"."""
+        how = "one process" if self.workers <= 1 else f"{self.workers} worker processes"
+        return f"{how} ({self.reason})"
+
+
+def choose_workers(articles: int, *, cpus: int | None = None,
+                   load: float | None = None) -> WorkerChoice:
+    """Whether a write that has `articles` in its batch so far uses worker processes.
+
+    ``$SEARCHLIB_WORKERS`` decides when set. Else workers pay only when the write is big (a
+    batch of at least `PARALLEL_THRESHOLD` articles) and at least two cores are idle: the
+    usable CPUs (``os.sched_getaffinity``) minus the 1-minute load average, rounded. Measured
+    (issue 24, 10k corpus articles on 2 busy cores): 2 workers took 47% more CPU than one
+    process and were slower in wall time too; on an idle 2-core machine they index at 1.5x the
+    serial docs/s for 1.15x the CPU (issue 7). `cpus` and `load` default to this machine's.
+    """
+    forced = _forced_workers()
+    if forced is not None:
+        return WorkerChoice(forced, f"SEARCHLIB_WORKERS={forced}")
+    cpus = len(os.sched_getaffinity(0)) if cpus is None else cpus
+    if cpus < 2:
+        return WorkerChoice(1, "one usable CPU")
+    if articles < PARALLEL_THRESHOLD:
+        return WorkerChoice(1, f"fewer than {PARALLEL_THRESHOLD} articles in a batch")
+    load = os.getloadavg()[0] if load is None else load
+    idle = int(cpus - load + 0.5)
+    workers = min(cpus, MAX_DEFAULT_WORKERS, idle)
+    if workers < 2:
+        return WorkerChoice(1, f"cores busy: load {load:.1f} on {cpus} CPUs")
+    return WorkerChoice(workers, f"{cpus} CPUs, load {load:.1f}")
 
 
 MAX_DEFAULT_WORKERS = 4
@@ -379,10 +424,12 @@ def _pool_for(owner: object, storage: Any, indexname: str, workers: int) -> _Wor
     return pool
 
 
-def _live_pool(owner: object, storage: Any, indexname: str, workers: int) -> _WorkerPool | None:
-    """The running pool of `owner` for this index, if an earlier batch started it."""
+def _live_pool(owner: object, storage: Any, indexname: str,
+               workers: int | None = None) -> _WorkerPool | None:
+    """The running pool of `owner` for this index (of `workers` processes if given), if an
+    earlier batch started it."""
     pool = _POOLS.get((id(owner), str(storage.folder), indexname))
-    if pool is None or pool.closed or len(pool.processes) != workers:
+    if pool is None or pool.closed or workers not in (None, len(pool.processes)):
         return None
     return pool
 
@@ -405,7 +452,8 @@ class ParallelWriter:
 
     Offers what `Store` uses of a Whoosh writer: `add_document`, `update_document`,
     `delete_by_term`, `commit(optimize=)`, `cancel()`. As with any Whoosh writer, a document
-    added in this batch cannot be deleted or updated before the commit.
+    added in this batch cannot be deleted or updated before the commit. It uses at most
+    `workers` processes, and none unless `choose_workers` says they pay (`choice`).
     """
 
     def __init__(self, writer: Any, *, owner: object, workers: int,
@@ -417,8 +465,11 @@ class ParallelWriter:
         self._held: list[dict[str, Any]] = []
         self._chunk: list[dict[str, Any]] = []
         # Workers an earlier batch started take documents at once (no fork to amortise).
-        self._pool = (_live_pool(owner, writer.storage, writer.indexname, workers)
-                      if workers > 1 else None)
+        self._pool = _live_pool(owner, writer.storage, writer.indexname)
+        self.choice: WorkerChoice | None = (
+            None if self._pool is None
+            else WorkerChoice(len(self._pool.processes), "workers already running"))
+        """How this batch is written; None while it is too small to decide (then serially)."""
 
     @property
     def schema(self) -> Any:
@@ -426,11 +477,20 @@ class ParallelWriter:
 
     def add_document(self, **fields: Any) -> None:
         if self._pool is None:
+            if self.choice is not None:  # decided: one process
+                self._writer.add_document(**fields)
+                return
             self._held.append(fields)
-            if len(self._held) >= PARALLEL_THRESHOLD and self._workers > 1:
-                self._pool = _pool_for(self._owner, self._writer.storage,
-                                       self._writer.indexname, self._workers)
+            if len(self._held) >= PARALLEL_THRESHOLD:
+                choice = choose_workers(len(self._held))
+                self.choice = WorkerChoice(min(choice.workers, self._workers), choice.reason)
                 held, self._held = self._held, []
+                if self.choice.workers <= 1:
+                    for document in held:
+                        self._writer.add_document(**document)
+                    return
+                self._pool = _pool_for(self._owner, self._writer.storage,
+                                       self._writer.indexname, self.choice.workers)
                 for start in range(0, len(held), CHUNK_DOCS):
                     self._pool.send(held[start:start + CHUNK_DOCS])
             return
@@ -559,8 +619,17 @@ class _SegmentName:
 
 
 def wrap_writer(owner: object, writer: Any, reopen: Callable[[], Any] | None = None) -> Any:
-    """`writer` itself for serial indexing, else a `ParallelWriter` around it."""
+    """`writer` itself when indexing is serial anyway (``SEARCHLIB_WORKERS=1``, one CPU), else a
+    `ParallelWriter` around it, which decides when its batch is big enough (`choose_workers`)."""
     workers = default_workers()
     if workers <= 1:
         return writer
     return ParallelWriter(writer, owner=owner, workers=workers, reopen=reopen)
+
+
+def writer_choice(writer: Any) -> WorkerChoice | None:
+    """How `writer` (from `wrap_writer`) writes its batch; None while its batch is too small
+    to decide (then it writes in this process)."""
+    if isinstance(writer, ParallelWriter):
+        return writer.choice
+    return choose_workers(0)  # serial anyway (SEARCHLIB_WORKERS=1, one CPU): says why

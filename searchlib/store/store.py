@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
@@ -64,6 +64,9 @@ from searchlib.store.schema import (
     document_to_article,
 )
 from searchlib.text import detect_language
+
+if TYPE_CHECKING:
+    from searchlib.store.parallel import WorkerChoice
 
 __all__ = [
     "Store",
@@ -587,8 +590,10 @@ class Store:
                 if progress:
                     progress(1)
             duplicates.close()
+        choice = batches.choice
         return IndexReport(indexed=indexed, updated=updated, unchanged=unchanged,
-                           failures=tuple(failures))
+                           failures=tuple(failures), workers=choice.workers if choice else 1,
+                           indexed_by=choice.describe() if choice else "")
 
     def _stored_keys(self) -> tuple[dict[str, str], dict[str, str]]:
         """id -> content hash and id -> canonical URL of every live article.
@@ -798,6 +803,13 @@ def _segment_count(searcher: Searcher) -> int:
     return len(reader.leaf_readers()) if reader.doc_count_all() else 0
 
 
+def _writer_choice(writer: IndexWriter, previous: WorkerChoice | None) -> WorkerChoice:
+    """How `writer` writes its batch; a batch too small to decide keeps `previous`."""
+    from searchlib.store.parallel import choose_workers, writer_choice  # loaded with the writer
+
+    return writer_choice(writer) or previous or choose_workers(0)
+
+
 def _writes_in_workers(writer: IndexWriter) -> bool:
     from searchlib.store.parallel import ParallelWriter  # loaded with the writer
 
@@ -819,6 +831,8 @@ class _Batches:
         self._pending: set[str] = set()
         self._written = 0
         self._merge_may_run = False  # the last commit left the workers' merge running on
+        self.choice: WorkerChoice | None = None
+        """How the batches were written: the last decision a batch made (`choose_workers`)."""
 
     @property
     def writer(self) -> IndexWriter:
@@ -857,6 +871,7 @@ class _Batches:
         if self._writer is None and (more or not self._merge_may_run):
             return
         writer, self._writer = self.writer, None
+        self.choice = _writer_choice(writer, self.choice)
         mergetype = OPTIMIZE if self.optimize else MERGE_SMALL
         background = more and _writes_in_workers(writer)
         self._merge_may_run = False  # a failed commit forgets its merge (ParallelWriter.commit)

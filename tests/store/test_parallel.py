@@ -208,8 +208,46 @@ def test_default_workers_follows_the_environment(monkeypatch):
     assert parallel.default_workers() == max(1, min(cpus, parallel.MAX_DEFAULT_WORKERS))
 
 
+def test_workers_only_when_the_write_is_big_and_two_cores_are_idle(monkeypatch):
+    monkeypatch.delenv("SEARCHLIB_WORKERS", raising=False)
+    big = parallel.PARALLEL_THRESHOLD
+    busy = parallel.choose_workers(big, cpus=2, load=12.2)
+    assert (busy.workers, busy.describe()) == (1, "one process (cores busy: load 12.2 on 2 CPUs)")
+    assert parallel.choose_workers(big, cpus=2, load=1.0).workers == 1  # one core left: ours
+    assert parallel.choose_workers(big, cpus=2, load=0.3).workers == 2
+    assert parallel.choose_workers(big, cpus=8, load=5.2).workers == 3  # 2.8 idle cores
+    assert parallel.choose_workers(big, cpus=16, load=0.0).workers == parallel.MAX_DEFAULT_WORKERS
+    assert parallel.choose_workers(big - 1, cpus=2, load=0.0).workers == 1
+    assert parallel.choose_workers(big, cpus=1, load=0.0).reason == "one usable CPU"
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    assert parallel.choose_workers(1, cpus=1, load=50.0) == parallel.WorkerChoice(
+        2, "SEARCHLIB_WORKERS=2")
+
+
+def test_the_report_says_how_the_articles_were_indexed(tmp_path, articles, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    serial = Index.create(tmp_path / "serial").add(articles)
+    assert (serial.workers, serial.indexed_by) == (1, "one process (SEARCHLIB_WORKERS=1)")
+    assert serial.to_json()["indexed_by"] == serial.indexed_by
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    index = Index.create(tmp_path / "workers")
+    try:
+        report = index.add(articles)
+        assert (report.workers, report.indexed_by) == (
+            2, "2 worker processes (SEARCHLIB_WORKERS=2)")
+        assert index.add(articles[:3]).indexed_by == ""  # unchanged: nothing written
+    finally:
+        parallel.close_pools(index)
+    monkeypatch.delenv("SEARCHLIB_WORKERS")
+    small = Index.create(tmp_path / "small").add(articles[:5])
+    if len(os.sched_getaffinity(0)) > 1:
+        assert small.indexed_by == "one process (fewer than 10 articles in a batch)"
+
+
 def test_a_failing_worker_raises_store_error_and_writes_nothing(tmp_path, articles, monkeypatch):
     monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
     index = Index.create(tmp_path / "index")
     writer = parallel.ParallelWriter(index._ix.writer(), owner=index, workers=2)
     try:
