@@ -664,8 +664,8 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
                                   start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
-            facets = {name: dict(list(facet_counts(searcher, matched, name).items())
-                                 [:FACET_VALUES]) for name in FACETS}
+            facets = {name: facet_counts(searcher, matched, name, limit=FACET_VALUES)
+                      for name in FACETS}
         suggestion = _suggest(store, searcher, text, options) \
             if options.limit and total < SUGGEST_BELOW else None
     return SearchResults(query=text, parsed=shown, total=total, offset=options.offset,
@@ -735,13 +735,15 @@ def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
 
 
 def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,
-                 missing: str | None = None) -> dict[str, int]:
+                 missing: str | None = None, limit: int | None = None) -> dict[str, int]:
     """value -> how many of `docnums` have it, most first (ties by value): source (the outlet:
     domain, else name) and lang from their columns, author and tag from their posting lists
     (shown as an article writes them). Articles without a value count under `missing` if given
     (without a language: always, as "unknown", which `--lang unknown` selects).
 
-    Each value's count is the number of `docnums` the same filter selects (`Filters.to_query`).
+    Each value's count is the number of `docnums` the same filter selects (`Filters.to_query`):
+    an author filter also takes the name in other scripts (`author_query`), so an author's count
+    is that filter's, over the `2 * limit` names most written (all without `limit`).
     """
     counter: Counter[str] = Counter()
     reader = searcher.reader()
@@ -758,7 +760,13 @@ def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,
             found = sum(1 for docnum in reader.postings(name, term).all_ids() if docnum in docnums)
             if found:
                 counter[display_value(searcher, name, _facet_value(term))] = found
-    return dict(sorted(counter.items(), key=lambda pair: (-pair[1], pair[0])))
+    if name == "author" and counter:
+        unscored = _unscored(searcher)
+        written = [value for value, _ in counter.most_common(2 * limit if limit else None)]
+        counter = Counter({value: len(docnums & _docnums(unscored, author_query(value)))
+                           for value in written})
+    ranked = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))
+    return dict(ranked[:limit] if limit else ranked)
 
 
 _STORED_LISTS = {"author": "authors", "tag": "tags"}

@@ -130,3 +130,18 @@ def test_same_outlet_under_two_names_is_one_outlet(fresh_index: Index,
     assert facets == {"ng.ru": 6}
     for value in ("Независимая газета", "независимая ГАЗЕТА", "ng.ru", "NG.RU"):
         assert fresh_index.search("*", source=value, collapse=False).total == 6, value
+
+
+@pytest.mark.parametrize("query", ["*", "Харьков", "Канада OR Україна"])
+def test_author_and_tag_facet_values_equal_filtered_totals(sample_index: Index,
+                                                           query: str) -> None:
+    # An author filter also finds the name in another script ("Oksana Hrebeniuk" is
+    # "Оксана Гребенюк"), so the facet counts what that filter selects.
+    for collapse in (True, False):
+        results = sample_index.search(query, facets=True, collapse=collapse, limit=1)
+        assert results.facets["author"] and results.facets["tag"]
+        for name in ("author", "tag"):
+            for value, count in results.facets[name].items():
+                filtered = sample_index.search(query, collapse=collapse, limit=0,
+                                               **{name: value})
+                assert filtered.total == count, (query, name, value)
