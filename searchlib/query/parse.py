@@ -39,7 +39,7 @@ from whoosh.query import And, NullQuery, Or, Query
 
 from searchlib.errors import QueryError
 from searchlib.model import Lang
-from searchlib.query.exact import ExactFormNode, ExactFormPlugin
+from searchlib.query.exact import EXACT_FIELDS, ExactFormNode, ExactFormPlugin
 from searchlib.query.names import NAMES_FIELD, author_query, names_query
 from searchlib.store import LANGS
 
@@ -95,7 +95,6 @@ FIELDS: dict[str, str] = {
 }
 """The fields a query may name (`name:value`), with what they match."""
 _ALIASES = ("body",)
-_EXACT_FIELD = {"title": "title_exact", "text": "text_exact"}
 
 _CONTROL = frozenset({"Cc", "Cs", "Co", "Cn"})
 _SPACES = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
@@ -226,7 +225,7 @@ class _LanguageFieldsPlugin(qparser.Plugin):
         if isinstance(node, _SURFACE_NODES) or (
                 isinstance(node, qparser.PhrasePlugin.PhraseNode)
                 and node.text.lstrip().startswith("=")):
-            return [_EXACT_FIELD[f] for f in families]
+            return [EXACT_FIELDS[f] for f in families]
         names = [f"{f}_{lang}" for lang in self.langs for f in families]
         if type(node) is syntax.WordNode and "text" in families:
             names.append(NAMES_FIELD)  # a capitalised word may be a name in another script
