@@ -7,6 +7,7 @@ codes in one place (`QueryError` -> 2, any other `SearchlibError` -> 1).
 
 from __future__ import annotations
 
+import errno
 from datetime import datetime
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "IndexCorrupt",
     "RebuildRefused",
     "ArticleNotFound",
+    "IndexWriteError",
     "ConfigError",
     "OptionError",
 ]
@@ -104,7 +106,64 @@ class IndexCorrupt(StoreError):
     def __init__(self, path: str, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"index {path} is damaged: {reason}; run `searchlib check --index {path}`")
+        super().__init__(
+            f"index {path} is damaged: {reason}; run `searchlib check --index {path}`, then "
+            f"`searchlib rebuild --index {path}` (given the original files if stored articles "
+            "are damaged)"
+        )
+
+
+_WRITE_FAILURES = {
+    errno.ENOSPC: ("disk full", "free space and re-run"),
+    errno.EDQUOT: ("disk quota exceeded", "free space and re-run"),
+    errno.EFBIG: ("file size limit reached", "raise the limit (ulimit -f) and re-run"),
+    errno.EACCES: ("permission denied", "make the folder writable for this user and re-run"),
+    errno.EPERM: ("permission denied", "make the folder writable for this user and re-run"),
+    errno.EROFS: ("read-only file system", "remount it read-write (or use another folder) "
+                  "and re-run"),
+}
+"""errno -> (what failed, what to do) for the usual reasons a write to an index fails."""
+
+
+class IndexWriteError(StoreError):
+    """Writing to an index failed (disk full, no permission, read-only, a worker died).
+
+    What earlier commits wrote stays; the batch in progress was discarded, so re-running the
+    same command after fixing the cause completes the job.
+    """
+
+    def __init__(self, path: str, reason: str, *, advice: str = "re-run",
+                 committed: int | None = None, rebuild: bool = False) -> None:
+        self.path = path
+        self.reason = reason
+        self.advice = advice
+        self.committed = committed
+        self.rebuild = rebuild
+        if rebuild:
+            outcome = "the rebuild was abandoned and the index is unchanged"
+        elif committed is None:
+            outcome = "nothing was written"
+        else:
+            outcome = (f"{committed} articles committed, the batch in progress was "
+                       "discarded")
+        super().__init__(f"{reason} writing {path}: {outcome}; {advice}")
+
+    @classmethod
+    def from_os_error(cls, path: str, err: OSError, *,
+                      committed: int | None = None) -> IndexWriteError:
+        """The error for `err` raised while writing the index at `path`."""
+        return cls.from_errno(path, err.errno, err.strerror or str(err), committed=committed)
+
+    @classmethod
+    def from_errno(cls, path: str, number: int | None, detail: str, *,
+                   committed: int | None = None) -> IndexWriteError:
+        reason, advice = _WRITE_FAILURES.get(number or 0, (detail, "fix the cause and re-run"))
+        return cls(path, reason, advice=advice, committed=committed)
+
+    def after(self, *, committed: int | None = None, rebuild: bool = False) -> IndexWriteError:
+        """The same failure, reported with what the write operation had committed."""
+        return IndexWriteError(self.path, self.reason, advice=self.advice, committed=committed,
+                               rebuild=rebuild)
 
 
 class RebuildRefused(StoreError):

@@ -1,12 +1,13 @@
 """`check`: verify an index folder without changing it, and report counts and problems.
 
 Index stage. Checks, in order: the meta file reads and names this searchlib's schema and analyzer
-versions; the live generation's table of contents reads (with its pickled schema too, which is
-what `open` needs); every segment opens; every stored document decodes into an `Article` with a
-non-empty id; each live id is found by a term lookup and appears once; per-segment counts add up
-to the table of contents' count; a searcher opens and matches every live document. Files left by
-a crashed writer or rebuild, and a dead writer's lock record, are notes, not problems: the next
-writer removes them.
+versions; the live generation's table of contents matches its checksum and reads (with its
+pickled schema too, which is what `open` needs); every block of every segment file matches its
+checksum (`files.damaged_blocks`: any changed byte is found); every segment opens; every
+stored document decodes into an `Article` with a non-empty id; each live id is found by a term
+lookup and appears once; per-segment counts add up to the table of contents' count; a searcher
+opens and matches every live document. Files left by a crashed writer or rebuild, and a dead
+writer's lock record, are notes, not problems: the next writer removes them.
 
 Runs on a snapshot: a commit made meanwhile does not make the check fail (it restarts when the
 table of contents changed under it). Not here: repairing (`rebuild` does that).
@@ -27,6 +28,7 @@ from searchlib.analysis import ANALYZER_VERSION
 from searchlib.errors import IndexCorrupt, IndexNotFound, StoreError
 from searchlib.store.files import (
     DurableStorage,
+    damaged_blocks,
     generation_name,
     leftover_files,
     read_meta,
@@ -98,11 +100,12 @@ def _check(folder: Path) -> CheckReport:
         meta = {}
     expected = (SCHEMA_VERSION, ANALYZER_VERSION)
     found = (meta.get("schema"), meta.get("analyzer"))
-    if meta and found != expected:
+    legacy = bool(meta) and found != expected
+    if legacy:
         problems.append(f"built with {found[0]} + {found[1]}, this searchlib needs "
                         f"{expected[0]} + {expected[1]}: run `searchlib rebuild --index {folder}`")
     name = generation_name(meta)
-    storage = DurableStorage(folder, readonly=True)
+    storage = DurableStorage(folder, readonly=True, legacy=legacy)
     counts = _check_generation(folder, storage, name, problems)
     _note_leftovers(folder, name, notes)
     return CheckReport(
@@ -121,6 +124,10 @@ def _check_generation(folder: Path, storage: DurableStorage, name: str,
     schema = build_schema()
     try:
         toc = TOC.read(storage, name, generation, schema=schema)
+    except IndexCorrupt as err:  # it does not match its checksum
+        _raise_if_changed(storage, name, generation)
+        problems.append(err.reason)
+        return 0, 0, 0
     except Exception as err:  # Whoosh raises bare struct/pickle/IO errors on damaged files
         _raise_if_changed(storage, name, generation)
         problems.append(f"table of contents _{name}_{generation}.toc unreadable: "
@@ -137,11 +144,15 @@ def _check_generation(folder: Path, storage: DurableStorage, name: str,
     readers = []
     for segment in toc.segments:
         label = f"segment {segment.segment_id()}"
+        if not storage.legacy and not _blocks_intact(folder, segment, label, problems):
+            _raise_if_changed(storage, name, generation)
+            continue
         try:
             reader = SegmentReader(storage, schema, segment, generation=generation)
         except Exception as err:
             _raise_if_changed(storage, name, generation)
-            problems.append(f"{label} does not open: {type(err).__name__}: {err}")
+            reason = err.reason if isinstance(err, IndexCorrupt) else f"{type(err).__name__}: {err}"
+            problems.append(f"{label} does not open: {reason}")
             continue
         readers.append(reader)
         documents += reader.doc_count_all()
@@ -157,6 +168,31 @@ def _check_generation(folder: Path, storage: DurableStorage, name: str,
     for reader in readers:
         reader.close()
     return articles, documents, len(toc.segments)
+
+
+def _blocks_intact(folder: Path, segment: Any, label: str, problems: list[str]) -> bool:
+    """Whether every block of the segment's file matches its checksum (a missing file is left
+    for opening the segment to report)."""
+    checksum = getattr(segment, "checksum", None)
+    if checksum is None:
+        problems.append(f"{label} has no checksums (written by a program other than "
+                        f"searchlib): run `searchlib rebuild --index {folder}`")
+        return False
+    path = folder / segment.make_filename(segment.COMPOUND_EXT)
+    try:
+        damaged = damaged_blocks(path, checksum)
+    except FileNotFoundError:
+        return True
+    if damaged is None:
+        problems.append(f"{label}: file {path.name} is truncated or its checksums are damaged")
+        return False
+    if damaged:
+        ranges = ", ".join(f"{start}-{end - 1}" for start, end in damaged[:_MAX_LISTED])
+        more = f" and {len(damaged) - _MAX_LISTED} more" if len(damaged) > _MAX_LISTED else ""
+        problems.append(f"{label}: file {path.name} is damaged: bytes {ranges}{more} do not "
+                        "match their checksums")
+        return False
+    return True
 
 
 def _check_segment(reader: SegmentReader, label: str, seen: Counter[str],

@@ -26,7 +26,9 @@ term's stored postings into the merged segment without decoding them (`add_terms
 lookups keep the sketch values' documents in memory).
 
 Segments record their codec, so an index written with `W3Codec` stays readable and one written
-with this codec needs this module importable (it always is where searchlib runs).
+with this codec needs this module importable (it always is where searchlib runs). Its segments
+(`SearchlibSegment`) end with a CRC32 per block of their file, and are read with each block
+checked (`files.append_checksums`).
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3FieldWriter,
+    W3Segment,
     W3TermInfo,
     W3TermsReader,
 )
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filetables import (
     FileFormatError,
     HashWriter,
@@ -67,10 +71,12 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.util.numlists import GrowableArray
 
+from searchlib.store.files import append_checksums
+
 __all__ = [
-    "SearchlibCodec", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES", "Term",
-    "read_terms", "terms_of", "compress_block", "StoredPostings", "stored_terms", "BLOCK_POSTINGS",
-    "CopiedTerm", "Postings", "joined_postings", "field_documents",
+    "SearchlibCodec", "SearchlibSegment", "TermsReader", "W3_TERMS_READERS", "COMPRESS_MIN_BYTES",
+    "Term", "read_terms", "terms_of", "compress_block", "StoredPostings", "stored_terms",
+    "BLOCK_POSTINGS", "CopiedTerm", "Postings", "joined_postings", "field_documents",
 ]
 
 BLOCK_POSTINGS = 128
@@ -97,11 +103,36 @@ class SearchlibCodec(W3Codec):
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return _FieldWriter(self, storage, segment)
 
+    def new_segment(self, storage: Any, indexname: str) -> SearchlibSegment:
+        return SearchlibSegment(self, indexname)
+
     def terms_reader(self, storage: Any, segment: Any) -> W3TermsReader:
         # `W3Codec.terms_reader`, with `TermsReader`.
         name = segment.make_filename(self.TERMS_EXT)
         return TermsReader(self, storage.open_file(name), storage.file_length(name),
                            segment.open_file(storage, self.POSTS_EXT))
+
+
+class SearchlibSegment(W3Segment):
+    """A W3 segment whose compound file ends with the CRC32 of each block
+    (`files.append_checksums`), read with each block checked when the storage can
+    (`files.DurableStorage`)."""
+
+    checksum: tuple[int, int, int] | None = None
+    """(Block size, bytes checked, CRC32 of the blocks' CRC32s); None before the file is
+    written, or when the storage has no files to checksum."""
+
+    def create_compound_file(self, storage: Any) -> None:
+        super().create_compound_file(storage)
+        path = getattr(storage, "_fpath", None)
+        if path is not None:
+            self.checksum = append_checksums(path(self.make_filename(self.COMPOUND_EXT)))
+
+    def open_compound_file(self, storage: Any) -> CompoundStorage:
+        if self.checksum is None or not getattr(storage, "checks_segments", False):
+            return super().open_compound_file(storage)
+        dbfile = storage.open_file(self.make_filename(self.COMPOUND_EXT), checksum=self.checksum)
+        return CompoundStorage(dbfile, use_mmap=storage.supports_mmap)
 
 
 class TermsReader(W3TermsReader):
@@ -155,14 +186,20 @@ class _TermIndex(OrderedHashReader):
         if buf is None:
             yield from (super().items_from(start) if start else super().items())
             return
+        check = _range_check(self.dbfile)
         position = self.closest_key_pos(start) if start else self.startofdata
         end = self.endofdata
         lengths = _KEY_VALUE_LENGTHS
+        checked = 0  # bytes up to here are checked (`_range_check`)
         while position is not None and position < end:
+            if position + lengths.size > checked:
+                checked = check(position, position + lengths.size)
             keylen, datalen = lengths.unpack_from(buf, position)
             key_start = position + lengths.size
             value_start = key_start + keylen
-            position = value_start + datalen
+            entry_start, position = position, value_start + datalen
+            if position > checked:
+                checked = check(entry_start, position)
             yield bytes(buf[key_start:value_start]), bytes(buf[value_start:position])
 
     def __contains__(self, key: bytes) -> bool:
@@ -172,6 +209,7 @@ class _TermIndex(OrderedHashReader):
         buf = getattr(self.dbfile, "_buf", None)
         if buf is None:
             return super().__contains__(key)
+        check = _range_check(self.dbfile)
         keyhash = self.hashfn(key)
         tablestart, numslots = self.tables[keyhash & 255]
         if not numslots:
@@ -179,18 +217,31 @@ class _TermIndex(OrderedHashReader):
         tableend = tablestart + numslots * _pointer.size
         slotpos = tablestart + ((keyhash >> 8) % numslots) * _pointer.size
         for _ in range(numslots):
+            check(slotpos, slotpos + _pointer.size)
             slothash, itempos = _pointer.unpack_from(buf, slotpos)
             if not itempos:
                 return False
             if slothash == keyhash:
-                keylen, _datalen = _KEY_VALUE_LENGTHS.unpack_from(buf, itempos)
                 start = itempos + _KEY_VALUE_LENGTHS.size
+                check(itempos, start)
+                keylen, _datalen = _KEY_VALUE_LENGTHS.unpack_from(buf, itempos)
+                check(start, start + keylen)
                 if keylen == len(key) and buf[start:start + keylen] == key:
                     return True
             slotpos += _pointer.size
             if slotpos == tableend:
                 slotpos = tablestart
         return False
+
+
+def _range_check(dbfile: Any) -> Any:
+    """`dbfile.check_range` (checks bytes before they are read from its buffer directly), or
+    a check that passes everything for files without checksums."""
+    return getattr(dbfile, "check_range", _unchecked)
+
+
+def _unchecked(start: int, end: int) -> int:
+    return 1 << 62
 
 
 _CRC32_HASH = 1

@@ -179,9 +179,9 @@ class FolderLock:
     def _try_lock(self, path: Path) -> int | None:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
+        except FileNotFoundError as err:
             raise StoreError(f"cannot lock index {self.folder} for writing: {err.strerror}; "
-                             "check that the folder exists and is writable") from err
+                             "check that the folder exists") from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:

@@ -21,14 +21,22 @@ held back, and a batch that commits with fewer is written in this process; at th
 the batch is written in this process). Once started, workers take every batch of their `Store`
 at once. ``SEARCHLIB_WORKERS`` forces the number (1: always serial).
 
+Workers never outlive their parent: the kernel kills a worker when the process that started
+it dies (`PR_SET_PDEATHSIG`, Linux), and an idle worker also checks on its parent every second.
+A worker that fails (disk full, out of memory) or dies fails the batch within a second, with
+what happened (`IndexWriteError`, `IndexCorrupt`), and the pool is stopped: the next batch
+starts new workers.
+
 Not here: which articles to write, batching and locking (`store.py`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import weakref
 from collections.abc import Callable
@@ -37,12 +45,13 @@ from typing import Any
 
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-from searchlib.errors import StoreError
+from searchlib.errors import IndexCorrupt, IndexWriteError, StoreError
 from searchlib.store import merging
 
 __all__ = [
-    "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "PARALLEL_THRESHOLD",
-    "CHUNK_DOCS", "MAX_DEFAULT_WORKERS", "WorkerChoice", "choose_workers", "writer_choice",
+    "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "discard_writer",
+    "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MAX_DEFAULT_WORKERS", "WorkerChoice", "choose_workers",
+    "writer_choice",
 ]
 
 PARALLEL_THRESHOLD = 200
@@ -56,7 +65,9 @@ _SEGMENT_POOL_MB = 96
 """Posting-pool size (Whoosh's estimate) at which a worker finishes its segment and starts
 another before the batch ends: ~600 news articles. A worker usually gets half of a 1,000-document
 batch (~77 MB); while the other runs a merge it gets all of it, and its pool would double."""
-_REPLY_TIMEOUT = 5.0
+_POLL = 0.5
+"""Seconds between checks that the workers live, while the parent waits on them."""
+_WORKER_ADVICE = "re-run, or index in one process with SEARCHLIB_WORKERS=1 (less memory)"
 
 
 def default_workers() -> int:
@@ -149,6 +160,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
     from searchlib.store.codec import SearchlibCodec
     from searchlib.store.merging import merge_segments
 
+    _die_with_parent(parent)
     storage = storage_class(folder)
     ix = storage.open_index(indexname)
     writer = None
@@ -203,13 +215,41 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
             if writer is not None:
                 try:
                     writer._close_segment()
-                except Exception:  # the segment is garbage either way
+                except Exception:  # the segment is garbage either way (the parent removes it)
                     pass
                 writer = None
             written = []  # the parent cancels the batch
-            replies.put((number, "error", f"{type(err).__name__}: {err}"))
+            try:
+                _remove_temporary_folder(storage, indexname)  # its pool's runs: disk space
+            except OSError:
+                pass
+            replies.put((number, "failed", (kind, *_described(err))))
             if not isinstance(err, Exception):
                 return
+
+
+def _described(err: BaseException) -> tuple[str, int | None, str]:
+    """What the parent needs to report a worker's failure: (kind, errno, text)."""
+    if isinstance(err, IndexCorrupt):
+        return "corrupt", None, err.reason
+    if isinstance(err, OSError):
+        return "os", err.errno, err.strerror or str(err)
+    return "other", None, f"{type(err).__name__}: {err}"
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when the one that started it dies (Linux; a parent
+    killed by SIGKILL cannot stop its workers), and exit now if `parent` is already gone."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux: the idle check remains
+        pass
+    if not _alive(parent):
+        os._exit(0)
 
 
 def _remove_temporary_folder(storage: Any, indexname: str) -> None:
@@ -267,13 +307,31 @@ class _WorkerPool:
 
     def send(self, docs: list[dict[str, Any]]) -> None:
         """Give a chunk of documents to the least busy worker, not to one running a merge
-        (it would take them only when the merge ends) while another can."""
+        (it would take them only when the merge ends) while another can. Raises the failure
+        a worker reported or its death, if any."""
+        self._check()
         workers = range(len(self.jobs))
         if len(self.jobs) > 1 and self.merging():
             workers = [n for n in workers if n != self.merge.worker]  # type: ignore[union-attr]
         number = min(workers, key=lambda n: _backlog(self.jobs[n]))
-        self.jobs[number].put(("docs", docs))
+        while True:
+            try:
+                self.jobs[number].put(("docs", docs), timeout=_POLL)
+                break
+            except queue.Full:  # the worker is busy, or dead
+                self._check()
         self.batch_docs[number] += len(docs)
+
+    def _check(self) -> None:
+        """Raise the failures the workers reported so far, or the death of one."""
+        while True:
+            try:
+                number, status, payload = self.replies.get_nowait()
+            except queue.Empty:
+                break
+            self._record(number, status, payload)
+        self._raise_errors()
+        self._raise_if_dead()
 
     def merging(self) -> bool:
         """Whether a worker still runs a merge, as far as its replies tell."""
@@ -320,20 +378,19 @@ class _WorkerPool:
     def _wait(self, until: Callable[[], bool]) -> None:
         while not until():
             try:
-                number, status, payload = self.replies.get(timeout=_REPLY_TIMEOUT)
+                number, status, payload = self.replies.get(timeout=_POLL)
             except queue.Empty:
-                dead = [n for n, process in enumerate(self.processes) if not process.is_alive()]
-                if dead:
-                    self.close()
-                    raise self._failure(f"worker process(es) {dead} died") from None
+                self._raise_if_dead()
                 continue
             self._record(number, status, payload)
 
     def _record(self, number: int, status: str, payload: Any) -> None:
         merge = self.merge
-        if status == "error":
-            # A worker reports a failure, then still answers the flush/cancel that follows.
-            self._errors.append(payload)
+        if status == "failed":
+            command, kind, errno, text = payload
+            self._errors.append(self._failure(number, kind, errno, text))
+            if command in ("flush", "cancel"):  # its answer: it has nothing to hand back
+                self._answers[number] = []
             if merge is not None and merge.worker == number and not merge.done:
                 merge.done = True  # its merge failed: nothing to add
         elif status == "merging" and merge is not None:
@@ -344,31 +401,57 @@ class _WorkerPool:
             self._answers[number] = payload
 
     def _raise_errors(self) -> None:
+        """Stop the workers and raise the first failure reported, if any: after a failure
+        nobody knows which documents they hold, so the batch is cancelled."""
         if self._errors:
-            errors, self._errors = self._errors, []
-            raise self._failure("; ".join(errors))
+            error = self._errors[0]
+            self._errors = []
+            self.close(force=True)
+            raise error
 
-    def _failure(self, reason: str) -> StoreError:
-        return StoreError(
-            f"indexing worker failed on {self.folder}: {reason}; this batch was not written "
-            "(earlier batches were). Retry, or index in one process with SEARCHLIB_WORKERS=1"
-        )
+    def _raise_if_dead(self) -> None:
+        for number, process in enumerate(self.processes):
+            if not process.is_alive():
+                code = process.exitcode or 0
+                if code < 0:
+                    how = f"was killed by {signal.Signals(-code).name}"
+                    how += " (out of memory?)" if -code == signal.SIGKILL else ""
+                else:
+                    how = f"exited with status {code}"
+                self.close(force=True)
+                raise IndexWriteError(self.folder, f"indexing worker {number} (pid "
+                                      f"{process.pid}) {how}", advice=_WORKER_ADVICE)
 
-    def close(self) -> None:
+    def _failure(self, number: int, kind: str, errno: int | None, text: str) -> StoreError:
+        if kind == "corrupt":
+            return IndexCorrupt(self.folder, text)
+        if kind == "os":
+            return IndexWriteError.from_errno(self.folder, errno, text)
+        return IndexWriteError(self.folder, f"indexing worker {number} failed ({text})",
+                               advice=_WORKER_ADVICE)
+
+    def close(self, *, force: bool = False) -> None:
+        """Stop the workers: ask them (a merge running ends first), or with `force` (after a
+        failure) terminate them at once."""
         if self.closed:
             return
         self.closed = True
         for jobs, process in zip(self.jobs, self.processes, strict=True):
             if process.is_alive():
+                if force:
+                    process.terminate()
+                    continue
                 try:
                     jobs.put(("stop", None), timeout=1.0)
                 except queue.Full:
                     process.terminate()
-        for process in self.processes:
+        for jobs, process in zip(self.jobs, self.processes, strict=True):
             process.join(timeout=5.0)
             if process.is_alive():
-                process.terminate()
+                process.kill()
                 process.join(timeout=1.0)
+            # Documents still queued for a dead worker would hold this process at exit.
+            jobs.cancel_join_thread()
 
 
 @dataclass
@@ -475,6 +558,14 @@ class ParallelWriter:
     def schema(self) -> Any:
         return self._writer.schema
 
+    @property
+    def is_closed(self) -> bool:
+        return bool(self._writer.is_closed)
+
+    @property
+    def indexname(self) -> str:
+        return str(self._writer.indexname)
+
     def add_document(self, **fields: Any) -> None:
         if self._pool is None:
             if self.choice is not None:  # decided: one process
@@ -522,14 +613,14 @@ class ParallelWriter:
             self._held = []
             writer.commit(mergetype=mergetype, optimize=optimize, merge=merge)
             return
-        if self._chunk:
-            self._pool.send(self._chunk)
-            self._chunk = []
         # SegmentWriter.commit, with the workers' segments added (as Whoosh's MpWriter does
         # with multisegment=True), and the merge the policy chooses done by a worker.
         # An optimize commits the workers' segments first, then merges every segment once.
         optimizing = optimize or mergetype is merging.OPTIMIZE
         try:
+            if self._chunk:
+                self._pool.send(self._chunk)
+                self._chunk = []
             written = [s for segments in self._pool.collect("flush") for s in segments]
             segments, running = self._settle(writer.segments, wait=not background_merge)
             sources: list[Any] = []
@@ -544,7 +635,7 @@ class ParallelWriter:
                 segments, running = [*kept, *([merged] if merged is not None else [])], None
         except BaseException:
             self._pool.merge = None  # its segment, if any, is left for `clean_files`
-            writer.cancel()
+            discard_writer(writer)
             raise
         if writer._added:
             written.append(writer._finalize_segment())
@@ -568,13 +659,36 @@ class ParallelWriter:
     def cancel(self) -> None:
         if self._pool is not None:
             try:
-                self._pool.collect("cancel")
+                if not self._pool.closed:  # (a failure stops the workers)
+                    self._pool.collect("cancel")
             finally:
                 self._pool.merge = None  # its segment, if any, is left for `clean_files`
-                self._writer.cancel()
+                discard_writer(self._writer)
             return
         self._held = []
-        self._writer.cancel()
+        discard_writer(self._writer)
+
+
+def discard_writer(writer: Any) -> None:
+    """Cancel a Whoosh writer or `ParallelWriter` in whatever state a failure left it: when
+    its segment's files cannot even be closed (disk full), its temporary files are removed
+    and its lock released all the same (the segment's files are removed by the next writer,
+    `files.remove_unlisted`)."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except (OSError, StoreError):
+        inner = getattr(writer, "_writer", writer)
+        if inner.is_closed:
+            return
+        inner.is_closed = True
+        try:
+            inner._tempstorage.destroy()
+        except OSError:
+            pass
+        if inner.writelock:
+            inner.writelock.release()
 
 
 def _installed(merge: _Merge, segments: list[Any]) -> list[Any]:

@@ -28,8 +28,10 @@ __all__ = [
     "text_field",
 ]
 
-SCHEMA_VERSION = "searchlib-schema@6"
-"""Bump when fields change; an index with another version is refused."""
+SCHEMA_VERSION = "searchlib-schema@7"
+"""Bump when fields or the files' format change; an index with another version is refused.
+@5: the outlet's domain beside the source name; @6: author name keys; @7: checksums in tables
+of contents and segment files (`files.py`)."""
 
 LANGS: tuple[Lang, ...] = (Lang.UK, Lang.RU, Lang.EN)
 TITLE_BOOST = 2.5

@@ -35,6 +35,7 @@ from searchlib.errors import (
     IndexIncompatible,
     IndexLocked,
     IndexNotFound,
+    IndexWriteError,
     InputError,
     RebuildRefused,
 )
@@ -53,6 +54,7 @@ from searchlib.store.files import (
     read_meta,
     remove_generation,
     remove_leftovers,
+    remove_unlisted,
     write_meta,
 )
 from searchlib.store.lock import FolderLock, LockHolder
@@ -248,19 +250,21 @@ class Store:
         folder = Path(path)
         if cls.exists(folder):
             raise IndexExists(str(folder))
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = FolderLock(folder, purpose="create")
-        lock.acquire(_CREATE_WAIT)
-        try:
-            # Under the lock: another process may have created it meanwhile. An empty Whoosh
-            # index without a meta file is our own create, interrupted: it is started again.
-            if cls.exists(folder) or _holds_documents(folder):
-                raise IndexExists(str(folder))
-            ix = create_generation(folder, MAIN_NAME, build_schema())
-            meta = _new_meta(MAIN_NAME)
-            write_meta(folder, meta)
-        finally:
-            lock.release()
+        with _writes_to(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = FolderLock(folder, purpose="create")
+            lock.acquire(_CREATE_WAIT)
+            try:
+                # Under the lock: another process may have created it meanwhile. An empty
+                # Whoosh index without a meta file is our own create, interrupted: it is
+                # started again.
+                if cls.exists(folder) or _holds_documents(folder):
+                    raise IndexExists(str(folder))
+                ix = create_generation(folder, MAIN_NAME, build_schema())
+                meta = _new_meta(MAIN_NAME)
+                write_meta(folder, meta)
+            finally:
+                lock.release()
         return cls(folder, ix, meta)
 
     @classmethod
@@ -485,20 +489,30 @@ class Store:
         purpose: str = "write",
         on_commit: Callable[[int], None] | None = None,
     ) -> Iterator[_Batches]:
-        """Exclusive write access: queued across this store's threads, locked across processes."""
+        """Exclusive write access: queued across this store's threads, locked across processes.
+
+        A write that fails (disk full, no permission, read-only) raises `IndexWriteError`: the
+        batch in progress is discarded, earlier commits stay.
+        """
         with self._write_lock:
             lock = self._held_lock
             if lock is None:
                 lock = FolderLock(self.path, purpose=purpose)
-                lock.acquire(wait)
+                with _writes_to(self.path):
+                    lock.acquire(wait)
             try:
                 if lock is not self._held_lock:
                     # Nobody else writes now: files a crashed writer or rebuild left are garbage.
                     self._whoosh()
-                    remove_leftovers(self.path, generation_name(self.meta))
+                    with _writes_to(self.path):
+                        remove_leftovers(self.path, generation_name(self.meta))
+                        remove_unlisted(self.path, generation_name(self.meta))
                 batches = _Batches(self, wait, on_commit)
                 try:
                     yield batches
+                except IndexWriteError:
+                    batches.cancel()
+                    raise
                 except Exception:
                     # Keep what was written before the failure: nothing indexed is lost.
                     batches.commit()
@@ -694,7 +708,8 @@ class Store:
                 raise IndexNotFound(str(folder))
             cls.create(folder)
         lock = FolderLock(folder, purpose="rebuild")
-        lock.acquire(wait)
+        with _writes_to(folder):
+            lock.acquire(wait)
         try:
             try:
                 old_meta = read_meta(folder)
@@ -703,22 +718,26 @@ class Store:
                     raise
                 old_meta = {}
             old_name = generation_name(old_meta)
-            remove_leftovers(folder, old_name)
+            with _writes_to(folder):
+                remove_leftovers(folder, old_name)
+                remove_unlisted(folder, old_name)
             name = new_generation_name()
             meta = _new_meta(name, rebuilt_from=old_meta.get("build_id"))
             old_store = None
             try:
                 # Open the old generation with this version's schema: stored fields do not depend
                 # on analyzers, and the old pickled analyzers may no longer load.
-                old_store = cls(folder, open_generation(folder, old_name, schema=build_schema()),
-                                old_meta)
+                legacy = old_meta.get("schema") != SCHEMA_VERSION  # files without checksums
+                old_store = cls(folder, open_generation(folder, old_name, schema=build_schema(),
+                                                        legacy=legacy), old_meta)
                 old_store._follow_swaps = False
                 previous_articles: int | None = len(old_store)
             except IndexCorrupt:
                 if items is None:
                     raise
                 previous_articles = None
-            new_store = cls(folder, create_generation(folder, name, build_schema()), meta)
+            with _writes_to(folder):
+                new_store = cls(folder, create_generation(folder, name, build_schema()), meta)
             new_store._follow_swaps = False
             new_store._held_lock = lock
             try:
@@ -729,7 +748,11 @@ class Store:
                 articles = len(new_store)
                 _refuse_losses(folder, report, articles, previous_articles,
                                from_inputs=items is not None, allow_shrink=allow_shrink)
-                write_meta(folder, meta)
+                with _writes_to(folder):
+                    write_meta(folder, meta)
+            except IndexWriteError as err:
+                remove_generation(folder, name)
+                raise err.after(rebuild=True) from err
             except BaseException:
                 remove_generation(folder, name)
                 raise
@@ -830,6 +853,8 @@ class _Batches:
         self.optimize = False
         self._pending: set[str] = set()
         self._written = 0
+        self._committed = 0
+        """Documents written (`_written`) at the last commit."""
         self._merge_may_run = False  # the last commit left the workers' merge running on
         self.choice: WorkerChoice | None = None
         """How the batches were written: the last decision a batch made (`choose_workers`)."""
@@ -837,8 +862,21 @@ class _Batches:
     @property
     def writer(self) -> IndexWriter:
         if self._writer is None:
-            self._writer = self._store._open_writer(self._wait)
+            with self._writes():
+                self._writer = self._store._open_writer(self._wait)
         return self._writer
+
+    @contextmanager
+    def _writes(self) -> Iterator[None]:
+        """Failures to write the index as `IndexWriteError`, saying what was committed."""
+        committed = self._committed if self._written else None
+        try:
+            yield
+        except OSError as err:
+            raise IndexWriteError.from_os_error(str(self._store.path), err,
+                                                committed=committed) from err
+        except IndexWriteError as err:
+            raise err.after(committed=committed) from err
 
     def write(self, document: dict[str, Any], *, exists: bool, replaces: str | None) -> None:
         """Add or update `document`, deleting the article `replaces` (another id) if given."""
@@ -846,14 +884,15 @@ class _Batches:
         if document["id"] in self._pending or replaces in self._pending:
             self.commit(more=True)
         writer = self.writer
-        if replaces is not None:
-            writer.delete_by_term("id", replaces)
-        if exists or document["id"] in self._pending:
-            writer.update_document(**document)
-        else:
-            writer.add_document(**document)
-        self._pending.add(document["id"])
         self._written += 1
+        with self._writes():
+            if replaces is not None:
+                writer.delete_by_term("id", replaces)
+            if exists or document["id"] in self._pending:
+                writer.update_document(**document)
+            else:
+                writer.add_document(**document)
+        self._pending.add(document["id"])
 
     def merge_all(self) -> None:
         """Make the commit merge every segment (and drop deleted documents)."""
@@ -875,10 +914,16 @@ class _Batches:
         mergetype = OPTIMIZE if self.optimize else MERGE_SMALL
         background = more and _writes_in_workers(writer)
         self._merge_may_run = False  # a failed commit forgets its merge (ParallelWriter.commit)
-        if background:
-            writer.commit(mergetype=mergetype, background_merge=True)
-        else:
-            writer.commit(mergetype=mergetype)
+        try:
+            with self._writes():
+                if background:
+                    writer.commit(mergetype=mergetype, background_merge=True)
+                else:
+                    writer.commit(mergetype=mergetype)
+        except BaseException:
+            _discard(self._store.path, writer)
+            raise
+        self._committed = self._written
         self._merge_may_run = background
         self._store.release_mapped_pages()
         self._pending.clear()
@@ -886,6 +931,27 @@ class _Batches:
             self._on_commit(self._written)
 
     def cancel(self) -> None:
+        """Discard the batch in progress, and its files (the disk may be full)."""
         writer, self._writer = self._writer, None
         if writer is not None:
-            writer.cancel()
+            _discard(self._store.path, writer)
+
+
+def _discard(folder: Path, writer: IndexWriter) -> None:
+    """Cancel `writer` whatever state a failure left it in, and delete its segment files."""
+    from searchlib.store.parallel import discard_writer
+
+    discard_writer(writer)
+    try:
+        remove_unlisted(folder, writer.indexname)
+    except OSError:  # a read-only folder: nothing was written there either
+        pass
+
+
+@contextmanager
+def _writes_to(folder: Path) -> Iterator[None]:
+    """OS errors of writes outside a batch (the lock, leftovers) as `IndexWriteError`."""
+    try:
+        yield
+    except OSError as err:
+        raise IndexWriteError.from_os_error(str(folder), err) from err

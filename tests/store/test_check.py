@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from whoosh import index as whoosh_index
 
 from searchlib.api import Index
 from searchlib.errors import IndexNotFound
 from searchlib.model import Article, Lang
+from searchlib.store.codec import SearchlibCodec
+from searchlib.store.files import DurableStorage
 from searchlib.store.schema import article_to_document
 
 
@@ -79,7 +80,7 @@ def test_other_analyzer_version_is_a_problem_naming_the_fix(built: Index) -> Non
 
 def test_duplicate_ids_are_a_problem(built: Index) -> None:
     # Whoosh itself never enforces `unique`: a plain add_document makes a second "k1".
-    writer = whoosh_index.open_dir(str(built.path)).writer()
+    writer = DurableStorage(built.path).open_index("MAIN").writer(codec=SearchlibCodec())
     writer.add_document(**article_to_document(_article(1), "0" * 32))
     writer.commit()
     report = Index.check(built.path)
