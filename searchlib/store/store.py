@@ -510,12 +510,11 @@ class Store:
                 batches = _Batches(self, wait, on_commit)
                 try:
                     yield batches
-                except IndexWriteError:
-                    batches.cancel()
-                    raise
                 except Exception:
-                    # Keep what was written before the failure: nothing indexed is lost.
-                    batches.commit()
+                    if batches.failed:  # the writer failed: its batch cannot be committed
+                        batches.cancel()
+                    else:  # keep what was written before the failure: nothing indexed is lost
+                        batches.commit()
                     raise
                 except BaseException:
                     batches.cancel()
@@ -855,6 +854,8 @@ class _Batches:
         self._written = 0
         self._committed = 0
         """Documents written (`_written`) at the last commit."""
+        self.failed = False
+        """The writer failed (a write error, a worker's failure): the batch is discarded."""
         self._merge_may_run = False  # the last commit left the workers' merge running on
         self.choice: WorkerChoice | None = None
         """How the batches were written: the last decision a batch made (`choose_workers`)."""
@@ -868,15 +869,21 @@ class _Batches:
 
     @contextmanager
     def _writes(self) -> Iterator[None]:
-        """Failures to write the index as `IndexWriteError`, saying what was committed."""
+        """Failures to write the index as `IndexWriteError`, saying what was committed; any
+        failure of the writer marks the batch `failed`."""
         committed = self._committed if self._written else None
         try:
             yield
         except OSError as err:
+            self.failed = True
             raise IndexWriteError.from_os_error(str(self._store.path), err,
                                                 committed=committed) from err
         except IndexWriteError as err:
+            self.failed = True
             raise err.after(committed=committed) from err
+        except BaseException:
+            self.failed = True
+            raise
 
     def write(self, document: dict[str, Any], *, exists: bool, replaces: str | None) -> None:
         """Add or update `document`, deleting the article `replaces` (another id) if given."""

@@ -143,7 +143,7 @@ def _wait_for_children(pid: int, *, timeout: float) -> None:
                     reason="needs /proc to see when the worker processes start")
 def test_sigkill_with_parallel_indexing_workers(tmp_path: Path) -> None:
     # Batches above the parallel threshold are written by worker processes (issue 7). Only the
-    # indexer is killed, as the OOM killer would; its workers may outlive it.
+    # indexer is killed, as the OOM killer would; its workers die with it (test_faults.py).
     source = tmp_path / "articles.jsonl"
     # Enough articles that a kill within 1.5 s of the workers starting always leaves batches
     # for the next run's workers (all 1,200 of an earlier version were indexed in 1.6 s).
@@ -170,8 +170,8 @@ def test_sigkill_with_parallel_indexing_workers(tmp_path: Path) -> None:
                              if line.startswith(("committed ", "done "))), default=0)
             present = _assert_sound(index_dir, all_ids)
             assert set(all_ids[:committed]) <= present
-        # Workers left by the killed indexers must not keep the index locked: the re-run does
-        # not wait for them (the driver uses wait=0).
+        # Nothing of the killed indexers keeps the index locked: the re-run does not wait
+        # (the driver uses wait=0).
         finished = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
         assert finished.returncode == 0, finished.stderr
         assert _assert_sound(index_dir, all_ids) == set(all_ids)
