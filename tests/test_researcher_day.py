@@ -555,3 +555,59 @@ def test_author_matches_part_of_a_name_and_across_scripts(research_articles, tmp
     assert facets["Ben Andrews"] == 2 and facets["Оксана Гребенюк"] == both
     for name, value in facets.items():
         assert count("*", "--author", name) == value
+
+
+# -- 11: similar -------------------------------------------------------------------------------
+
+
+def _ntrex(corpus: Path, documents: int) -> list:
+    """The first `documents` NTREX stories in English and their Russian and Ukrainian human
+    translations (line-aligned; DOCUMENT_IDS.tsv names each line's story), no hreflang."""
+    from searchlib.model import Article, Lang
+
+    root = corpus / "text" / "ntrex"
+    ids = root.joinpath("DOCUMENT_IDS.tsv").read_text(encoding="utf-8").splitlines()
+    chosen = list(dict.fromkeys(ids))[:documents]
+    articles = []
+    for lang, name in ((Lang.EN, "newstest2019-src.eng.txt"), (Lang.RU, "newstest2019-ref.rus.txt"),
+                       (Lang.UK, "newstest2019-ref.ukr.txt")):
+        lines = root.joinpath(name).read_text(encoding="utf-8").splitlines()
+        for story in chosen:
+            text = [line for doc, line in zip(ids, lines, strict=True) if doc == story]
+            articles.append(Article(id=f"{story}-{lang}", title=text[0],
+                                    text="\n".join(text[1:]) or text[0], lang=lang,
+                                    source="ntrex"))
+    return articles
+
+
+def test_similar_finds_translations_without_hreflang(corpus_dir, tmp_path) -> None:
+    from searchlib import Index
+
+    stories = 40
+    index = Index.create(tmp_path / "ix")
+    index.add(_ntrex(corpus_dir, stories))
+    found = wrong = 0
+    for story in sorted({a.id.rsplit("-", 1)[0] for a in index.articles()}):
+        record = json.loads(_run(tmp_path / "ix", "similar", f"{story}-en", "--json").stdout)
+        versions = {a["id"] for a in record["articles"] if a["reason"] == "translation"}
+        found += len(versions & {f"{story}-ru", f"{story}-uk"})
+        wrong += len(versions - {f"{story}-ru", f"{story}-uk"})
+    assert wrong == 0 and found >= 0.75 * 2 * stories, (found, wrong)  # measured: 65 of 80
+
+
+def test_similar_lists_a_near_duplicate_group_once(research_index_dir) -> None:
+    groups = Counter()
+    group_of = {}
+    for line in _run(research_index_dir, "export", "*", "--no-collapse", "--fields",
+                     "id,group").stdout.splitlines()[1:]:
+        row = json.loads(line)
+        groups[row["group"]] += 1
+        group_of[row["id"]] = row["group"]
+    article = next(i for i, g in group_of.items() if groups[g] >= 3 and i != g)
+    record = json.loads(_run(research_index_dir, "similar", article, "--limit", "30",
+                             "--json").stdout)
+    duplicates = [a["id"] for a in record["articles"] if a["reason"] == "duplicate"]
+    assert len(duplicates) == groups[group_of[article]] - 1
+    related = [group_of[a["id"]] for a in record["articles"] if a["reason"] == "related"]
+    assert related and group_of[article] not in related
+    assert len(related) == len(set(related))  # every other group once

@@ -1,7 +1,8 @@
 """Similar articles: other-language versions, near-duplicates, then related articles by content.
 
 In that order: versions of the story in other languages that the article links to (hreflang
-alternates, found by URL), the other members of its near-duplicate group, then articles ranked
+alternates, found by URL) or that tell the same story (`_translations`: same dates, same names
+across scripts, same numbers), the other members of its near-duplicate group, then articles ranked
 by the article's own most distinctive terms (tf-idf over its language's fields, the classic
 "more like this"; an article only has terms in its own language's fields, so this part finds
 same-language articles).
@@ -12,9 +13,10 @@ Not here: rendering (`searchlib.cli`).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from whoosh import query as wq
@@ -89,6 +91,8 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
             other = searcher.document(canonical_url=url) or searcher.document(url=url)
             if other and other["id"] != article_id and other["id"] not in found:
                 found[other["id"]] = _similar(other, "translation", 1.0)
+        for other, score in _translations(searcher, stored, found):
+            found[other["id"]] = _similar(other, "translation", score)
         for _published, member in group_members(searcher, collapse_key(stored)):
             if member != article_id and member not in found:
                 other = searcher.document(id=member)
@@ -100,12 +104,92 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
             query = wq.Or([wq.Term(field, term) for term in terms
                            for field in (title_field(lang), text_field(lang))])
             exclude = wq.Or([wq.Term("id", i) for i in (article_id, *found)])
-            for hit in searcher.search(query, limit=limit, mask=exclude):
+            # A near-duplicate group is listed once: the article's own group above, any other
+            # group by its best-ranked member.
+            groups = {collapse_key(stored)} | {collapse_key(searcher.document(id=i) or {"id": i})
+                                               for i in found}
+            for hit in searcher.search(query, limit=3 * limit, mask=exclude):
                 if len(found) >= limit:
                     break
-                found[hit["id"]] = _similar(hit.fields(), "related", float(hit.score or 0))
+                fields = hit.fields()
+                if collapse_key(fields) in groups:
+                    continue
+                groups.add(collapse_key(fields))
+                found[hit["id"]] = _similar(fields, "related", float(hit.score or 0))
     return SimilarArticles(id=article_id, title=stored.get("title") or "", terms=terms,
                            articles=tuple(found.values())[:limit])
+
+
+NAME_KEYS = 12
+"""Distinctive name keys (names across scripts) of an article used to find its translations."""
+SHARED_NAMES = 0.25
+"""Share of the distinctive name keys a translation must also have."""
+PREFIX = 4
+"""Letters of a name key compared between languages."""
+SAME_STORY_DAYS = 3
+"""A translation is published within this many days of the article (when both are dated)."""
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _translations(searcher: Any, stored: dict[str, Any],
+                  known: dict[str, SimilarArticle]) -> list[tuple[dict[str, Any], float]]:
+    """Other-language versions of the story without hreflang: articles in another language,
+    published within `SAME_STORY_DAYS`, naming the same people and places (the
+    script-independent name keys of `NAME_KEYS` distinctive names, `SHARED_NAMES` of them) and
+    giving the same numbers (at least half of the article's). The best one per language."""
+    names = _name_keys(searcher, stored)
+    if len(names) < 3:
+        return []
+    numbers = _numbers(stored)
+    own = stored.get("lang") or ""
+    conditions: list[wq.Query] = [wq.Or([wq.Prefix("names", key[:PREFIX]) for key in names])]
+    if own:
+        conditions.append(wq.Not(wq.Term("lang", own)))
+    published = stored.get("published")
+    if published:
+        window = timedelta(days=SAME_STORY_DAYS)
+        conditions.append(wq.DateRange("published", published - window, published + window))
+    best: dict[str, tuple[dict[str, Any], float]] = {}
+    for hit in searcher.search(wq.And(conditions), limit=30):
+        other = hit.fields()
+        lang = other.get("lang") or ""
+        if other["id"] in known or other["id"] == stored["id"] or lang == own:
+            continue
+        # Keys of one name differ a little between languages' spellings and inflections
+        # (makedonian / makedon): their first letters are compared.
+        theirs = {key[:PREFIX] for key in _name_keys(searcher, other, every=True)}
+        shared = sum(1 for key in names if key[:PREFIX] in theirs)
+        if shared < max(3, len(names) * SHARED_NAMES):
+            continue
+        same_numbers = len(numbers & _numbers(other)) / len(numbers) if numbers else 1.0
+        if len(numbers) >= 2 and same_numbers < 0.5:
+            continue
+        score = shared / len(names) * 0.5 + same_numbers * 0.5
+        if lang not in best or score > best[lang][1]:
+            best[lang] = (other, score)
+    return sorted(best.values(), key=lambda pair: -pair[1])
+
+
+def _name_keys(searcher: Any, stored: dict[str, Any], *, every: bool = False) -> list[str]:
+    """The article's most distinctive name keys (tf-idf in the `names` field), or all of them."""
+    analyzer = searcher.schema["names"].analyzer
+    text = "\n".join(p for p in (stored.get("title"), stored.get("lead"), stored.get("text"))
+                     if p)
+    counts = Counter(token.text for token in analyzer(text, mode="index"))
+    if every:
+        return list(counts)
+    documents = max(1, searcher.reader().doc_count())
+    weights = {key: (1 + math.log(tf)) * math.log(
+        documents / (1 + searcher.reader().doc_frequency("names", key)))
+        for key, tf in counts.items()}
+    ranked = sorted(weights.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [key for key, weight in ranked[:NAME_KEYS] if weight > 0]
+
+
+def _numbers(stored: dict[str, Any]) -> set[str]:
+    """The numbers an article gives (two digits or more; decimal commas as points)."""
+    text = " ".join(p for p in (stored.get("title"), stored.get("lead"), stored.get("text")) if p)
+    return {n.replace(",", ".") for n in _NUMBER.findall(text) if len(n) >= 2}
 
 
 def _key_terms(searcher: Any, stored: dict[str, Any], lang: Lang) -> tuple[str, ...]:
