@@ -33,7 +33,7 @@ __all__ = [
     "build_translit_analyzer",
 ]
 
-ANALYZER_VERSION = "searchlib-analysis@4"
+ANALYZER_VERSION = "searchlib-analysis@5"
 
 
 def build_analyzer(lang: Lang) -> Analyzer:
@@ -104,6 +104,6 @@ ANALYZERS: dict[str, Callable[[], Analyzer]] = {
     "ru-lemma@4": lambda: build_analyzer(Lang.RU),
     "en-snowball@2": lambda: build_analyzer(Lang.EN),
     "exact@1": build_exact_analyzer,
-    "translit@1": build_translit_analyzer,
+    "translit@2": build_translit_analyzer,
 }
 """Every chain by ``name@version``; `ANALYZER_VERSION` covers them all."""

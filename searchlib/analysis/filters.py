@@ -19,7 +19,7 @@ from searchlib.analysis.stopwords import STOP_WORDS
 from searchlib.analysis.tokenizers import HYPHENS
 from searchlib.model import Lang
 from searchlib.text.normalise import normalise_word
-from searchlib.text.translit import translit_key
+from searchlib.text.translit import learnt_key, skeleton_key, translit_key
 
 __all__ = [
     "CompoundFilter",
@@ -28,6 +28,7 @@ __all__ = [
     "LemmaFilter",
     "SnowballStemFilter",
     "TranslitFilter",
+    "lowercase_name_key",
 ]
 
 _HYPHEN_SPLIT = re.compile("[" + re.escape(HYPHENS) + "]")
@@ -251,20 +252,36 @@ class SnowballStemFilter(_ConfigFilter):
             yield t
 
 
+def lowercase_name_key(word: str) -> str | None:
+    """The names key of a lowercase (normalised) word at index time: the learnt table's key of
+    a Cyrillic word's skeleton, else None (the word is not indexed as a name).
+
+    >>> lowercase_name_key("брекзиту"), lowercase_name_key("зустріч"), lowercase_name_key("trump")
+    ('bregit', None, None)
+    """
+    if not _CYRILLIC.search(word):
+        return None
+    return learnt_key(skeleton_key(word.lower()))
+
+
 class TranslitFilter(_ConfigFilter):
     """Names across scripts: replace a word by its script-independent key
     (`searchlib.text.translit.translit_key`), after taking Cyrillic words to their lemma.
 
     At index time only capitalised words are kept (names; sentence-initial words come along and
-    do little harm); at query time every word is keyed, so ``zelensky`` typed in lowercase still
-    finds ``Зеленського``. Stop words of every language and keys under three letters are
-    dropped. A Cyrillic word is lemmatised with the Ukrainian dictionary when it knows the word,
-    else the Russian one, else its ending is stripped.
+    do little harm), and lowercase Cyrillic words whose key the learnt table holds (``брекзит``,
+    ``#москва``: `searchlib.text.translit.learnt_key`, keyed from the surface form, no lemma);
+    at query time every word is keyed, so ``zelensky`` typed in lowercase still finds
+    ``Зеленського``. Stop words of every language and keys under three letters are dropped. A
+    capitalised Cyrillic word is lemmatised with the Ukrainian dictionary when it knows the
+    word, else the Russian one, else its ending is stripped.
 
     >>> from searchlib.analysis.tokenizers import WordTokenizer
     >>> chain = WordTokenizer() | NormaliseFilter() | TranslitFilter()
     >>> [t.text for t in chain("Зустріч Зеленського і Zelensky у Києві", mode="index")]
     ['zustrich', 'zelensk', 'zelensk', 'kiv']
+    >>> [t.text for t in chain("Трамп про брекзит і Brexit", mode="index")]
+    ['trump', 'bregit', 'bregit']
     """
 
     is_morph = True
@@ -278,10 +295,14 @@ class TranslitFilter(_ConfigFilter):
             if t.stopped:
                 yield t
                 continue
-            if t.mode != "query" and not getattr(t, "capitalised", t.text[:1].isupper()):
-                continue
             word = t.text.lower()
             if word in _ALL_STOPS:
+                continue
+            if t.mode != "query" and not getattr(t, "capitalised", t.text[:1].isupper()):
+                key = lowercase_name_key(word)
+                if key is not None and len(key) >= min_length:
+                    t.text = key
+                    yield t
                 continue
             if _CYRILLIC.search(word):
                 word = name_lemma(word)

@@ -29,10 +29,12 @@ from searchlib.analysis.filters import (
     NormaliseFilter,
     StopWordFilter,
     TranslitFilter,
+    lowercase_name_key,
 )
 from searchlib.analysis.morph import lemma_sources
-from searchlib.analysis.tokenizers import WordTokenizer
+from searchlib.analysis.tokenizers import HYPHENS, WORD_PATTERN, WordTokenizer
 from searchlib.model import Lang
+from searchlib.text.normalise import normalise_word
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -170,10 +172,12 @@ class _ChunkTokens:
         chain makes a term only from a word that `lemma_sources` lists for it, and a chunk whose
         characters normalisation leaves alone holds that word only as part of its lowercase
         text; the other chunks are read by the chain without its lemma filter. A name-key chain
-        keys capitalised words only, and normalisation makes no letter uppercase.
+        keys capitalised words, and normalisation makes no letter uppercase, plus the lowercase
+        words whose key the learnt table holds (`lowercase_name_key`).
         """
         if self.capitalised_only:
-            return {chunk for chunk in chunks.distinct if not chunk.islower()}
+            return {chunk for chunk in chunks.distinct
+                    if not chunk.islower() or not terms.isdisjoint(_lowercase_name_keys(chunk))}
         words = self.words
         if words is None or self.lang is None:
             return chunks.distinct
@@ -309,6 +313,30 @@ class _Chunks:
                 start = text.find(chunk, end if end > start else start + 1, until)
         found.sort()
         return found
+
+
+_HYPHENATED = re.compile("[" + re.escape(HYPHENS) + "]")
+_LOWERCASE_KEYS: dict[str, frozenset[str]] = {}
+"""Chunk -> the name keys its lowercase words make (`_lowercase_name_keys`), at most
+`_PLAIN_LIMIT` chunks, then forgotten all at once."""
+
+
+def _lowercase_name_keys(chunk: str) -> frozenset[str]:
+    """The keys a name-key chain makes of a lowercase chunk: its words and their hyphenated
+    parts, normalised, through `lowercase_name_key`."""
+    keys = _LOWERCASE_KEYS.get(chunk)
+    if keys is None:
+        found = set()
+        if _CYRILLIC_LETTER.search(chunk):
+            for word in WORD_PATTERN.findall(chunk):
+                for piece in (word, *_HYPHENATED.split(word)):
+                    key = lowercase_name_key(normalise_word(piece).lower())
+                    if key is not None:
+                        found.add(key)
+        if len(_LOWERCASE_KEYS) >= _PLAIN_LIMIT:
+            _LOWERCASE_KEYS.clear()
+        keys = _LOWERCASE_KEYS[chunk] = frozenset(found)
+    return keys
 
 
 def _plain(chunk: str) -> bool:
