@@ -126,7 +126,8 @@ def test_a_prefix_finds_every_inflected_name(research_index: Index,
 @pytest.mark.parametrize(("query", "pattern"), [
     ('"Nord Stream"', WORD_START + r"nord\W+stream" + WORD_END),
     ("nord stream", None),
-    ("NATO", WORD_START + "nato" + WORD_END),
+    # Capitalised, a name across scripts too: the learnt name table joins NATO and НАТО.
+    ("NATO", WORD_START + "(?:nato|нато)" + WORD_END),
     ("nato", WORD_START + "nato" + WORD_END),
     ("iPhone", WORD_START + "iphone" + WORD_END),
     ("iPho*", WORD_START + "ipho"),
