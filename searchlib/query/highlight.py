@@ -35,6 +35,7 @@ from searchlib.analysis.morph import lemma_sources
 from searchlib.analysis.tokenizers import HYPHENS, WORD_PATTERN, WordTokenizer
 from searchlib.model import Lang
 from searchlib.text.normalise import normalise_word
+from searchlib.text.translit import learnt_sources, skeleton_key
 
 __all__ = ["Snippet", "make_snippet"]
 
@@ -176,8 +177,11 @@ class _ChunkTokens:
         words whose key the learnt table holds (`lowercase_name_key`).
         """
         if self.capitalised_only:
+            initials = _source_initials(terms)
             return {chunk for chunk in chunks.distinct
-                    if not chunk.islower() or not terms.isdisjoint(_lowercase_name_keys(chunk))}
+                    if not chunk.islower() or (
+                        initials and _may_start(chunk, initials)
+                        and not terms.isdisjoint(_lowercase_name_keys(chunk)))}
         words = self.words
         if words is None or self.lang is None:
             return chunks.distinct
@@ -319,6 +323,37 @@ _HYPHENATED = re.compile("[" + re.escape(HYPHENS) + "]")
 _LOWERCASE_KEYS: dict[str, frozenset[str]] = {}
 """Chunk -> the name keys its lowercase words make (`_lowercase_name_keys`), at most
 `_PLAIN_LIMIT` chunks, then forgotten all at once."""
+
+
+def _key_initials(letter: str) -> frozenset[str]:
+    """The first letters a skeleton key can have when its word starts with `letter`
+    (``к`` -> ``k`` or ``g``, as ``кх`` -> ``h`` -> ``g``; ``п`` -> ``p`` or ``f``, as ``пх``
+    -> ``ph`` -> ``f``); empty when that is not known (the word is then read in full)."""
+    key = skeleton_key(normalise_word(letter).lower())
+    initials = {key[:1]} if key and _CYRILLIC_LETTER.match(letter) else set()
+    initials |= {"g"} if letter == "к" else {"f"} if letter == "п" else set()
+    return frozenset(initials)
+
+
+_INITIALS: dict[str, frozenset[str]] = {}
+_WORD_STARTS = re.compile(r"(?:^|\W)(\w)")
+
+
+def _may_start(chunk: str, initials: frozenset[str]) -> bool:
+    """False only when no word or hyphenated part of the chunk can have a key starting with
+    one of `initials` (a cheap test before `_lowercase_name_keys`, ~30x dearer)."""
+    for letter in _WORD_STARTS.findall(chunk):
+        known = _INITIALS.get(letter)
+        if known is None:
+            known = _INITIALS[letter] = _key_initials(letter)
+        if not known or not initials.isdisjoint(known):
+            return True
+    return False
+
+
+def _source_initials(terms: frozenset[str]) -> frozenset[str]:
+    """The first letters of the skeleton keys the learnt table turns into any of `terms`."""
+    return frozenset(source[:1] for term in terms for source in learnt_sources(term))
 
 
 def _lowercase_name_keys(chunk: str) -> frozenset[str]:

@@ -28,7 +28,9 @@ import gzip
 import re
 from pathlib import Path
 
-__all__ = ["translit_key", "skeleton_key", "learnt_key", "to_latin", "NAME_KEYS_PATH"]
+__all__ = [
+    "translit_key", "skeleton_key", "learnt_key", "learnt_sources", "to_latin", "NAME_KEYS_PATH",
+]
 
 NAME_KEYS_PATH = Path(__file__).with_name("data") / "name_keys.tsv.gz"
 
@@ -92,6 +94,7 @@ _NOT_LATIN = re.compile("[^a-z]")
 _POSSESSIVE = re.compile("'s$")
 _NAME_KEYS: dict[str, str] = {}
 _NAME_KEYS_LOADED: list[bool] = []
+_SOURCES: dict[str, set[str]] = {}
 
 
 def to_latin(word: str) -> str:
@@ -119,6 +122,19 @@ def translit_key(word: str) -> str:
     """
     key = skeleton_key(word)
     return learnt_key(key) or key
+
+
+def learnt_sources(key: str) -> frozenset[str]:
+    """The skeleton keys the learnt table turns into `key` (empty for most keys).
+
+    >>> sorted(learnt_sources("bregit"))
+    ['breksit', 'brekzit']
+    """
+    learnt_key(key)  # loads the table
+    if not _SOURCES:
+        for source, name in _NAME_KEYS.items():
+            _SOURCES.setdefault(name, set()).add(source)
+    return frozenset(_SOURCES.get(key, ()))
 
 
 def learnt_key(key: str) -> str | None:

@@ -159,7 +159,9 @@ def test_question_marks_after_words_and_quotes_are_punctuation(
     assert len(truth) == 161
     assert _ids(research_index, '"Северный поток"?') == truth
     assert _ids(research_index, "Київ?") == _ids(research_index, "Київ")
-    assert len(_ids(research_index, "Київ")) == 94
+    # 94 Ukrainian articles; the learnt name table (item 9) adds the Russian Киев ones.
+    ukrainian = {a.id for a in research_articles if a.lang == "uk"}
+    assert len(_ids(research_index, "Київ") & ukrainian) == 94
     assert "defen?e" in research_index.explain("defen?e")  # inside a word: a wildcard
 
 

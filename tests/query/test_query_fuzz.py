@@ -24,7 +24,8 @@ from searchlib.query.parse import MAX_BOOST, MAX_FUZZY, MAX_SLOP, check_expansio
 
 CASES = int(os.environ.get("SEARCHLIB_QUERY_FUZZ", "2000"))
 SLOW = 2.0
-"""Seconds any one query may take on the research index (issue 19's bound)."""
+"""Seconds any one query may take on the research index (issue 19's bound), in CPU time of
+this process: on a shared 2-core machine the wall time of a 1 s top-terms run reached 3-4 s."""
 
 WORDS = (
     "Москва Київ Киев Kyiv Зеленський Зеленского Zelensky Trump Трамп Байден Biden Brexit "
@@ -67,7 +68,7 @@ def test_fuzz_queries_through_the_library(research_index: Index) -> None:
     slow: list[tuple[float, str]] = []
     refused = 0
     for number, text in enumerate(_queries(19, CASES)):
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             if number % 25 == 0:
                 research_index.top_terms(text, limit=5)
@@ -77,7 +78,7 @@ def test_fuzz_queries_through_the_library(research_index: Index) -> None:
                 research_index.search(text, limit=5, facets=number % 7 == 0)
         except QueryError:
             refused += 1
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         if elapsed > SLOW:
             slow.append((round(elapsed, 2), text))
     assert slow == []
