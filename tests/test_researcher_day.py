@@ -611,3 +611,16 @@ def test_similar_lists_a_near_duplicate_group_once(research_index_dir) -> None:
     related = [group_of[a["id"]] for a in record["articles"] if a["reason"] == "related"]
     assert related and group_of[article] not in related
     assert len(related) == len(set(related))  # every other group once
+
+
+# -- 8: a pasted paragraph ---------------------------------------------------------------------
+
+
+def test_a_pasted_200_word_paragraph_finds_its_article(research_index_dir,
+                                                       research_articles) -> None:
+    source = next(a for a in research_articles if a.source == "rbc.ua"
+                  and len(re.findall(r"\w+", a.text)) > 400)
+    paragraph = " ".join(re.findall(r"\w+", source.text)[100:300])  # 200 words from the body
+    record = json.loads(_run(research_index_dir, "search", paragraph, "--limit", "3",
+                             "--json").stdout)
+    assert record["hits"][0]["id"] == source.id and record["query"] == paragraph
