@@ -3,7 +3,10 @@
 Each plain word of the query (not operators, fields, phrases or wildcards) is looked up in the
 surface-form field ``text_exact`` (all languages, lowercased, no lemmas: what is suggested is a
 word as written). A word the index does not hold, or holds far more rarely than a word one or
-two edits away, is replaced by that word, keeping the user's capitalisation.
+two edits away, is replaced by that word, keeping the user's capitalisation. A word whose own
+search finds `ENOUGH` articles is never replaced (``Трюдо`` is not a typo of ``трудно``), and
+the replacement must be frequent in the articles of a language the query and the word may be in
+(`query_languages`, `_frequency_in`: a Ukrainian question gets no Russian word).
 
 Not here: deciding when to ask (`search` asks when there are few hits; `Index.suggest` always).
 """
@@ -11,13 +14,16 @@ Not here: deciding when to ask (`search` asks when there are few hits; `Index.su
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from whoosh.codec.base import Automata
 from whoosh.searching import Searcher
 
 from searchlib.analysis import build_exact_analyzer
-from searchlib.query.parse import query_words
+from searchlib.errors import QueryError
+from searchlib.model import Lang
+from searchlib.query.parse import parse_query, query_words
 from searchlib.store import text_field, title_field
 from searchlib.text.language import query_languages
 
@@ -27,6 +33,9 @@ FIELD = "text_exact"
 RARER = 10
 """A known word is still corrected when a close word is this many times more frequent (a typo
 that made it into a few articles); calibrated on the samples and babel-ua."""
+ENOUGH = 3
+"""Articles holding a word (in any of its forms) that make it a word, never a typo: a search
+asks for did-you-mean below 3 hits, so a word with 3 is worth its own results (issue 18)."""
 MIN_LENGTH = 3
 MAX_CANDIDATES = 5000
 """Close words examined per query word and edit distance."""
@@ -56,11 +65,12 @@ def suggest(searcher: Searcher, text: str) -> Suggestion:
     distinct word once, at most `MAX_WORDS` of them)."""
     corrections: list[tuple[int, str, str]] = []
     checked: dict[str, str | None] = {}
+    langs = frozenset(query_languages(text))
     for offset, word in query_words(text):
         if word not in checked:
             if len(checked) >= MAX_WORDS:
                 continue
-            checked[word] = _correct(searcher, word)
+            checked[word] = _correct(searcher, word, langs)
         better = checked[word]
         if better:
             corrections.append((offset, word, better))
@@ -86,14 +96,15 @@ def _term(word: str) -> str | None:
     return tokens[0] if len(tokens) == 1 else None
 
 
-def _correct(searcher: Searcher, word: str) -> str | None:
+def _correct(searcher: Searcher, word: str, langs: frozenset[Lang]) -> str | None:
     term = _term(word)
     if term is None or len(term) < MIN_LENGTH or term.isdigit():
         return None
     reader = searcher.reader()
     own = _known(searcher, word, term)
-    if own * RARER >= reader.doc_count_all():
-        return None  # no word can be RARER times as frequent: nothing to look for
+    if own * RARER >= reader.doc_count_all() or _hits(searcher, word) >= ENOUGH:
+        return None  # none can be RARER times as frequent, or a word with results of its own
+    langs = langs & frozenset(query_languages(word)) or frozenset(query_languages(word))
     best: tuple[int, int, str] | None = None
     for maxdist in (1, 2):
         if maxdist == 2 and len(term) < 5:
@@ -102,7 +113,8 @@ def _correct(searcher: Searcher, word: str) -> str | None:
             if candidate == term:
                 continue
             frequency = reader.doc_frequency(FIELD, candidate)
-            if frequency <= own * RARER or frequency < 1:
+            if frequency <= own * RARER or frequency < 1 or _frequency_in(
+                    searcher, candidate, langs) <= own * RARER:
                 continue
             key = (maxdist, -frequency, candidate)
             if best is None or key < (best[0], -best[1], best[2]):
@@ -110,6 +122,29 @@ def _correct(searcher: Searcher, word: str) -> str | None:
         if best is not None:
             break
     return _same_case(word, best[2]) if best else None
+
+
+def _frequency_in(searcher: Searcher, word: str, langs: frozenset[Lang]) -> int:
+    """How many articles of the given languages hold the word in any of its forms (its lemma
+    or stem in their own fields): ``только`` is frequent in Russian articles, not Ukrainian."""
+    reader = searcher.reader()
+    frequency = 0
+    for lang in langs:
+        for field in (text_field(lang), title_field(lang)):
+            if field in searcher.schema:
+                for token in searcher.schema[field].analyzer(word, mode="query"):
+                    frequency = max(frequency, reader.doc_frequency(field, token.text))
+    return frequency
+
+
+def _hits(searcher: Searcher, word: str) -> int:
+    """The articles a search for the word alone finds (every form, language and script: what
+    the user would get), counted up to `ENOUGH`."""
+    try:
+        query = parse_query(word, searcher.schema)
+    except QueryError:
+        return 0
+    return sum(1 for _ in islice(searcher.docs_for_query(query), ENOUGH))
 
 
 def _known(searcher: Searcher, word: str, term: str) -> int:
