@@ -38,7 +38,8 @@ def names_query(word: str, schema: Schema) -> wq.Query | None:
     >>> names_query("zelenskyy", schema) is None
     True
     """
-    if NAMES_FIELD not in schema.names() or not word[:1].isupper():
+    first = next((char for char in word if char.isalnum()), "")  # `«Северный`, `"Nord`
+    if NAMES_FIELD not in schema.names() or not first.isupper():
         return None
     keys = list(dict.fromkeys(t.text for t in schema[NAMES_FIELD].analyzer(word, mode="query")))
     if not keys:

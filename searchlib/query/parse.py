@@ -45,6 +45,7 @@ from searchlib.store import LANGS
 
 __all__ = [
     "is_plain",
+    "relaxed_query",
     "parse_query",
     "check_expansions",
     "query_words",
@@ -329,9 +330,11 @@ class _SignPlugin(qparser.Plugin):
 
 
 def _parser(schema: Schema, langs: Sequence[Lang], date_errors: list[str],
-            any_word: bool = False, dates: bool = True) -> qparser.QueryParser:
-    group = qparser.OrGroup if any_word else qparser.AndGroup
-    parser = _PositionalParser(schema, langs, group)
+            dates: bool = True) -> qparser.QueryParser:
+    parser = _PositionalParser(schema, langs, qparser.AndGroup)
+    # `'a b'` is no syntax (the README's language has none): an apostrophe or a quotation
+    # mark in pasted text (`rock 'n' roll`, `'Северный поток'?`) is punctuation.
+    parser.remove_plugin_class(qparser.SingleQuotePlugin)
     parser.add_plugin(_SignPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin({"text": ["body"]}))
     parser.add_plugin(_LanguageFieldsPlugin(langs))
@@ -368,12 +371,62 @@ def is_plain(text: str) -> bool:
 _SYNTAX_CHARS = re.compile(r'["()\[\]{}:*~=^+]|(?<!\w)-|\?(?=\w)')
 
 
-def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None,
-                any_word: bool = False) -> Query:
+def relaxed_query(query: Query) -> Query | None:
+    """The partial-match form of a parsed query: articles with some of its words.
+
+    Every AND of words becomes an OR (an article scores higher the more words it has) and every
+    phrase the OR of its words, inside groups too, so a query with quotes, brackets, ``+``,
+    fields or numbers such as ``4:51`` relaxes like one of bare words (issue 20). Restrictions
+    that are no words (``lang:``, ``source:``, ``author:``, ``tag:``, ``published:``) stay
+    required, and ``-word`` / ``NOT`` still exclude. None when nothing can be relaxed (one
+    word, or only ORs).
+
+    >>> from searchlib.store.schema import build_schema
+    >>> schema = build_schema()
+    >>> str(relaxed_query(parse_query('"nord stream" lang:en', schema, langs=[Lang.EN])))
+    '(lang:en AND (title_en:nord OR title_en:stream OR text_en:nord OR text_en:stream))'
+    >>> relaxed_query(parse_query("Canada", schema, langs=[Lang.EN])) is None
+    True
+    """
+    relaxed = _relax(query)
+    return None if relaxed is query else relaxed.normalize()
+
+
+def _is_words(query: Query) -> bool:
+    """True when the query holds a word of the title, text or names fields."""
+    return any(str(getattr(leaf, "fieldname", "")).startswith(_WORD_FIELDS)
+               for leaf in query.leaves())
+
+
+_WORD_FIELDS = ("title_", "text_", NAMES_FIELD)
+
+
+def _relax(query: Query) -> Query:
+    """`relaxed_query` without normalising; returns `query` itself when nothing changed."""
+    if isinstance(query, wq.Phrase):
+        return Or([wq.Term(query.fieldname, word, boost=query.boost) for word in query.words])
+    if isinstance(query, wq.AndNot):
+        kept = _relax(query.a)
+        return query if kept is query.a else wq.AndNot(kept, query.b)
+    if isinstance(query, wq.compound.CompoundQuery):
+        children = [_relax(child) for child in query.subqueries]
+        if isinstance(query, And):
+            words = [c for c in children if _is_words(c)]
+            if len(words) > 1 or any(c is not o for c, o in zip(children, query.subqueries,
+                                                                strict=True)):
+                rest = [c for c in children if not _is_words(c)]
+                either = Or(words, boost=query.boost) if len(words) > 1 else words[0]
+                return And([*rest, either]) if rest else either
+            return query
+        if any(c is not o for c, o in zip(children, query.subqueries, strict=True)):
+            return type(query)(children, boost=query.boost)
+    return query
+
+
+def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None) -> Query:
     """Parse a user query into a Whoosh query over the candidate languages' fields.
 
-    Words are AND-ed; with `any_word` they are OR-ed, an article scoring higher the more of
-    them it has (used to fill a page when a plain query has too few full matches).
+    Words are AND-ed (`relaxed_query` gives the articles with only some of them).
 
     Returns a query or raises `QueryError` (with the position of the problem where there is
     one) for an empty, oversized, unbalanced or otherwise unparsable query; nothing else.
@@ -387,6 +440,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
+    text = _unbalanced_quotes(text)
     _check_syntax(text, schema)
     _check_date_ranges(text)
     _check_numbers(text)
@@ -397,7 +451,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     date_errors: list[str] = []
     try:
         # A date is only ever read from a field (`published:...`), so only after a colon.
-        parser = _parser(schema, candidates, date_errors, any_word, dates=":" in text)
+        parser = _parser(schema, candidates, date_errors, dates=":" in text)
         query = parser.parse(text).normalize()
     except RecursionError as err:
         raise QueryError(original, "it is nested too deeply") from err
@@ -496,6 +550,24 @@ def _check_syntax(text: str, schema: Schema) -> None:
         pair = {"(": ")", "[": "]", "{": "}"}[char]
         raise QueryError(text, f"this {char!r} is never closed; add {pair!r}",
                          position=position)
+
+def _unbalanced_quotes(text: str) -> str:
+    """The query with its ``"`` made spaces when they cannot pair up and the query uses them as
+    punctuation: an odd number of them, none right after a field name (``title:"a b`` stays an
+    error). Pasted text mixes quotation marks (``"Северный поток»``, ``«Nord Stream"``, a
+    trailing ``?"``): its words are searched.
+
+    >>> _unbalanced_quotes('"Северный поток» что это'), _unbalanced_quotes('"a b" c')
+    (' Северный поток» что это', '"a b" c')
+    """
+    if text.count('"') % 2 == 0 or any(m.group(1) in (*FIELDS, *_ALIASES)
+                                       for m in _FIELD_QUOTE.finditer(text)):
+        return text  # `title:"a b` is syntax: its missing quote stays an error
+    return text.replace('"', " ")
+
+
+_FIELD_QUOTE = re.compile(r'(?<![\w.@/:-])(\w+):\s*=?"')
+
 
 def _natural_punctuation(text: str, schema: Schema | None) -> str:
     """The query with punctuation that is not syntax made spaces, offsets unchanged.

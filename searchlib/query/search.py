@@ -32,8 +32,8 @@ from searchlib.query.names import author_query
 from searchlib.query.parse import (
     UNKNOWN_LANG,
     check_expansions,
-    is_plain,
     parse_query,
+    relaxed_query,
     unknown_language,
 )
 from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
@@ -658,9 +658,11 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         total = len(matched)
         _open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
-        if (options.limit and options.relax and options.sort == "relevance"
-                and total < stop <= MAX_RESULTS_WINDOW and is_plain(text)):
-            hits += _partial_hits(searcher, text, filter_query, full_matches,
+        relaxed = relaxed_query(parsed) if (
+            options.limit and options.relax and options.sort == "relevance"
+            and total < stop <= MAX_RESULTS_WINDOW) else None
+        if relaxed is not None:
+            hits += _partial_hits(searcher, relaxed, filter_query, full_matches,
                                   start=max(0, start - total), stop=stop - total)
         facets: dict[str, dict[str, int]] = {}
         if options.facets:
@@ -723,15 +725,26 @@ def _whoosh_page(searcher: Searcher, parsed: Query, matched: set[int],
     return [(hit.docnum, hit.score, hit.matched_terms() or ()) for hit in page]
 
 
-def _partial_hits(searcher: Searcher, text: str, filter_query: Query | None,
+def _partial_hits(searcher: Searcher, relaxed: Query, filter_query: Query | None,
                   full_matches: set[int], *, start: int, stop: int) -> tuple[Hit, ...]:
-    """Hits [start:stop) of the articles with some but not all of the words of `text`."""
-    any_word = parse_query(text, searcher.schema, any_word=True)
-    results = searcher.search(any_word, filter=filter_query, mask=full_matches, limit=stop,
-                              terms=True)
-    return tuple(replace(_hit(searcher, hit.docnum, hit.score, hit.matched_terms() or ()),
-                         partial=True)
-                 for hit in results[start:stop])
+    """Hits [start:stop) of the articles that match the `relaxed_query` but not the query.
+
+    Read from the posting lists when `read_matches` can (a pasted paragraph is an OR of many
+    words: Whoosh's collectors step through each posting of each in Python)."""
+    found = read_matches(searcher, relaxed)
+    page: list[Scored]
+    if found is None:
+        results = searcher.search(relaxed, filter=filter_query, mask=full_matches, limit=stop,
+                                  terms=True)
+        page = [(hit.docnum, hit.score, hit.matched_terms() or ())
+                for hit in results[start:stop]]
+    else:
+        candidates = found.docnums() - full_matches
+        if filter_query is not None and candidates:
+            candidates &= _docnums(_unscored(searcher), filter_query)
+        page = _page(found, candidates, None, start, stop)
+    _open_stored(searcher, (docnum for docnum, _, _ in page))
+    return tuple(replace(_hit(searcher, *scored), partial=True) for scored in page)
 
 
 def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,

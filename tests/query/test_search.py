@@ -108,12 +108,19 @@ def test_plain_query_with_few_full_matches_fills_the_page_with_partial_ones(
     flags = [hit.partial for hit in mixed.hits]
     assert flags[: mixed.total] == [False] * mixed.total and any(flags)
     assert flags == sorted(flags)
-    assert sample_index.search('"Канада оборона"', limit=10).hits == ()
+    # Issue 20: a phrase, AND or brackets get the fallback too (the phrase has no full match).
+    for query in ('"Канада оборона"', "Канада AND троллейбус", "(Канада) +троллейбус"):
+        relaxed = sample_index.search(query, limit=10)
+        assert relaxed.total == 0 and relaxed.hits, query
+        assert all(hit.partial for hit in relaxed.hits)
 
 
-def test_relax_off_and_operators_keep_strict_and(sample_index: Index) -> None:
+def test_relax_off_keeps_strict_and(sample_index: Index) -> None:
     assert sample_index.search("Канада троллейбус", relax=False).hits == ()
-    assert sample_index.search("Канада AND троллейбус").hits == ()
+    assert sample_index.search("Канада AND троллейбус", relax=False).hits == ()
+    canada = {hit.id for hit in sample_index.search("Канада", limit=100, collapse=False).hits}
+    without = sample_index.search("троллейбус Харьков -Канада", limit=100, collapse=False)
+    assert without.hits and not {hit.id for hit in without.hits} & canada
 
 
 def test_exact_forms_and_names_across_scripts_are_highlighted(sample_index: Index) -> None:

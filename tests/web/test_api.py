@@ -137,10 +137,10 @@ def test_export_rows_equal_search_total(client: TestClient, collapse: str) -> No
 
 
 def test_invalid_query_is_400_with_message_and_position(client: TestClient) -> None:
-    answer = client.get("/api/search", params={"q": 'Brexit "deal'})
+    answer = client.get("/api/search", params={"q": 'Brexit title:"deal'})
     assert answer.status_code == 400
     record = answer.json()
-    assert record["error"] == "invalid_query" and record["position"] == 7
+    assert record["error"] == "invalid_query" and record["position"] == 13
     assert "never closed" in record["message"] and "Traceback" not in answer.text
 
 
