@@ -104,7 +104,7 @@ def test_partial_hits_are_not_announced_as_0_results(research_index_dir) -> None
 
 def test_batch_file_keeps_one_line_per_input_line(research_index_dir, tmp_path) -> None:
     queries = tmp_path / "q.txt"
-    queries.write_text('=Нафтогаз\n\n{"id": "b", "query": "=Brexit"}\n   \n"unclosed\n',
+    queries.write_text('=Нафтогаз\n\n{"id": "b", "query": "=Brexit"}\n   \ntitle:"unclosed\n',
                        encoding="utf-8")
     out = _run(research_index_dir, "search", "--queries-file", str(queries), "--json",
                "--no-collapse", "--limit", "1").stdout
