@@ -92,9 +92,10 @@ def test_article_similar_suggest_stats_and_top_terms(client: TestClient,
         research_index.get(article.id).to_json()
     similar = client.get(f"/api/similar/{article.id}", params={"limit": 5}).json()
     assert similar == research_index.similar(article.id, limit=5).to_json()
-    suggestion = client.get("/api/suggest", params={"q": "Лондонн"}).json()
-    assert suggestion == research_index.suggest("Лондонн").to_json()
-    assert suggestion["suggestion"].startswith("Лондон")
+    # `Лодон` finds nothing (`Лондонн` would: its name key is London's, so it is not corrected)
+    suggestion = client.get("/api/suggest", params={"q": "Лодон"}).json()
+    assert suggestion == research_index.suggest("Лодон").to_json()
+    assert suggestion["suggestion"] == "Лондон"
     stats = client.get("/api/stats").json()
     assert stats["articles"] == len({a.id for a in research_articles})
     terms = client.get("/api/top-terms", params={"q": "Brexit", "limit": 5}).json()

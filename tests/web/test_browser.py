@@ -169,17 +169,21 @@ def test_timeline_has_one_bar_per_bucket_per_language(page: Any, server: str) ->
     total = _total(page)
     figures = page.locator("figure.timeline")
     counted = 0
+    bars_by_lang = {}
     for number in range(figures.count()):
         figure = figures.nth(number)
         lang = figure.get_attribute("data-lang")
         expected = _get(f"{server}/api/timeline?q=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0&lang={lang}")
         bars = figure.locator("rect.bar")
-        assert bars.count() == len(expected["buckets"]) > 0
+        assert bars.count() == len(expected["buckets"])
+        bars_by_lang[lang] = bars.count()
         counts = [int(c) for c in figure.locator("rect.bar").evaluate_all(
             "bars => bars.map(b => b.dataset.count)")]
         assert counts == [b["count"] for b in expected["buckets"]]
         counted += sum(counts) + expected["undated"]
-    assert figures.count() == 2 and counted == total  # ru and uk articles mention Moscow
+    # Dated ru and uk articles mention Москва; the English ones (Moscow, through the name
+    # table) are undated BBC stories, so their chart has no bars.
+    assert bars_by_lang["ru"] > 0 and bars_by_lang["uk"] > 0 and counted == total
 
 
 def test_markup_in_a_title_is_shown_as_text(page: Any, server: str) -> None:
