@@ -17,6 +17,7 @@ a stored body, plus the same id / lang / source / published columns as ours.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -489,3 +490,20 @@ def write_result(name: str, record: dict[str, Any]) -> Path:
     path.write_text(line + "\n", encoding="utf-8")
     print(line)
     return path
+
+
+def sized_run_args(description: str, argv: list[str] | None, *, quick_size: int,
+                   full_size: int) -> argparse.Namespace:
+    """The options of a benchmark that indexes part of the corpus and repeats its queries:
+    `--quick`, `--size`, `--index`, `--repeat`; `size` and `repeat` come back filled in
+    (`--quick`: `quick_size` articles, 3 repeats; else `full_size`, 5)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{quick_size:,} articles, 3 repeats")
+    parser.add_argument("--size", type=int, help=f"articles to index (default {full_size:,})")
+    parser.add_argument("--index", type=Path, help="reuse (or build once and keep) this index")
+    parser.add_argument("--repeat", type=int, help="timed runs per measurement (median reported)")
+    args = parser.parse_args(argv)
+    args.size = args.size or (quick_size if args.quick else full_size)
+    args.repeat = args.repeat or (3 if args.quick else 5)
+    return args

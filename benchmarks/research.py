@@ -21,7 +21,6 @@ fast; ends with a JSON line (also written to benchmarks/out/).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ from benchmarks._common import (
     median,
     print_table,
     scaled_articles,
+    sized_run_args,
     write_result,
 )
 from searchlib.api import Index
@@ -73,17 +73,12 @@ def _export_count(index: Index, query: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 articles, 3 repeats")
-    parser.add_argument("--size", type=int, help="articles to index (default 20,000)")
-    parser.add_argument("--index", type=Path, help="reuse (or create and keep) this index")
-    parser.add_argument("--repeat", type=int, help="runs per measurement (median reported)")
-    args = parser.parse_args(argv)
+    args = sized_run_args(__doc__.split("\n\n")[0], argv, quick_size=2000, full_size=20000)
     if not corpus_available():
         print("shared corpus not found; nothing to measure", file=sys.stderr)
         return 0
-    size = args.size or (2000 if args.quick else 20_000)
-    repeat = args.repeat or (3 if args.quick else 5)
+    size = args.size
+    repeat = args.repeat
     folder = args.index or Path(tempfile.mkdtemp(prefix="searchlib-research-")) / "index"
     build_seconds = None
     if Index.exists(folder):

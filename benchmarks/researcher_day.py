@@ -14,7 +14,6 @@ gives the same total and that its language facet adds up to it. Prints a table a
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from benchmarks._common import (
     machine,
     median,
     print_table,
+    sized_run_args,
     write_result,
 )
 from searchlib.api import Index
@@ -48,17 +48,12 @@ def _paragraph(text: str, words: int) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3,000 articles, 3 repeats")
-    parser.add_argument("--size", type=int, help="articles to index (default 14,000)")
-    parser.add_argument("--index", type=Path, help="reuse (or build once) this index folder")
-    parser.add_argument("--repeat", type=int, help="timed runs per query (default 5)")
-    args = parser.parse_args(argv)
+    args = sized_run_args(__doc__.split("\n\n")[0], argv, quick_size=3000, full_size=14000)
     if not corpus_available():
         print("the shared corpus is absent: nothing to measure", file=sys.stderr)
         return 1
-    size = args.size or (3000 if args.quick else 14000)
-    repeat = args.repeat or (3 if args.quick else 5)
+    size = args.size
+    repeat = args.repeat
     articles = load_corpus()[:size]
     folder = args.index or Path(tempfile.mkdtemp(prefix="researcher-day-")) / "index"
     if not Index.exists(folder):
