@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +77,53 @@ def research_index_dir(research_articles: list,
 @pytest.fixture(scope="session")
 def research_index(research_index_dir: Path) -> Index:
     return Index.open(research_index_dir)
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """The base URL of the test OpenSearch cluster (no index name), from
+    $SEARCHLIB_TEST_OPENSEARCH: a URL (CI's 3-node cluster; fails if it does not answer), or
+    `start` for a throw-away single node started here. Unset: the test skips."""
+    from opensearch_cluster import (
+        ENV,
+        LocalCluster,
+        answers,
+        cannot_start,
+        cluster_folder,
+        free_port,
+    )
+
+    if importlib.util.find_spec("opensearchpy") is None:
+        pytest.skip("opensearch-py is not installed (pip install -e '.[opensearch]')")
+    wanted = os.environ.get(ENV, "").strip()
+    if not wanted:
+        pytest.skip(f"no OpenSearch cluster: set {ENV} to its URL (e.g. http://127.0.0.1:9200, "
+                    "see scripts/opensearch) or to 'start' to start a node for the session")
+    if wanted != "start":
+        if not answers(wanted):
+            pytest.fail(f"{ENV}={wanted} does not answer")
+        yield wanted.rstrip("/")
+        return
+    if reason := cannot_start():
+        pytest.skip(reason)
+    cluster = LocalCluster(folder=cluster_folder(), nodes=1, http_port=free_port(),
+                           transport_port=free_port())
+    try:
+        cluster.start()
+        yield cluster.url
+    finally:
+        if (cluster.folder / "cluster.json").exists():
+            cluster.stop()
+        shutil.rmtree(cluster.folder)
+
+
+@pytest.fixture
+def opensearch_index_url(opensearch_url: str) -> Iterator[str]:
+    """A fresh index URL on the test cluster; the alias and every concrete index made under
+    its name are deleted after the test."""
+    from opensearchpy import OpenSearch
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield f"{opensearch_url}/{name}"
+    client = OpenSearch(opensearch_url, timeout=60)
+    client.indices.delete(index=f"{name}*", expand_wildcards="all", ignore_unavailable=True)
