@@ -5,6 +5,8 @@ Run from the repository root::
     python -m benchmarks.web_load               # 15k articles, 20 clients for 30 s
     python -m benchmarks.web_load --quick       # 2k articles, 20 clients for 10 s
     python -m benchmarks.web_load --size 5000 --clients 20 --seconds 30
+    python -m benchmarks.web_load --workers 1   # one server process (default: one per core)
+    python -m benchmarks.web_load --think-ms 1000   # each client pauses 1 s between requests
 
 Builds (once; kept in ``benchmarks/out/web-index-N``) an index of ``--size`` real articles of
 ``../shared/corpus/text`` (scaled as the other benchmarks do), starts ``searchlib serve`` on
@@ -18,7 +20,10 @@ Builds (once; kept in ``benchmarks/out/web-index-N``) an index of ``--size`` rea
   (no think time) for ``--seconds``: 50% a fixed set of 96 searches, 20% searches never sent
   before (a random ``since`` day), 10% /api/timeline, 10% /api/articles/{id}, 5%
   /api/similar/{id}, 5% /api/suggest. p50/p95/p99 per kind, requests per second, errors, the
-  server's CPU seconds (user + sys) and its memory (PSS) sampled every second;
+  server's CPU seconds (user + sys of all its processes) and CPU milliseconds per request, its
+  memory (PSS of all its processes) and the machine's load average sampled every second;
+  ``--think-ms`` adds a pause after each answer (a person reading), the default 0 is the
+  saturating back-to-back load the targets are defined on;
 - export: one client streams ``/api/export?q=*`` (every article, with text) while the server's
   memory is sampled: rows must equal the index's article count and memory must not grow with them.
 
@@ -47,6 +52,7 @@ from typing import Any
 from benchmarks._common import (
     OUT_DIR,
     _tree_rss,
+    _tree_sum,
     corpus_available,
     iter_scaled_articles,
     load_corpus,
@@ -105,9 +111,11 @@ def _build(path: Path, size: int) -> float:
     return time.perf_counter() - start
 
 
-def _start_server(index: Path, cache_mb: int) -> tuple[subprocess.Popen, str, int]:
+def _start_server(index: Path, cache_mb: int, workers: int,
+                  ) -> tuple[subprocess.Popen, str, int]:
     process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index",
-                                str(index), "--port", "0", "--cache-mb", str(cache_mb)],
+                                str(index), "--port", "0", "--cache-mb", str(cache_mb),
+                                "--workers", str(workers)],
                                stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     if " at http://" not in line:
@@ -124,7 +132,7 @@ def _get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]
 
 
 def _client(host: str, port: int, number: int, deadline: float, requests: dict[str, list[str]],
-            expected: dict[str, int], load: Load) -> None:
+            expected: dict[str, int], load: Load, think: float) -> None:
     rng = random.Random(number)
     kinds = [kind for kind, share in MIX for _ in range(share)]
     connection = http.client.HTTPConnection(host, port, timeout=60)
@@ -157,12 +165,16 @@ def _client(host: str, port: int, number: int, deadline: float, requests: dict[s
             load.samples.append(Sample(kind, ms, problem is None))
             if problem:
                 load.errors.append(problem)
+        if think:
+            time.sleep(min(think, max(0.0, deadline - time.perf_counter())))
     connection.close()
 
 
-def _memory_sampler(pid: int, stop: threading.Event, samples: list[float]) -> None:
+def _sampler(pid: int, stop: threading.Event, memory: list[float], load: list[float]) -> None:
+    """Every second: the server's PSS (MB, all its processes) and the 1-minute load average."""
     while not stop.wait(1.0):
-        samples.append(_tree_rss(pid) / 2**20)
+        memory.append(_tree_rss(pid) / 2**20)
+        load.append(os.getloadavg()[0])
 
 
 def _stats(values: list[float]) -> tuple[float, float, float]:
@@ -175,6 +187,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, help="articles in the index (default 15000)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, help="load duration (default 30)")
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
+                        help="server processes (default: one per core, up to 4)")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="pause of each client after each answer (default 0: back to back)")
     args = parser.parse_args()
     if not corpus_available():
         raise SystemExit("the shared corpus (../shared/corpus/text) is missing")
@@ -189,13 +205,16 @@ def main() -> None:
     combos = [(q, page, facets) for q in QUERIES for page in (1, 2) for facets in (False, True)]
     expected: dict[str, int] = {}
     library_ms: list[float] = []
+    library_cpu_ms: list[float] = []
     ids: list[str] = []
     for _round in range(2):  # the first round warms the dictionaries and the page cache
         library_ms.clear()
+        library_cpu_ms.clear()
         for query, page, facets in combos:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             results = index.search(query, limit=10, offset=(page - 1) * 10, facets=facets)
             library_ms.append(1000 * (time.perf_counter() - start))
+            library_cpu_ms.append(1000 * (time.process_time() - cpu))
             expected[_search_path(query, page, facets)] = results.total
             ids.extend(hit.id for hit in results.hits[:2])
     ids = sorted(set(ids))
@@ -215,7 +234,8 @@ def main() -> None:
     errors: list[str] = []
     for mode, cache_mb in (("no cache", 0), ("cache 64 MB", 64)):
         run = _run_server(index_path, cache_mb, args.clients, seconds, requests, expected,
-                          with_export=not export)
+                          with_export=not export, workers=args.workers,
+                          think=args.think_ms / 1000)
         export = export or run.pop("export")
         errors += run.pop("error_list")
         runs[mode] = run
@@ -227,15 +247,20 @@ def main() -> None:
     one = runs["no cache"]["single_client_search_ms"]
     rows.insert(1, ["HTTP, 1 client, no cache: search", len(requests["search"]), one["p50"],
                     one["p95"], one["p99"]])
-    print_table(f"searchlib serve on loopback: {articles} articles, {args.clients} clients x "
-                f"{seconds:.0f} s per run", ["what", "requests", "p50 ms", "p95 ms", "p99 ms"],
-                rows)
+    think = f", {args.think_ms:g} ms think time" if args.think_ms else ", back to back"
+    print_table(f"searchlib serve on loopback: {articles} articles, {args.workers} server "
+                f"process(es), {args.clients} clients{think}, {seconds:.0f} s per run",
+                ["what", "requests", "p50 ms", "p95 ms", "p99 ms"], rows)
+    print(f"\nlibrary search CPU per call: p50 {median(library_cpu_ms):.1f} ms, p95 "
+          f"{percentile(library_cpu_ms, 95):.1f} ms")
     for mode, run in runs.items():
-        memory = run["memory_mb"]
+        memory, load = run["memory_mb"], run["load_average"]
         print(f"\n{mode}: {run['requests_per_s']} requests/s; server CPU {run['server_cpu_s']} s "
-              f"(user+sys) in {run['wall_s']} s wall; errors {run['errors']}; memory (PSS) "
+              f"(user+sys, all processes) in {run['wall_s']} s wall = "
+              f"{run['cpu_ms_per_request']} ms per request; errors {run['errors']}; memory (PSS) "
               f"{memory['first_third']} MB in the first third, {memory['last_third']} MB in the "
-              f"last third, max {memory['max']} MB")
+              f"last third, max {memory['max']} MB; load average {load['min']}-{load['max']} "
+              f"(mean {load['mean']})")
     print(f"\nexport of every article: {export['rows']} rows, {export['mb']} MB in "
           f"{export['seconds']} s; server memory before / max during: "
           f"{export['memory_mb_before']} / {export['memory_mb_max']} MB")
@@ -245,6 +270,9 @@ def main() -> None:
         "benchmark": "web_load", "articles": articles, "clients": args.clients,
         "seconds": seconds, "build_seconds": round(build_seconds, 1), "runs": runs,
         "library_search_ms": {"p50": round(lib[0], 1), "p95": round(lib[1], 1)},
+        "library_search_cpu_ms": {"p50": round(median(library_cpu_ms), 1),
+                                  "p95": round(percentile(library_cpu_ms, 95), 1)},
+        "workers": args.workers, "think_ms": args.think_ms,
         "export": export, "search_p95_target_ms": P95_TARGET_MS, "machine": machine(),
         "load_average": os.getloadavg(),
     }
@@ -261,9 +289,9 @@ def main() -> None:
 
 def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
                 requests: dict[str, list[str]], expected: dict[str, int], *,
-                with_export: bool) -> dict[str, Any]:
-    """One server process: warm-up, one client, the load, (the export); its numbers."""
-    process, host, port = _start_server(index_path, cache_mb)
+                with_export: bool, workers: int, think: float) -> dict[str, Any]:
+    """One server: warm-up, one client, the load, (the export); its numbers."""
+    process, host, port = _start_server(index_path, cache_mb, workers)
     try:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         for paths in requests.values():  # warm-up: every request once
@@ -277,13 +305,15 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
         connection.close()
         load = Load()
         memory: list[float] = [_tree_rss(process.pid) / 2**20]
+        load_average: list[float] = [os.getloadavg()[0]]
         stop = threading.Event()
-        sampler = threading.Thread(target=_memory_sampler, args=(process.pid, stop, memory))
+        sampler = threading.Thread(target=_sampler,
+                                   args=(process.pid, stop, memory, load_average))
         sampler.start()
-        cpu_before = _process_cpu(process.pid)
+        cpu_before = _tree_cpu(process.pid)
         deadline = time.perf_counter() + seconds
         threads = [threading.Thread(target=_client, args=(host, port, n, deadline, requests,
-                                                          expected, load))
+                                                          expected, load, think))
                    for n in range(clients)]
         started = time.perf_counter()
         for thread in threads:
@@ -291,7 +321,7 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
         for thread in threads:
             thread.join(timeout=seconds + 120)
         wall = time.perf_counter() - started
-        server_cpu = _process_cpu(process.pid) - cpu_before
+        server_cpu = _tree_cpu(process.pid) - cpu_before
         stop.set()
         sampler.join()
         memory.append(_tree_rss(process.pid) / 2**20)
@@ -311,6 +341,10 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
         "endpoints": endpoints, "requests": len(load.samples),
         "requests_per_s": round(len(load.samples) / wall, 1), "errors": len(load.errors),
         "server_cpu_s": round(server_cpu, 1), "wall_s": round(wall, 1),
+        "cpu_ms_per_request": round(1000 * server_cpu / max(1, len(load.samples)), 1),
+        "memory_mb_per_second": [round(m) for m in memory],
+        "load_average": {"min": round(min(load_average), 1), "max": round(max(load_average), 1),
+                         "mean": round(sum(load_average) / len(load_average), 1)},
         "single_client_search_ms": {"p50": round(one[0], 1), "p95": round(one[1], 1),
                                     "p99": round(one[2], 1)},
         "memory_mb": {"first_third": round(median(memory[:third])),
@@ -319,10 +353,10 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
     }
 
 
-def _process_cpu(pid: int) -> float:
-    """CPU seconds (user + sys) of one live process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + sys) of a live process and its live descendants (the server's
+    supervisor and worker processes), from /proc."""
+    return (_tree_sum(root, 11, 1) + _tree_sum(root, 12, 1)) / os.sysconf("SC_CLK_TCK")
 
 
 def _export(host: str, port: int, pid: int) -> dict[str, Any]:

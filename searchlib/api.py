@@ -19,6 +19,7 @@ from searchlib.store import Store
 
 if TYPE_CHECKING:  # their modules load on first use (issue 7: a search needs none of them)
     from searchlib.query import Count, Export, SimilarArticles, Suggestion, Timeline, TopTerms
+    from searchlib.query.marking import ArticleHighlights
 
 __all__ = ["Index"]
 
@@ -120,6 +121,14 @@ class Index(Store):
         from searchlib.query import similar
 
         return similar(self, article_id, limit=limit)
+
+    def highlight(self, article_id: str, query: str) -> ArticleHighlights:
+        """Where the words of `query` stand in one article: the words its search hit's snippet
+        marks, as ranges in its whole title, lead and text. Raises `ArticleNotFound` when there
+        is no such article, `QueryError` as `search` would."""
+        from searchlib.query.marking import highlight_article
+
+        return highlight_article(self, article_id, query)
 
     def suggest(self, query: str) -> Suggestion:
         """A did-you-mean correction of `query` from the words the index holds."""

@@ -38,6 +38,17 @@ def _safe(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _UNSAFE.sub("", text))
 
 
+def _marked(text: str, highlights: Iterable[tuple[int, int]], before: str, after: str) -> str:
+    """`text` with each highlighted range between `before` and `after`, the text made safe."""
+    parts: list[str] = []
+    cursor = 0
+    for start, end in highlights:
+        parts.extend((_safe(text[cursor:start]), before, _safe(text[start:end]), after))
+        cursor = end
+    parts.append(_safe(text[cursor:]))
+    return "".join(parts)
+
+
 def _echo(text: str = "", *, err: bool = False) -> None:
     """Print text for a person (not JSON or CSV), made safe for the terminal."""
     click.echo(_safe(text), err=err)

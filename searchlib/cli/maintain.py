@@ -13,6 +13,7 @@ from searchlib.cli._options import (
     Progress,
     _echo,
     _emit_json,
+    _marked,
     _open_index,
     _report_failures,
     _safe,
@@ -104,20 +105,30 @@ def extract(paths: tuple[Path, ...], as_json: bool) -> None:
 @main.command()
 @click.argument("article_id", metavar="ID")
 @index_option
+@click.option("--query", metavar="QUERY",
+              help="Mark the words of this search query (as its snippets mark them).")
 @json_option
-def show(article_id: str, index_dir: Path, as_json: bool) -> None:
+def show(article_id: str, index_dir: Path, query: str | None, as_json: bool) -> None:
     """Show one indexed article in full.
 
-    Example: searchlib show 3f2a9c0e1b7d4a55
+    Example: searchlib show 3f2a9c0e1b7d4a55 --query "Північний потік"
     """
-    article = _open_index(index_dir).get(article_id)
+    index = _open_index(index_dir)
+    article = index.get(article_id)
     if article is None:
         raise ArticleNotFound(str(index_dir), article_id)
+    marks = index.highlight(article_id, query) if query else None
     if as_json:
-        _emit_json(article.to_json())
+        _emit_json({**article.to_json(), **({"highlights": marks.to_json()} if marks else {})})
         return
-    title = _safe(article.title)  # before our own colour codes
-    click.echo(click.style(title, bold=True) if _use_colour() else title)
+    colour = _use_colour()
+    before, after = ("\x1b[1;33m", "\x1b[0m") if colour else ("[", "]")
+
+    def marked(name: str, text: str) -> str:
+        return _marked(text, getattr(marks, name), before, after) if marks else _safe(text)
+
+    title = marked("title", article.title)  # made safe before our own colour codes
+    click.echo(click.style(title, bold=True) if colour else title)
     for label, value in (
         ("id", article.id),
         ("url", article.canonical_url or article.url),
@@ -131,8 +142,8 @@ def show(article_id: str, index_dir: Path, as_json: bool) -> None:
             _echo(f"{label + ':':<11}{value}")
     _echo("")
     if article.lead:
-        _echo(article.lead + "\n")
-    _echo(article.text)
+        click.echo(marked("lead", article.lead) + "\n")
+    click.echo(marked("text", article.text))
 
 
 STATS_SOURCES = 10

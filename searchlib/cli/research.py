@@ -19,6 +19,7 @@ from searchlib.cli._options import (
     _echo,
     _emit_json,
     _filters,
+    _marked,
     _open_index,
     _output_format,
     _safe,
@@ -137,7 +138,7 @@ def _render_results(results) -> None:
         if hit.url:
             _echo(f"     {hit.url}")
         before, after = ("\x1b[1;33m", "\x1b[0m") if colour else ("[", "]")
-        click.echo(f"     {_marked(hit.snippet, before, after)}")
+        click.echo(f"     {_marked(hit.snippet.text, hit.snippet.highlights, before, after)}")
     if results.suggestion:
         _echo(f"\nDid you mean: {results.suggestion}")
     for name, counts in results.facets.items():
@@ -161,18 +162,6 @@ def _results_header(results) -> str:
     if results.total and results.offset >= results.total:
         return f"{results.total} result{plural} for {results.query!r}; none past {results.total}"
     return f"{results.total} result{plural} for {results.query!r}"
-
-
-def _marked(snippet, before: str, after: str) -> str:
-    """The snippet with each match between `before` and `after`, its text made safe."""
-    parts: list[str] = []
-    cursor = 0
-    for start, end in snippet.highlights:
-        parts.extend((_safe(snippet.text[cursor:start]), before,
-                      _safe(snippet.text[start:end]), after))
-        cursor = end
-    parts.append(_safe(snippet.text[cursor:]))
-    return "".join(parts)
 
 
 @main.command(cls=QueryCommand)

@@ -28,9 +28,12 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="Seconds a request may take before it is answered with 504.")
 @click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(0, 65536),
               help="Memory for answers of repeated requests, dropped at every commit (0: off).")
+@click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+              help="Server processes, each opening the index and answering requests "
+                   "(default: one per core, up to 4; ~150 MB each).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: float,
-          cache_mb: int, access_log: bool) -> None:
+          cache_mb: int, workers: int | None, access_log: bool) -> None:
     """Serve the JSON API (/api/..., /docs) and the search page (/) until Ctrl-C.
 
     Example: searchlib serve --index ./index --port 8750
@@ -43,7 +46,6 @@ def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: flo
     settings = web.WebSettings(index=index_dir, allow_write=allow_write,
                                token=os.environ.get(web.TOKEN_ENV), timeout=timeout,
                                cache_bytes=cache_mb * 1024 * 1024)
-    app = web.create_app(settings)
     sock = web.bind(host, port)
     if host not in _LOOPBACK:
         click.echo(f"warning: listening on {host}, not loopback: other machines can connect "
@@ -57,5 +59,6 @@ def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: flo
     click.echo(f"searchlib serving {index_dir} at {web.url_of(sock)} "
                f"({'writing on' if allow_write else 'read-only'}; Ctrl-C stops)")
     sys.stdout.flush()
-    web.run(app, sock, access_log=access_log)
+    web.run(settings, sock, processes=workers or min(4, os.cpu_count() or 1),
+            access_log=access_log)
     click.echo("stopped", err=True)

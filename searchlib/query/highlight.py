@@ -37,7 +37,7 @@ from searchlib.model import Lang
 from searchlib.text.normalise import normalise_word
 from searchlib.text.translit import learnt_sources, skeleton_key
 
-__all__ = ["Snippet", "make_snippet"]
+__all__ = ["Snippet", "make_snippet", "mark_all"]
 
 ELLIPSIS = "\u2026"
 FRAGMENT_CHARS = 220
@@ -104,6 +104,30 @@ def make_snippet(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) 
         if fragments:
             return _join(text, fragments)
     return _opening(text)
+
+
+def mark_all(text: str, matchers: Iterable[tuple[Iterable[str], Analyzer]]) -> Snippet:
+    """All of `text` with every word marked that `make_snippet` would mark in a passage: the
+    same analyzers read every paragraph, and a word is marked where a matched span overlaps
+    it (an article page opened from a search)."""
+    spans: set[tuple[int, int]] = set()
+    for terms, analyzer in matchers:
+        termset = frozenset(terms)
+        if termset and text:
+            spans.update(span for span, _ in _matched_spans_by_paragraph(
+                text, termset, analyzer, whole=True))
+    ordered = sorted(spans)
+    marked: list[tuple[int, int]] = []
+    cursor = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        while cursor < len(ordered) and ordered[cursor][1] <= start:
+            cursor += 1
+        if cursor == len(ordered):
+            break
+        if ordered[cursor][0] < end:
+            marked.append((start, end))
+    return Snippet(text=text, highlights=tuple(marked))
 
 
 _PARAGRAPH = re.compile(r"[^\n]+")
@@ -460,9 +484,10 @@ def _matched_spans_learning(chunks: _Chunks, wanted: set[str], terms: frozenset[
 
 def _matched_spans_by_paragraph(text: str, terms: frozenset[str], analyzer: Analyzer, *,
                                 start: int = 0, marked: frozenset[str] | None = None,
-                                ) -> Iterator[tuple[tuple[int, int], str]]:
+                                whole: bool = False) -> Iterator[tuple[tuple[int, int], str]]:
     """`_matched_spans` for any analyzer: each paragraph from `start` through the whole chain,
-    up to the paragraph where the last of `terms` is found, marking `terms` (or `marked`)."""
+    up to the paragraph where the last of `terms` is found (to the end if `whole`), marking
+    `terms` (or `marked`)."""
     marked = terms if marked is None else marked
     missing = set(terms)
     for paragraph in _PARAGRAPH.finditer(text, start):
@@ -471,7 +496,7 @@ def _matched_spans_by_paragraph(text: str, terms: frozenset[str], analyzer: Anal
             if token.text in marked:
                 missing.discard(token.text)
                 yield (base + token.startchar, base + token.endchar), token.text
-        if not missing:
+        if not missing and not whole:
             return
 
 

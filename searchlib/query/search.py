@@ -11,7 +11,7 @@ import struct
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from itertools import accumulate
@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.analysis import Analyzer
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
@@ -60,6 +61,7 @@ __all__ = [
     "group_members",
     "group_ids",
     "display_value",
+    "snippet_matchers",
 ]
 
 Sort = Literal["relevance", "date", "-date"]
@@ -420,8 +422,52 @@ def matching_docnums(searcher: Searcher, parsed: Query, filter_query: Any, *,
     if collapse:
         matched = collapsed_docnums(searcher, matched)
     if filter_query is not None and matched:
-        matched &= _docnums(unscored, filter_query)
+        matched = within(searcher, matched, filter_query)
     return matched
+
+
+def within(searcher: Searcher, docnums: set[int], filter_query: Query) -> set[int]:
+    """The documents of `docnums` that `filter_query` selects.
+
+    Date ranges on ``published`` are checked in that column for these documents only: over the
+    whole index a range is dozens of trie terms and their posting lists (most of the CPU of a
+    search with `since` at 15k articles: 0.1-0.2 s). The other conditions are read from their
+    posting lists.
+    """
+    parts = list(_conjuncts(filter_query))
+    dates = [part for part in parts if isinstance(part, wq.NumericRange)
+             and part.fieldname == "published"]
+    rest = [part for part in parts if not any(part is date for date in dates)]
+    if rest and docnums:
+        docnums = docnums & _docnums(_unscored(searcher), rest[0] if len(rest) == 1
+                                     else wq.And(rest))
+    if dates and docnums:
+        column = Column(searcher.reader(), "published", default=MISSING_DATE, raw=True)
+        docnums = {docnum for docnum in docnums
+                   if _in_ranges(column[docnum], dates)}
+    return docnums
+
+
+def _conjuncts(query: Query) -> Iterator[Query]:
+    """The parts of a query that must all hold (the children of nested ANDs)."""
+    if isinstance(query, wq.And):
+        for child in query.subqueries:
+            yield from _conjuncts(child)
+    else:
+        yield query
+
+
+def _in_ranges(value: int, ranges: list[wq.NumericRange]) -> bool:
+    """Whether a raw ``published`` value (`MISSING_DATE`: undated) is in every range."""
+    if value == MISSING_DATE:
+        return False
+    for numeric in ranges:
+        low, high = numeric.start, numeric.end
+        if low is not None and (value < low or (numeric.startexcl and value == low)):
+            return False
+        if high is not None and (value > high or (numeric.endexcl and value == high)):
+            return False
+    return True
 
 
 _FILTER_FIELDS = frozenset({"outlet", "lang", "author", "tag", "published"})
@@ -641,7 +687,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         matched = collapsed_docnums(searcher, full_matches) if options.collapse \
             else full_matches
         if filter_query is not None and matched:  # filters after collapse: `matching_docnums`
-            matched = matched & _docnums(_unscored(searcher), filter_query)
+            matched = within(searcher, matched, filter_query)
         options.check_window(len(matched))
         start, stop = options.offset, options.offset + options.limit
         numbers: list[int] | None = None
@@ -741,7 +787,7 @@ def _partial_hits(searcher: Searcher, relaxed: Query, filter_query: Query | None
     else:
         candidates = found.docnums() - full_matches
         if filter_query is not None and candidates:
-            candidates &= _docnums(_unscored(searcher), filter_query)
+            candidates = within(searcher, candidates, filter_query)
         page = _page(found, candidates, None, start, stop)
     _open_stored(searcher, (docnum for docnum, _, _ in page))
     return tuple(replace(_hit(searcher, *scored), partial=True) for scored in page)
@@ -836,11 +882,11 @@ def group_ids(searcher: Searcher, keys: Iterable[str]) -> dict[str, str]:
     return resolved
 
 
-def _hit(searcher: Searcher, docnum: int, score: Any,
-         matched_terms: Iterable[tuple[str, Any]]) -> Hit:
-    schema = searcher.schema
-    stored = searcher.stored_fields(docnum)
-    lang = Lang(stored["lang"]) if stored.get("lang") else None
+def snippet_matchers(schema: Any, lang: Lang | None, matched_terms: Iterable[tuple[str, Any]],
+                     ) -> tuple[tuple[set[str], Analyzer], ...]:
+    """What `make_snippet` and `mark_all` look for in an article in `lang` that matched
+    through `matched_terms` ((field, term) pairs): the terms of its language's fields, of the
+    exact-form fields and of the names field, each with the analyzer of its body field."""
     body_field = text_field(lang or Lang.EN)
     kinds = {title_field(lang or Lang.EN): "lang", body_field: "lang", "title_exact": "exact",
              "text_exact": "exact", "names": "names"}
@@ -849,6 +895,15 @@ def _hit(searcher: Searcher, docnum: int, score: Any,
         if field_name in kinds:
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             terms_of.setdefault(kinds[field_name], set()).add(text)
+    return ((terms_of.get("lang", set()), schema[body_field].analyzer),
+            (terms_of.get("exact", set()), schema["text_exact"].analyzer),
+            (terms_of.get("names", set()), schema["names"].analyzer))
+
+
+def _hit(searcher: Searcher, docnum: int, score: Any,
+         matched_terms: Iterable[tuple[str, Any]]) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    lang = Lang(stored["lang"]) if stored.get("lang") else None
     published = stored.get("published")
     key = collapse_key(stored)
     members = group_members(searcher, key) if key != stored["id"] or _has_copies(
@@ -864,11 +919,8 @@ def _hit(searcher: Searcher, docnum: int, score: Any,
         domain=stored.get("domain"),
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
-        snippet=make_snippet(_body(stored), (
-            (terms_of.get("lang", ()), schema[body_field].analyzer),
-            (terms_of.get("exact", ()), schema["text_exact"].analyzer),
-            (terms_of.get("names", ()), schema["names"].analyzer),
-        )),
+        snippet=make_snippet(_body(stored), snippet_matchers(searcher.schema, lang,
+                                                              matched_terms)),
         group=members[0][1] if members else stored["id"],
         duplicates=max(0, len(members) - 1),
     )

@@ -11,7 +11,6 @@ import hmac
 import io
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -82,8 +81,10 @@ class WebSettings:
     max_upload_bytes: int = 64 * 1024 * 1024
     cache_bytes: int = 64 * 1024 * 1024
     """Memory for cached JSON answers (0: no cache); see `_AnswerCache`."""
-    workers: int = max(1, min(4, os.cpu_count() or 1))
-    """Threads running library calls at once."""
+    threads: int = 2
+    """Threads running library calls at once, per server process. Searches are mostly Python,
+    so threads of one process take turns holding the GIL: more cores need more processes
+    (`searchlib serve --workers`), more threads only queue differently."""
 
     def __post_init__(self) -> None:
         if self.allow_write and (not self.token or len(self.token) < MIN_TOKEN_LENGTH):
@@ -91,6 +92,16 @@ class WebSettings:
                 f"writing needs a bearer token of at least {MIN_TOKEN_LENGTH} characters in the "
                 f"environment variable {TOKEN_ENV} (e.g. `export {TOKEN_ENV}=$(openssl rand "
                 "-hex 24)`); the server was not started")
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON, without the token (it stays in the environment)."""
+        return {"index": str(self.index), "allow_write": self.allow_write,
+                "timeout": self.timeout, "max_upload_bytes": self.max_upload_bytes,
+                "cache_bytes": self.cache_bytes, "threads": self.threads}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any], *, token: str | None) -> WebSettings:
+        return cls(**{**record, "index": Path(record["index"]), "token": token})
 
 
 class ApiError(Exception):
@@ -296,10 +307,10 @@ def create_app(settings: WebSettings) -> ASGIApp:
                     "with `status`, `error` and `message`.",
     )
 
-    # Library calls run on about as many threads as there are cores: searches are mostly
-    # Python, so more threads would only take turns holding the GIL, and each waiting thread
-    # delays the event loop that answers from the cache; the rest queue here.
-    workers = anyio.CapacityLimiter(settings.workers)
+    # Library calls run on a few threads: searches are mostly Python, so more threads would
+    # only take turns holding the GIL, and each waiting thread delays the event loop that
+    # answers from the cache; the rest queue here.
+    workers = anyio.CapacityLimiter(settings.threads)
 
     async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`func` on a worker thread, within the time limit; library errors become ApiErrors."""
@@ -416,15 +427,23 @@ def create_app(settings: WebSettings) -> ASGIApp:
         return await answer(request, lambda store: store.search(q, options).to_json())
 
     @app.get("/api/articles/{article_id}", tags=["articles"],
-             responses={404: {"description": "No article with this id"}})
-    async def article(request: Request, article_id: _Id) -> Response:
-        """One article in full (`searchlib show --json`)."""
+             responses={**_ERRORS, 404: {"description": "No article with this id"}})
+    async def article(
+        request: Request,
+        article_id: _Id,
+        q: Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY, description=(
+            "Also `highlights`: where this query's words stand in the title, lead and text "
+            "(the words its search snippet marks)."))] = None,
+    ) -> Response:
+        """One article in full (`searchlib show --json [--query Q]`)."""
 
         def produce(store: Index) -> dict[str, Any]:
             found = store.get(article_id)
             if found is None:
                 raise _no_article(article_id)
-            return found.to_json()
+            if q is None:
+                return found.to_json()
+            return {**found.to_json(), "highlights": store.highlight(article_id, q).to_json()}
 
         return await answer(request, produce)
 

@@ -102,6 +102,31 @@ def test_article_similar_suggest_stats_and_top_terms(client: TestClient,
     assert terms == research_index.top_terms("Brexit", limit=5).to_json()
 
 
+_LONDON_FORMS = {"Лондон", "Лондона", "Лондону", "Лондоном", "Лондоне"}
+
+
+def test_an_article_marks_every_form_of_the_query_words(client: TestClient,
+                                                        research_articles) -> None:
+    """`?q=` marks each inflected form of the word wherever it stands (ranges found here with a
+    regex over the same articles: Russian articles that mention London only in noun forms)."""
+    def london_nouns_only(article: Article) -> bool:
+        found = re.findall(r"(?i)лондон[\w-]*", f"{article.title}\n{article.lead}\n{article.text}")
+        return len(found) >= 2 and set(found) <= _LONDON_FORMS
+
+    chosen = [a for a in research_articles if a.lang == Lang.RU and london_nouns_only(a)]
+    assert len(chosen) >= 10
+    for article in chosen[:10]:
+        record = client.get(f"/api/articles/{article.id}", params={"q": "Лондон"}).json()
+        marks = record.pop("highlights")
+        assert record == client.get(f"/api/articles/{article.id}").json()
+        for name in ("title", "lead", "text"):
+            expected = [list(m.span()) for m in re.finditer(r"\bЛондон(?:а|у|ом|е)?\b",
+                                                            getattr(article, name) or "")]
+            assert marks[name] == expected, (article.id, name)
+        assert marks["id"] == article.id and marks["query"] == "Лондон"
+    assert client.get(f"/api/articles/{chosen[0].id}", params={"q": 'title:"x'}).status_code == 400
+
+
 @pytest.mark.parametrize("collapse", ["true", "false"])
 def test_timeline_sum_equals_search_total(client: TestClient, collapse: str) -> None:
     params = {"q": "Brexit OR Лондон", "collapse": collapse}

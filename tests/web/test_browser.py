@@ -154,6 +154,13 @@ def test_article_page_and_its_other_language_version(page: Any, server: str) -> 
     page.wait_for_selector("#article-title")
     assert page.url.startswith(server + "/article/web-uk")
     assert page.inner_text("#article-title") == UPLOADS[0]["title"]
+    # Opened from the results: the query's words are marked, in any form, and nothing else.
+    words = re.compile(r"(?i)\bміст\w*|\bдніпр\w*")
+    for selector, text in (("#article-title", UPLOADS[0]["title"]),
+                           (".article .text", UPLOADS[0]["text"])):
+        assert page.locator(f"{selector} mark").all_inner_texts() == words.findall(text)
+    assert page.locator("#article-title").inner_html() == \
+        "<mark>Міст</mark> через <mark>Дніпро</mark> відкрили для руху"
     version = page.locator('#translation a[lang="en"]')
     assert version.inner_text() == UPLOADS[1]["title"]
     version.click()
@@ -195,6 +202,13 @@ def test_markup_in_a_title_is_shown_as_text(page: Any, server: str) -> None:
     page.wait_for_selector(".hit")
     assert page.locator('.hit[data-id="web-evil"] h2').inner_text() == EVIL
     assert page.locator("script").count() == 1 and page.locator(".hit img").count() == 0
+    # The article opened from that search: marks are added to the escaped text, nothing else.
+    page.locator('.hit[data-id="web-evil"] h2 a').click()
+    page.wait_for_selector("#article-title mark")
+    assert page.inner_text("#article-title") == EVIL
+    assert page.locator("#article-title").inner_html() == \
+        "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;"
+    assert page.locator(".article img, .article b").count() == 0
     page.wait_for_timeout(300)
     assert page.dialogs == []
 

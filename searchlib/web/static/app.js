@@ -178,18 +178,45 @@ function formatDate(value) {
   return new Date(value).toLocaleDateString(uiLang(), { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 }
 
-// The snippet as text nodes and <mark>s. Offsets count code points (Python's str), so the text
-// is split into code points first.
-function snippetNode(hit) {
-  const chars = Array.from(hit.snippet_text || "");
-  const node = el("p", { class: "snippet" });
-  let cursor = 0;
-  for (const [start, end] of hit.highlights || []) {
-    node.append(chars.slice(cursor, start).join(""), el("mark", {}, chars.slice(start, end).join("")));
-    cursor = end;
+// Code points [from, to) of `chars` as text nodes and <mark>s for the highlighted ranges in
+// them. Offsets count code points (Python's str), so texts are split into code points first.
+function markedNodes(chars, highlights, from, to) {
+  const nodes = [];
+  let cursor = from;
+  for (const [start, end] of highlights || []) {
+    if (end <= from || start >= to) continue;
+    const a = Math.max(start, from);
+    const b = Math.min(end, to);
+    nodes.push(chars.slice(cursor, a).join(""), el("mark", {}, chars.slice(a, b).join("")));
+    cursor = b;
   }
-  node.append(chars.slice(cursor).join(""));
-  return node;
+  nodes.push(chars.slice(cursor, to).join(""));
+  return nodes;
+}
+
+function marked(text, highlights) {
+  const chars = Array.from(text || "");
+  return markedNodes(chars, highlights, 0, chars.length);
+}
+
+function snippetNode(hit) {
+  return el("p", { class: "snippet" }, ...marked(hit.snippet_text, hit.highlights));
+}
+
+// A text's paragraphs (runs of lines without a blank one between) as <p>s, with the marks.
+function paragraphNodes(text, highlights) {
+  const chars = Array.from(text || "");
+  const nodes = [];
+  for (let start = 0; start < chars.length;) {
+    if (chars[start] === "\n") { start++; continue; }
+    let end = start;
+    while (end < chars.length && chars[end] !== "\n") end++;
+    if (chars.slice(start, end).join("").trim()) {
+      nodes.push(el("p", {}, ...markedNodes(chars, highlights, start, end)));
+    }
+    start = end;
+  }
+  return nodes;
 }
 
 function metaLine(item) {
@@ -386,15 +413,16 @@ function chartNode(lang, timeline) {
 // ---------------------------------------------------------------- article
 
 async function renderArticle(main, id, params, current) {
-  const path = "/api/articles/" + encodeURIComponent(id);
+  // Opened from a search (its q is in the URL): the query's words are marked.
+  const path = "/api/articles/" + encodeURIComponent(id) + (params.get("q") ? "?" + new URLSearchParams({ q: params.get("q") }) : "");
   const [article, similar] = await Promise.all([
     api(path), api("/api/similar/" + encodeURIComponent(id) + "?limit=10")]);
+  const marks = article.highlights || {};
   if (!current()) return;
   document.title = article.title + " · searchlib";
   const url = safeUrl(article.canonical_url || article.url);
   const back = params.get("q") ? navLink(pageUrl("/", params, {}), t("back"), { class: "back" }) : null;
-  const body = el("div", { class: "text" },
-    ...(article.text || "").split(/\n+/).filter((p) => p.trim()).map((p) => el("p", {}, p)));
+  const body = el("div", { class: "text" }, ...paragraphNodes(article.text, marks.text));
   const details = el("dl", { class: "details" },
     article.published ? el("dt", {}, t("published")) : null,
     article.published ? el("dd", {}, formatDate(article.published)) : null,
@@ -412,10 +440,10 @@ async function renderArticle(main, id, params, current) {
           { lang: a.lang }), metaLine(a)))) : el("p", { class: "none" }, t("none"))));
   }
   main.replaceChildren(el("article", { class: "article", lang: article.lang },
-    back, el("h1", { id: "article-title" }, article.title || article.id),
+    back, el("h1", { id: "article-title" }, ...(article.title ? marked(article.title, marks.title) : [article.id])),
     el("p", { class: "meta" }, [article.lang, article.source].filter(Boolean).join(" · "),
       url ? " · " : "", url ? el("a", { href: url, rel: "noopener noreferrer" }, t("original")) : null),
-    details, article.lead ? el("p", { class: "lead" }, article.lead) : null, body), related);
+    details, article.lead ? el("p", { class: "lead" }, ...marked(article.lead, marks.lead)) : null, body), related);
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
 }
 
