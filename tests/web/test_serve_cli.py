@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def test_serve_prints_its_url_and_stops_on_a_signal(sample_index_dir: Path, stop
             server.kill()
     assert server.returncode == 0, stderr
     assert stderr.strip().endswith("stopped") and "Traceback" not in stderr
-    assert not [pid for pid in processes if _alive(pid)]  # no worker is left behind
+    # No worker is left behind (multiprocessing's resource tracker ends just after the server).
+    deadline = time.monotonic() + 10
+    while [pid for pid in processes if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in processes if _alive(pid)]
 
 
 def test_every_worker_follows_commits(sample_index_dir: Path, tmp_path: Path) -> None:
