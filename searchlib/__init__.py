@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from searchlib.errors import (
     ArticleNotFound,
+    ClusterError,
     ConfigError,
     IndexCorrupt,
     IndexExists,
@@ -55,6 +56,7 @@ __all__ = [
     "IndexCorrupt",
     "RebuildRefused",
     "ArticleNotFound",
+    "ClusterError",
     "ConfigError",
     "OptionError",
 ]

@@ -1,27 +1,39 @@
 """The library's front door: `Index`, an on-disk index you can add to and search.
 
 `Index` is the store (create/open/add/delete/stats) plus the query stage's operations, so an app
-needs one object. Every CLI command is one call on it.
+needs one object. Every CLI command is one call on it. Its class methods also take the URL of
+an OpenSearch index (``http://127.0.0.1:9200/news``) and then return or run an
+`OpenSearchIndex` (`searchlib.engine`): one entry point, two engines.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from searchlib.model import Lang
 from searchlib.query import Filters, SearchOptions, SearchResults, search
 from searchlib.query.scoring import LuceneBM25F
 from searchlib.query.search import prepare
 from searchlib.store import Store
+from searchlib.store.opensearch.address import OpenSearchAddress, is_url
 
 if TYPE_CHECKING:  # their modules load on first use (issue 7: a search needs none of them)
     from searchlib.query import Count, Export, SimilarArticles, Suggestion, Timeline, TopTerms
     from searchlib.query.marking import ArticleHighlights
 
 __all__ = ["Index"]
+
+Location = str | os.PathLike[str] | OpenSearchAddress
+
+
+def _cluster_engine():  # type: ignore[no-untyped-def]
+    from searchlib.api_opensearch import OpenSearchIndex  # the client loads for URLs only
+
+    return OpenSearchIndex
 
 
 class Index(Store):
@@ -36,6 +48,49 @@ class Index(Store):
     """
 
     weighting = LuceneBM25F()
+
+    # -- the engine's choice: a URL is an OpenSearch index -----------------------------------
+
+    @classmethod
+    def exists(cls, path: Location) -> bool:
+        return _cluster_engine().exists(path) if is_url(path) else super().exists(path)
+
+    @classmethod
+    def create(cls, path: Location, **options: Any):  # type: ignore[no-untyped-def]
+        """Create an empty index at a folder, or at an OpenSearch URL (`options`: ``shards``,
+        ``replicas``)."""
+        if is_url(path):
+            return _cluster_engine().create(path, **options)
+        return super().create(path)
+
+    @classmethod
+    def open(cls, path: Location):  # type: ignore[no-untyped-def]
+        """Open the index in a folder, or the OpenSearch index at a URL; refuses one built by
+        another schema or analyzer version."""
+        return _cluster_engine().open(path) if is_url(path) else super().open(path)
+
+    @classmethod
+    def open_or_create(cls, path: Location, **options: Any):  # type: ignore[no-untyped-def]
+        if is_url(path):
+            return _cluster_engine().open_or_create(path, **options)
+        return super().open_or_create(path)
+
+    @classmethod
+    def add_to(cls, path: Location, items: Iterable[Any], **options: Any):  # type: ignore[no-untyped-def]
+        if is_url(path):
+            return _cluster_engine().add_to(path, items, **options)
+        return super().add_to(path, items, **options)
+
+    @classmethod
+    def rebuild(cls, path: Location, items: Iterable[Any] | None = None,  # type: ignore[override]
+                **options: Any):
+        if is_url(path):
+            return _cluster_engine().rebuild(path, items, **options)
+        return super().rebuild(path, items, **options)
+
+    @classmethod
+    def check(cls, path: Location):  # type: ignore[no-untyped-def]
+        return _cluster_engine().check(path) if is_url(path) else super().check(path)
 
     def search(
         self,

@@ -24,6 +24,7 @@ __all__ = [
     "RebuildRefused",
     "ArticleNotFound",
     "IndexWriteError",
+    "ClusterError",
     "ConfigError",
     "OptionError",
 ]
@@ -164,6 +165,17 @@ class IndexWriteError(StoreError):
         """The same failure, reported with what the write operation had committed."""
         return IndexWriteError(self.path, self.reason, advice=self.advice, committed=committed,
                                rebuild=rebuild)
+
+
+class ClusterError(StoreError):
+    """An OpenSearch cluster could not be used: down, wrong URL, timed out, credentials
+    refused, index red, or a request refused; the message names the URL."""
+
+    def __init__(self, url: str, reason: str, *, advice: str = "") -> None:
+        self.url = url
+        self.reason = reason
+        self.advice = advice
+        super().__init__(f"OpenSearch {url}: {reason}" + (f"; {advice}" if advice else ""))
 
 
 class RebuildRefused(StoreError):

@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "searchlib"
 LAYERS = {
     "errors": 0, "model": 0, "text": 1, "ingest": 2, "analysis": 2, "store": 3, "query": 4,
-    "api": 5, "__init__": 5, "web": 6, "cli": 7, "__main__": 7,
+    "api": 5, "api_opensearch": 5, "engine": 5, "__init__": 5, "web": 6, "cli": 7, "__main__": 7,
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from searchlib.errors import OptionError
 from searchlib.model import Failure, Lang, parse_datetime
 
 DEFAULT_INDEX = "./index"
@@ -78,11 +79,47 @@ class QueryCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+class IndexLocationType(click.ParamType):
+    """An index folder (a `Path`) or the URL of an OpenSearch index (an `OpenSearchAddress`,
+    with the ``--ca-certs`` file given before or after ``--index``)."""
+
+    name = "DIR|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from searchlib.store.opensearch.address import OpenSearchAddress, is_url, parse_address
+
+        if isinstance(value, Path | OpenSearchAddress):
+            return value
+        if not is_url(value):
+            return Path(value)
+        try:
+            return parse_address(value, ca_certs=ctx.meta.get(_CA_CERTS) if ctx else None)
+        except OptionError as err:
+            self.fail(str(err), param, ctx)
+
+
+_CA_CERTS = "searchlib.ca_certs"
+
+
+def _remember_ca_certs(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_CA_CERTS] = value
+
+
 def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--index DIR|URL`` (env SEARCHLIB_INDEX) and ``--ca-certs FILE`` for an https URL."""
+    func = click.option(
+        "--index", "index_dir", type=IndexLocationType(), envvar="SEARCHLIB_INDEX",
+        default=DEFAULT_INDEX, show_default=True,
+        help="Index folder, or the URL of an OpenSearch index (http(s)://HOST:PORT/NAME; "
+             "credentials from SEARCHLIB_OPENSEARCH_USER/_PASSWORD or _API_KEY) "
+             "(env SEARCHLIB_INDEX).",
+    )(func)
     return click.option(
-        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-        envvar="SEARCHLIB_INDEX", default=DEFAULT_INDEX, show_default=True,
-        help="Index folder (env SEARCHLIB_INDEX).",
+        "--ca-certs", type=click.Path(exists=True, dir_okay=False), is_eager=True,
+        expose_value=False, callback=_remember_ca_certs, envvar="SEARCHLIB_OPENSEARCH_CA_CERTS",
+        help="CA certificates (PEM) to verify an https OpenSearch URL.",
     )(func)
 
 
@@ -136,10 +173,11 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _open_index(index_dir: Path):
-    from searchlib.api import Index
+def _open_index(index_dir: Any):
+    """The index at a folder (Whoosh) or an `OpenSearchAddress` (OpenSearch)."""
+    from searchlib.engine import open_index
 
-    return Index.open(index_dir)
+    return open_index(index_dir)
 
 
 def _emit_json(record: Any) -> None:
