@@ -4,6 +4,7 @@ output, stats, near-duplicate groups and token positions (issue 22, the write si
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 
 import pytest
@@ -30,6 +31,17 @@ def articles(research_articles: list[Article]) -> list[Article]:
     the same stories: near-duplicate groups across outlets) and every 8th of the rest (RT,
     SlavicNER uk/ru, babel-ua, BBC)."""
     return research_articles[:250] + research_articles[250::8]
+
+
+@pytest.fixture(scope="module")
+def module_index_url(opensearch_url: str):  # type: ignore[no-untyped-def]
+    """An index URL shared by this module's tests, deleted (alias and indexes) after them."""
+    from opensearchpy import OpenSearch
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield f"{opensearch_url}/{name}"
+    OpenSearch(opensearch_url, timeout=60).indices.delete(
+        index=f"{name}*", expand_wildcards="all", ignore_unavailable=True)
 
 
 @pytest.fixture(scope="module")
