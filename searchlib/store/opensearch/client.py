@@ -102,6 +102,10 @@ def cluster_errors(address: OpenSearchAddress, *, missing_ok: bool = False) -> I
         raise IndexNotFound(url) from err
     except os_errors.TransportError as err:
         status = err.status_code
+        if status == 503:
+            raise ClusterError(url, f"unavailable (503: {error_reason(err)})",
+                               advice=f"shards may be missing (a red index): `searchlib check "
+                                      f"--index {url}` tells more") from err
         raise ClusterError(url, f"request refused ({status}: {error_reason(err)})") from err
     except os_errors.OpenSearchException as err:
         raise ClusterError(url, error_reason(err)) from err

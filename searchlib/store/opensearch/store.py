@@ -315,7 +315,16 @@ class OpenSearchStore:
     # -- writing -------------------------------------------------------------------------------
 
     def _wait_writable(self, wait: float) -> None:
-        """Raise `IndexLocked` while a rebuild blocks writes (waiting up to `wait` seconds)."""
+        """Raise `ClusterError` for a red index (its writes would wait a minute per request,
+        then fail), `IndexLocked` while a rebuild blocks writes (waiting up to `wait` s)."""
+        with self._errors():
+            health = self._client.cluster.health(index=self.alias)
+        if health["status"] == "red":
+            raise ClusterError(self.path, f"index {self.concrete} is red "
+                               f"({health['unassigned_shards']} shard(s) unassigned): "
+                               "articles cannot be written",
+                               advice=f"start the missing nodes; `searchlib check --index "
+                                      f"{self.path}` tells more")
         deadline = time.monotonic() + wait
         while True:
             with self._errors():
@@ -681,7 +690,6 @@ class _BatchWriter:
         self._actions: list[dict[str, Any]] = []
         self._pending: list[tuple[str, str, str]] = []
         """(id, outcome, where) of the articles in the batch."""
-        self.written = 0
 
     def index(self, article: Article, source: dict[str, Any], outcome: str, *,
               replaces: str | None) -> None:
@@ -697,29 +705,60 @@ class _BatchWriter:
         article refused; then refresh the index so the next batch's lookups see it."""
         if not self._actions:
             return
-        options = self._options
-        refused: dict[str, str] = {}
         store = self._store
         with store._errors():
-            for ok, item in helpers.streaming_bulk(
-                    store._client, self._actions, chunk_size=options.chunk_size,
-                    max_chunk_bytes=options.max_chunk_bytes, raise_on_error=False,
-                    max_retries=options.max_retries, initial_backoff=options.initial_backoff,
-                    max_backoff=options.max_backoff):
-                operation, result = next(iter(item.items()))
-                if not ok and not (operation == "delete" and result.get("status") == 404):
-                    refused[str(result.get("_id"))] = _item_reason(result)
+            refused = self._send(self._actions)
             store._client.indices.refresh(index=store.alias)
         self._actions = []
         pending, self._pending = self._pending, []
         for article_id, outcome, where in pending:
-            if article_id in refused:
+            if ("index", article_id) in refused:
                 yield "failed", Failure(source=where, reason=(
                     f"OpenSearch {store.path} refused article {article_id!r}: "
-                    f"{refused[article_id]}"))
+                    f"{refused['index', article_id]}"))
             else:
-                self.written += 1
                 yield outcome, None
+
+    def _send(self, actions: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+        """Send `actions` in bulk requests; the (operation, id) the cluster refused, and why.
+
+        The bulk helper retries requests and items refused with 429 (too many requests);
+        items refused because a shard is briefly unavailable (a node left, a primary being
+        promoted: 502/503/504) are sent again here, with the same back-off. Both retries are
+        safe: an index or delete by id done twice leaves one article.
+        """
+        options = self._options
+        refused: dict[tuple[str, str], str] = {}
+        for attempt in range(options.max_retries + 1):
+            transient: set[tuple[str, str]] = set()
+            for ok, item in helpers.streaming_bulk(
+                    self._store._client, actions, chunk_size=options.chunk_size,
+                    max_chunk_bytes=options.max_chunk_bytes, raise_on_error=False,
+                    max_retries=options.max_retries, initial_backoff=options.initial_backoff,
+                    max_backoff=options.max_backoff,
+                    request_timeout=max(self._store.address.timeout, _BULK_TIMEOUT)):
+                operation, result = next(iter(item.items()))
+                status = int(result.get("status") or 0)
+                if ok or (operation == "delete" and status == 404):
+                    continue
+                key = (operation, str(result.get("_id")))
+                refused[key] = _item_reason(result)
+                if status in _TRANSIENT:
+                    transient.add(key)
+            if not transient or attempt == options.max_retries:
+                return refused
+            time.sleep(min(options.max_backoff, options.initial_backoff * 2 ** attempt))
+            actions = [a for a in actions if (a["_op_type"], a["_id"]) in transient]
+            for key in transient:
+                del refused[key]
+        return refused
+
+
+_TRANSIENT = frozenset({429, 502, 503, 504})
+"""Item statuses worth sending again: overload, or a shard briefly without a primary."""
+_BULK_TIMEOUT = 120.0
+"""Seconds a bulk request may take (at least): a loaded cluster indexes 200 articles slowly.
+A bulk request that times out fails the `add` (`ClusterError`); the batches before stay."""
 
 
 def _item_reason(result: dict[str, Any]) -> str:
