@@ -45,6 +45,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_run(count: int, start: int = 9400, stop: int = 9900) -> int:
+    """The first of `count` consecutive free loopback ports at or above `start`."""
+    for base in range(start, stop, count):
+        if all(_free(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {start}-{stop}")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def answers(url: str) -> bool:
     """Whether an OpenSearch node answers at the base `url`."""
     import urllib.request
