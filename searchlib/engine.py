@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Timeline,
         TopTerms,
     )
+    from searchlib.query.marking import ArticleHighlights
     from searchlib.store import DeleteReport, IndexStats, OptimizeReport
 
 __all__ = ["Engine", "Location", "engine_class", "open_index", "is_url"]
@@ -66,6 +67,7 @@ class Engine(Protocol):
     def search(self, query: str, options: SearchOptions | None = ...,
                **overrides: Any) -> SearchResults: ...
     def explain(self, query: str) -> str: ...
+    def highlight(self, article_id: str, query: str) -> ArticleHighlights: ...
     def search_many(self, queries: Iterable[str], *, limit: int = ...,
                     options: SearchOptions | None = ...) -> Iterator[SearchResults]: ...
     def count(self, query: str, *, by: str | None = ..., collapse: bool = ...,

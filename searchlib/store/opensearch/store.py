@@ -26,7 +26,8 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -226,8 +227,8 @@ class OpenSearchStore:
 
     def find_by_url(self, url: str) -> Article | None:
         """The article whose canonical URL (else URL) is `url`, or None."""
-        for field in ("canonical_url", "url"):
-            hits = self._search({"size": 1, "query": {"term": {field: url}}})
+        for name in ("canonical_url", "url"):
+            hits = self._search({"size": 1, "query": {"term": {name: url}}})
             if hits:
                 return source_to_article(hits[0]["_source"])
         return None
@@ -366,41 +367,63 @@ class OpenSearchStore:
         finder = ClusterDuplicateFinder(self._multi_search, batch_size=batch_size)
         counts: Counter[str] = Counter()
         failures: list[Failure] = []
-        stream = iter(items)
-        number = 0
-        while batch := list(islice(stream, batch_size)):
-            admitted = []
-            for item in batch:
-                number += 1
-                admitted.append(_admitted(item, number))
-            articles = [item for item in admitted if isinstance(item, Article)]
-            lookups = self._lookups(articles)
-            finder.prefetch(articles)
-            for item in admitted:
-                if isinstance(item, Failure):
-                    failures.append(item)
-                else:
-                    outcome = lookups.decide(item)
-                    if outcome == "unchanged":
-                        counts["unchanged"] += 1
-                    else:
-                        source, _dropped = article_to_source(
-                            item, item.content_hash(), finder.fields(item))
-                        writer.index(item, source, outcome, replaces=lookups.replaced)
-                if progress:
-                    progress(1)
-            for outcome, failure in writer.flush():
+
+        def landed(outcomes: list[tuple[str, Failure | None]]) -> None:
+            for outcome, failure in outcomes:
                 if failure is None:
                     counts[outcome] += 1
                 else:
                     failures.append(failure)
             if on_commit:
                 on_commit(counts["indexed"] + counts["updated"])
-        finder.close()
+
+        # One batch in flight: the next batch is analysed while the cluster indexes this one.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchlib-bulk") as sender:
+            in_flight: Future | None = None
+            changes: _Changes | None = None
+            stream = iter(items)
+            number = 0
+            try:
+                while batch := list(islice(stream, batch_size)):
+                    admitted = []
+                    for item in batch:
+                        number += 1
+                        admitted.append(_admitted(item, number))
+                    articles = [item for item in admitted if isinstance(item, Article)]
+                    # The cluster holds every batch but the one in flight: its changes are
+                    # laid over what the cluster says.
+                    lookups = self._lookups(articles, changes)
+                    finder.prefetch(articles)
+                    for item in admitted:
+                        if isinstance(item, Failure):
+                            failures.append(item)
+                        elif (outcome := lookups.decide(item)) == "unchanged":
+                            counts["unchanged"] += 1
+                        else:
+                            source, _dropped = article_to_source(
+                                item, item.content_hash(), finder.fields(item))
+                            writer.index(item, source, outcome, replaces=lookups.replaced)
+                        if progress:
+                            progress(1)
+                    if in_flight is not None:
+                        landed(in_flight.result())
+                    in_flight = sender.submit(writer.send, *writer.take())
+                    changes = lookups.changes
+            except Exception:
+                # Keep what was read before the failure (as the Whoosh engine commits it).
+                if in_flight is not None:
+                    landed(in_flight.result())
+                    in_flight = None
+                landed(writer.send(*writer.take()))
+                raise
+            finally:
+                finder.close()
+            if in_flight is not None:
+                landed(in_flight.result())
         return IndexReport(indexed=counts["indexed"], updated=counts["updated"],
                            unchanged=counts["unchanged"], failures=tuple(failures),
-                           workers=1, indexed_by="bulk requests to OpenSearch"
-                           if counts["indexed"] + counts["updated"] else "")
+                           workers=1, indexed_by="bulk requests to OpenSearch, one batch in "
+                           "flight" if counts["indexed"] + counts["updated"] else "")
 
     def _multi_search(self, bodies: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """The ``_source`` of the hits of each query body, one ``_msearch`` request."""
@@ -416,10 +439,10 @@ class OpenSearchStore:
             results.append([hit["_source"] for hit in answer["hits"]["hits"]])
         return results
 
-    def _lookups(self, articles: Sequence[Article]) -> _Lookups:
+    def _lookups(self, articles: Sequence[Article], changes: _Changes | None) -> _Lookups:
         """What the index holds for a batch: content hashes by id (a real-time multi-get)
-        and the articles holding each canonical URL of the batch (a search: the index was
-        refreshed after the previous batch)."""
+        and the articles holding each canonical URL of the batch (a search: the index is
+        refreshed after each batch), with `changes` (of a batch still in flight) on top."""
         ids = list(dict.fromkeys(article.id for article in articles))
         urls = list(dict.fromkeys(a.canonical_url for a in articles if a.canonical_url))
         known: dict[str, str] = {}
@@ -443,6 +466,8 @@ class OpenSearchStore:
                     owners[hit["_source"]["canonical_url"]] = hit["_id"]
                     keys[hit["_id"]] = hit["_source"]["canonical_url"]
                     known.setdefault(hit["_id"], hit["_source"].get("content_hash", ""))
+        if changes is not None:
+            changes.apply(known, keys, owners)
         return _Lookups(known=known, keys=keys, owners=owners)
 
     def delete(self, article_ids: Iterable[str] = (), *, urls: Iterable[str] = (),
@@ -641,9 +666,29 @@ class OpenSearchStore:
 
 
 @dataclass(slots=True)
+class _Changes:
+    """What one batch's decisions changed in `_Lookups`' three maps (None: removed), to lay
+    over the cluster's answers until the batch has landed."""
+
+    known: dict[str, str | None] = field(default_factory=dict)
+    keys: dict[str, str | None] = field(default_factory=dict)
+    owners: dict[str, str | None] = field(default_factory=dict)
+
+    def apply(self, known: dict[str, str], keys: dict[str, str],
+              owners: dict[str, str]) -> None:
+        for changed, target in ((self.known, known), (self.keys, keys),
+                                (self.owners, owners)):
+            for key, value in changed.items():
+                if value is None:
+                    target.pop(key, None)
+                else:
+                    target[key] = value
+
+
+@dataclass(slots=True)
 class _Lookups:
     """The Whoosh engine's replacement rule (`Store.add`) over one batch: what the index held
-    before the batch, updated by the batch's own decisions."""
+    before the batch, updated by the batch's own decisions (also kept in `changes`)."""
 
     known: dict[str, str]
     """id -> content hash."""
@@ -653,6 +698,7 @@ class _Lookups:
     """canonical URL -> id of the article holding it."""
     replaced: str | None = None
     """The article (another id, same canonical URL) the last `decide` replaces."""
+    changes: _Changes = field(default_factory=_Changes)
 
     def decide(self, item: Article) -> str:
         """"indexed", "updated" or "unchanged" for `item`; sets `replaced`."""
@@ -668,16 +714,19 @@ class _Lookups:
                 and replace(item, id=replaced).content_hash() == self.known.get(replaced)):
             return "unchanged"  # or already stored, unchanged, under another id
         self.replaced = replaced
+        changes = self.changes
         if replaced is not None:
             self.known.pop(replaced, None)
             self.keys.pop(replaced, None)
+            changes.known[replaced] = changes.keys[replaced] = None
         old_key = self.keys.get(item.id)
         if old_key and self.owners.get(old_key) == item.id:
             del self.owners[old_key]
-        self.known[item.id] = content_hash
+            changes.owners[old_key] = None
+        self.known[item.id] = changes.known[item.id] = content_hash
         if key:
-            self.keys[item.id] = key
-            self.owners[key] = item.id
+            self.keys[item.id] = changes.keys[item.id] = key
+            self.owners[key] = changes.owners[key] = item.id
         return "indexed" if previous is None and replaced is None else "updated"
 
 
@@ -700,24 +749,31 @@ class _BatchWriter:
                               "_id": article.id, "_source": source})
         self._pending.append((article.id, outcome, article.path or f"article {article.id}"))
 
-    def flush(self) -> Iterator[tuple[str, Failure | None]]:
-        """Send the batch; (outcome, None) per article written, ("failed", Failure) per
-        article refused; then refresh the index so the next batch's lookups see it."""
-        if not self._actions:
-            return
+    def take(self) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
+        """The batch's actions and articles, for `send`; the writer starts a new batch."""
+        taken = self._actions, self._pending
+        self._actions, self._pending = [], []
+        return taken
+
+    def send(self, actions: list[dict[str, Any]],
+             pending: list[tuple[str, str, str]]) -> list[tuple[str, Failure | None]]:
+        """Send a batch; (outcome, None) per article written, ("failed", Failure) per article
+        refused; then refresh the index so the next batches' lookups see it."""
+        if not actions:
+            return []
         store = self._store
         with store._errors():
-            refused = self._send(self._actions)
+            refused = self._send(actions)
             store._client.indices.refresh(index=store.alias)
-        self._actions = []
-        pending, self._pending = self._pending, []
+        outcomes: list[tuple[str, Failure | None]] = []
         for article_id, outcome, where in pending:
             if ("index", article_id) in refused:
-                yield "failed", Failure(source=where, reason=(
+                outcomes.append(("failed", Failure(source=where, reason=(
                     f"OpenSearch {store.path} refused article {article_id!r}: "
-                    f"{refused['index', article_id]}"))
+                    f"{refused['index', article_id]}"))))
             else:
-                yield outcome, None
+                outcomes.append((outcome, None))
+        return outcomes
 
     def _send(self, actions: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
         """Send `actions` in bulk requests; the (operation, id) the cluster refused, and why.

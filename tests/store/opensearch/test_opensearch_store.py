@@ -221,3 +221,28 @@ def test_missing_and_existing_indexes(opensearch_index_url: str) -> None:
     with pytest.raises(IndexExists):
         Index.create(opensearch_index_url)
     assert Index.exists(opensearch_index_url)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2])
+def test_replacements_in_consecutive_batches_follow_the_whoosh_rule(
+        opensearch_index_url: str, tmp_path, batch_size: int) -> None:  # type: ignore[no-untyped-def]
+    # Each batch is looked up while the one before is still being indexed: its decisions
+    # must count as if it had landed.
+    url = "https://news.example/story"
+    items = [
+        _article(1, "Перша версія."),
+        _article(1, "Друга версія."),                             # same id: updated
+        _article(1, "Друга версія."),                             # unchanged
+        _article(2, "Стаття з адресою.", canonical_url=url),
+        _article(3, "Стаття з адресою.", canonical_url=url),      # replaces a2 (same URL)
+        replace(_article(3, "Стаття з адресою.", canonical_url=url), id="a5"),  # unchanged
+        _article(4, "Інший текст.", canonical_url=url),           # replaces a3
+        _article(2, "Стаття з адресою.", canonical_url=url),      # replaces a4
+    ]
+    local = Index.create(tmp_path / "index").add(items, batch_size=batch_size)
+    remote = Index.create(opensearch_index_url, replicas=0).add(items, batch_size=batch_size)
+    assert (remote.indexed, remote.updated, remote.unchanged) == (
+        local.indexed, local.updated, local.unchanged)
+    whoosh, cluster = Index.open(tmp_path / "index"), Index.open(opensearch_index_url)
+    assert sorted(a.id for a in cluster.articles()) == sorted(a.id for a in whoosh.articles())
+    assert cluster.find_by_url(url).id == whoosh.find_by_url(url).id
