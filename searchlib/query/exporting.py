@@ -30,7 +30,8 @@ from searchlib.query.search import (
 )
 from searchlib.store import Store
 
-__all__ = ["EXPORT_FIELDS", "DEFAULT_FIELDS", "Provenance", "Export", "export"]
+__all__ = ["EXPORT_FIELDS", "DEFAULT_FIELDS", "GROUP_FIELDS", "Provenance", "Export", "export",
+           "check_export", "row_of", "version"]
 
 EXPORT_FIELDS: tuple[str, ...] = (
     "id", "published", "modified", "lang", "source", "domain", "title", "lead", "text", "url",
@@ -44,7 +45,7 @@ DEFAULT_FIELDS: tuple[str, ...] = (
     "id", "published", "lang", "source", "title", "url", "authors", "tags", "text", "group",
     "duplicates", "path",
 )
-_GROUP_FIELDS = frozenset({"group", "duplicate_of", "duplicates"})
+GROUP_FIELDS = frozenset({"group", "duplicate_of", "duplicates"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,23 +111,15 @@ class Export:
         fields = self.provenance.fields
         try:
             groups: dict[str, tuple[str, int]] = {}
-            if _GROUP_FIELDS.intersection(fields):
+            if GROUP_FIELDS.intersection(fields):
                 reader = searcher.reader()
                 keys = Column(reader, "dup_group", default="")
                 ids = Column(reader, "id", default="")
                 groups = _groups(searcher, {keys[n] or ids[n] for n in self._docnums})
             for docnum in self._docnums:
                 stored = searcher.stored_fields(docnum)
-                row = _row(stored, fields)
-                if groups:
-                    group, members = groups[collapse_key(stored)]
-                    if "group" in fields:
-                        row["group"] = group
-                    if "duplicate_of" in fields:
-                        row["duplicate_of"] = group if group != stored["id"] else None
-                    if "duplicates" in fields:
-                        row["duplicates"] = members - 1
-                yield row
+                group, members = groups.get(collapse_key(stored), (stored["id"], 1))
+                yield row_of(stored, fields, group, members)
         finally:
             self.close()
 
@@ -144,18 +137,35 @@ def _iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=UTC).isoformat() if value else None
 
 
-def _row(stored: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+def row_of(stored: dict[str, Any], fields: Sequence[str], group: str,
+           members: int) -> dict[str, Any]:
+    """The export row of an article's stored fields (naive UTC dates), given its group's id and
+    size. Both engines make their rows here."""
     row: dict[str, Any] = {}
     for name in fields:
         if name in ("published", "modified"):
             row[name] = _iso(stored.get(name))
         elif name in ("authors", "tags"):
             row[name] = list(stored.get(name) or ())
-        elif name in _GROUP_FIELDS:
-            row[name] = None
+        elif name == "group":
+            row[name] = group
+        elif name == "duplicate_of":
+            row[name] = group if group != stored["id"] else None
+        elif name == "duplicates":
+            row[name] = members - 1
         else:
             row[name] = stored.get(name) or None
     return row
+
+
+def check_export(fields: Sequence[str], sort: str) -> None:
+    """Raise `OptionError` for an unknown export field or sort."""
+    unknown = [name for name in fields if name not in EXPORT_FIELDS]
+    if unknown:
+        raise OptionError(f"unknown export field(s) {', '.join(unknown)}; "
+                          f"choose from {', '.join(EXPORT_FIELDS)}")
+    if sort not in ("relevance", "date", "-date"):
+        raise OptionError(f"unknown sort {sort!r}; use relevance, date or -date")
 
 
 def export(store: Store, text: str, *, filters: Filters | None = None,
@@ -167,12 +177,7 @@ def export(store: Store, text: str, *, filters: Filters | None = None,
     for an invalid query and `OptionError` for an unknown field or sort.
     """
     chosen = tuple(fields) if fields else DEFAULT_FIELDS
-    unknown = [name for name in chosen if name not in EXPORT_FIELDS]
-    if unknown:
-        raise OptionError(f"unknown export field(s) {', '.join(unknown)}; "
-                          f"choose from {', '.join(EXPORT_FIELDS)}")
-    if sort not in ("relevance", "date", "-date"):
-        raise OptionError(f"unknown sort {sort!r}; use relevance, date or -date")
+    check_export(chosen, sort)
     # The Export keeps this searcher open: one index snapshot for the list and every row.
     context = ExitStack()
     searcher = context.enter_context(store.searcher())
@@ -191,11 +196,12 @@ def export(store: Store, text: str, *, filters: Filters | None = None,
         schema=store.meta.get("schema", ""), analyzer=store.meta.get("analyzer", ""),
         query=text, parsed=str(parsed), filters=(filters or Filters()).to_json(), sort=sort,
         collapsed=collapse, fields=chosen, total=len(docnums),
-        exported_at=datetime.now(UTC).isoformat(timespec="seconds"), searchlib=_version())
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"), searchlib=version())
     return Export(provenance, searcher, tuple(docnums), context)
 
 
-def _version() -> str:
+def version() -> str:
+    """The installed searchlib's version ("unknown" in a bare checkout)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

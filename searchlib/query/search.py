@@ -62,6 +62,10 @@ __all__ = [
     "group_ids",
     "display_value",
     "snippet_matchers",
+    "make_hit",
+    "MAX_RESULTS_WINDOW",
+    "SUGGEST_BELOW",
+    "FACET_VALUES",
 ]
 
 Sort = Literal["relevance", "date", "-date"]
@@ -903,11 +907,20 @@ def snippet_matchers(schema: Any, lang: Lang | None, matched_terms: Iterable[tup
 def _hit(searcher: Searcher, docnum: int, score: Any,
          matched_terms: Iterable[tuple[str, Any]]) -> Hit:
     stored = searcher.stored_fields(docnum)
-    lang = Lang(stored["lang"]) if stored.get("lang") else None
-    published = stored.get("published")
     key = collapse_key(stored)
     members = group_members(searcher, key) if key != stored["id"] or _has_copies(
-        searcher, key) else [(published, stored["id"])]
+        searcher, key) else [(stored.get("published"), stored["id"])]
+    return make_hit(searcher.schema, stored, score, matched_terms, members)
+
+
+def make_hit(schema: Any, stored: dict[str, Any], score: Any,
+             matched_terms: Iterable[tuple[str, Any]],
+             members: Sequence[tuple[datetime | None, str]]) -> Hit:
+    """The hit of one article (stored fields as Whoosh keeps them: naive UTC dates) that matched
+    through `matched_terms` ((field, term) pairs, marked in its snippet), given its group's
+    `members` (`group_members`). Both engines make their hits here."""
+    lang = Lang(stored["lang"]) if stored.get("lang") else None
+    published = stored.get("published")
     return Hit(
         id=stored["id"],
         score=float(score) if isinstance(score, int | float) else 0.0,
@@ -919,8 +932,7 @@ def _hit(searcher: Searcher, docnum: int, score: Any,
         domain=stored.get("domain"),
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
-        snippet=make_snippet(_body(stored), snippet_matchers(searcher.schema, lang,
-                                                              matched_terms)),
+        snippet=make_snippet(_body(stored), snippet_matchers(schema, lang, matched_terms)),
         group=members[0][1] if members else stored["id"],
         duplicates=max(0, len(members) - 1),
     )

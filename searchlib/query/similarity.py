@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +27,8 @@ from searchlib.model import Lang
 from searchlib.query.search import collapse_key, group_members
 from searchlib.store import Store, text_field, title_field
 
-__all__ = ["SimilarArticle", "SimilarArticles", "similar"]
+__all__ = ["SimilarArticle", "SimilarArticles", "similar", "similar_article", "key_terms",
+           "related_query", "translation_query", "best_translations", "KEY_TERMS"]
 
 KEY_TERMS = 15
 """Distinctive terms of the article used to find related ones."""
@@ -66,7 +68,7 @@ class SimilarArticles:
                 "articles": [a.to_json() for a in self.articles]}
 
 
-def _similar(stored: dict[str, Any], reason: str, score: float) -> SimilarArticle:
+def similar_article(stored: dict[str, Any], reason: str, score: float) -> SimilarArticle:
     published = stored.get("published")
     lang = stored.get("lang")
     return SimilarArticle(
@@ -90,19 +92,18 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
         for _lang, url in stored.get("alternates") or ():
             other = searcher.document(canonical_url=url) or searcher.document(url=url)
             if other and other["id"] != article_id and other["id"] not in found:
-                found[other["id"]] = _similar(other, "translation", 1.0)
+                found[other["id"]] = similar_article(other, "translation", 1.0)
         for other, score in _translations(searcher, stored, found):
-            found[other["id"]] = _similar(other, "translation", score)
+            found[other["id"]] = similar_article(other, "translation", score)
         for _published, member in group_members(searcher, collapse_key(stored)):
             if member != article_id and member not in found:
                 other = searcher.document(id=member)
                 if other:
-                    found[member] = _similar(other, "duplicate", 1.0)
+                    found[member] = similar_article(other, "duplicate", 1.0)
         lang = Lang(stored["lang"]) if stored.get("lang") else Lang.EN
-        terms = _key_terms(searcher, stored, lang)
+        terms = key_terms(searcher, stored, lang)
         if terms:
-            query = wq.Or([wq.Term(field, term) for term in terms
-                           for field in (title_field(lang), text_field(lang))])
+            query = related_query(terms, lang)
             exclude = wq.Or([wq.Term("id", i) for i in (article_id, *found)])
             # A near-duplicate group is listed once: the article's own group above, any other
             # group by its best-ranked member.
@@ -115,7 +116,7 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
                 if collapse_key(fields) in groups:
                     continue
                 groups.add(collapse_key(fields))
-                found[hit["id"]] = _similar(fields, "related", float(hit.score or 0))
+                found[hit["id"]] = similar_article(fields, "related", float(hit.score or 0))
     return SimilarArticles(id=article_id, title=stored.get("title") or "", terms=terms,
                            articles=tuple(found.values())[:limit])
 
@@ -133,14 +134,35 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 def _translations(searcher: Any, stored: dict[str, Any],
                   known: dict[str, SimilarArticle]) -> list[tuple[dict[str, Any], float]]:
-    """Other-language versions of the story without hreflang: articles in another language,
-    published within `SAME_STORY_DAYS`, naming the same people and places (the
-    script-independent name keys of `NAME_KEYS` distinctive names, `SHARED_NAMES` of them) and
-    giving the same numbers (at least half of the article's). The best one per language."""
-    names = _name_keys(searcher, stored)
-    if len(names) < 3:
+    """Other-language versions of the story without hreflang (`translation_query`,
+    `best_translations`)."""
+    found = translation_query(searcher, stored)
+    if found is None:
         return []
-    numbers = _numbers(stored)
+    query, names = found
+    others = (hit.fields() for hit in searcher.search(query, limit=TRANSLATION_CANDIDATES))
+    return best_translations(searcher, stored, known, names, others)
+
+
+TRANSLATION_CANDIDATES = 30
+"""Best-ranked candidates of `translation_query` checked by `best_translations`."""
+
+
+def related_query(terms: Iterable[str], lang: Lang) -> wq.Query:
+    """The articles of `lang` holding any of an article's key `terms`, ranked by them."""
+    return wq.Or([wq.Term(field, term) for term in terms
+                  for field in (title_field(lang), text_field(lang))])
+
+
+def translation_query(searcher: Any,
+                      stored: dict[str, Any]) -> tuple[wq.Query, list[str]] | None:
+    """(the candidates of other-language versions of the article: another language, published
+    within `SAME_STORY_DAYS`, a distinctive name key shared; the `NAME_KEYS` name keys), or
+    None when the article names fewer than 3 distinctive people or places. `searcher` needs
+    `schema` and `reader()` (`doc_count`, `doc_frequency`)."""
+    names = name_keys(searcher, stored)
+    if len(names) < 3:
+        return None
     own = stored.get("lang") or ""
     conditions: list[wq.Query] = [wq.Or([wq.Prefix("names", key[:PREFIX]) for key in names])]
     if own:
@@ -149,19 +171,29 @@ def _translations(searcher: Any, stored: dict[str, Any],
     if published:
         window = timedelta(days=SAME_STORY_DAYS)
         conditions.append(wq.DateRange("published", published - window, published + window))
+    return wq.And(conditions), names
+
+
+def best_translations(searcher: Any, stored: dict[str, Any], known: dict[str, Any],
+                      names: list[str], others: Iterable[dict[str, Any]],
+                      ) -> list[tuple[dict[str, Any], float]]:
+    """Of the candidates `others` (stored fields, best-ranked first), the best version per
+    other language naming `SHARED_NAMES` of the article's name keys `names` and giving the same
+    numbers (at least half of the article's)."""
+    numbers = numbers_of(stored)
+    own = stored.get("lang") or ""
     best: dict[str, tuple[dict[str, Any], float]] = {}
-    for hit in searcher.search(wq.And(conditions), limit=30):
-        other = hit.fields()
+    for other in others:
         lang = other.get("lang") or ""
         if other["id"] in known or other["id"] == stored["id"] or lang == own:
             continue
         # Keys of one name differ a little between languages' spellings and inflections
         # (makedonian / makedon): their first letters are compared.
-        theirs = {key[:PREFIX] for key in _name_keys(searcher, other, every=True)}
+        theirs = {key[:PREFIX] for key in name_keys(searcher, other, every=True)}
         shared = sum(1 for key in names if key[:PREFIX] in theirs)
         if shared < max(3, len(names) * SHARED_NAMES):
             continue
-        same_numbers = len(numbers & _numbers(other)) / len(numbers) if numbers else 1.0
+        same_numbers = len(numbers & numbers_of(other)) / len(numbers) if numbers else 1.0
         if len(numbers) >= 2 and same_numbers < 0.5:
             continue
         score = shared / len(names) * 0.5 + same_numbers * 0.5
@@ -170,7 +202,7 @@ def _translations(searcher: Any, stored: dict[str, Any],
     return sorted(best.values(), key=lambda pair: -pair[1])
 
 
-def _name_keys(searcher: Any, stored: dict[str, Any], *, every: bool = False) -> list[str]:
+def name_keys(searcher: Any, stored: dict[str, Any], *, every: bool = False) -> list[str]:
     """The article's most distinctive name keys (tf-idf in the `names` field), or all of them."""
     analyzer = searcher.schema["names"].analyzer
     text = "\n".join(p for p in (stored.get("title"), stored.get("lead"), stored.get("text"))
@@ -186,13 +218,13 @@ def _name_keys(searcher: Any, stored: dict[str, Any], *, every: bool = False) ->
     return [key for key, weight in ranked[:NAME_KEYS] if weight > 0]
 
 
-def _numbers(stored: dict[str, Any]) -> set[str]:
+def numbers_of(stored: dict[str, Any]) -> set[str]:
     """The numbers an article gives (two digits or more; decimal commas as points)."""
     text = " ".join(p for p in (stored.get("title"), stored.get("lead"), stored.get("text")) if p)
     return {n.replace(",", ".") for n in _NUMBER.findall(text) if len(n) >= 2}
 
 
-def _key_terms(searcher: Any, stored: dict[str, Any], lang: Lang) -> tuple[str, ...]:
+def key_terms(searcher: Any, stored: dict[str, Any], lang: Lang) -> tuple[str, ...]:
     field = text_field(lang)
     analyzer = searcher.schema[field].analyzer
     body = "\n\n".join(p for p in (stored.get("title"), stored.get("lead"), stored.get("text"))

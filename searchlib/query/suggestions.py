@@ -13,6 +13,7 @@ Not here: deciding when to ask (`search` asks when there are few hits; `Index.su
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -60,9 +61,18 @@ class Suggestion:
                 "corrections": [list(pair) for pair in self.corrections]}
 
 
-def suggest(searcher: Searcher, text: str) -> Suggestion:
+Within = Callable[[Any, str, int], Iterable[str]]
+"""(reader, word, edit distance) -> the index words of `FIELD` within that many edits of the
+word (the first letter kept), at most `MAX_CANDIDATES` of them."""
+
+
+def suggest(searcher: Searcher, text: str, *, within: Within | None = None) -> Suggestion:
     """Check the plain words of `text` against the index and propose corrections (each
-    distinct word once, at most `MAX_WORDS` of them)."""
+    distinct word once, at most `MAX_WORDS` of them).
+
+    `searcher` needs `schema`, `reader()` (`doc_frequency`, `doc_count_all`) and
+    `docs_for_query`; `within` lists the close words (default: a Levenshtein automaton over
+    the Whoosh segments' words)."""
     corrections: list[tuple[int, str, str]] = []
     checked: dict[str, str | None] = {}
     langs = frozenset(query_languages(text))
@@ -70,7 +80,7 @@ def suggest(searcher: Searcher, text: str) -> Suggestion:
         if word not in checked:
             if len(checked) >= MAX_WORDS:
                 continue
-            checked[word] = _correct(searcher, word, langs)
+            checked[word] = _correct(searcher, word, langs, within or _within)
         better = checked[word]
         if better:
             corrections.append((offset, word, better))
@@ -96,7 +106,8 @@ def _term(word: str) -> str | None:
     return tokens[0] if len(tokens) == 1 else None
 
 
-def _correct(searcher: Searcher, word: str, langs: frozenset[Lang]) -> str | None:
+def _correct(searcher: Searcher, word: str, langs: frozenset[Lang],
+             within: Within) -> str | None:
     term = _term(word)
     if term is None or len(term) < MIN_LENGTH or term.isdigit():
         return None
@@ -109,7 +120,7 @@ def _correct(searcher: Searcher, word: str, langs: frozenset[Lang]) -> str | Non
     for maxdist in (1, 2):
         if maxdist == 2 and len(term) < 5:
             break
-        for candidate in _within(reader, term, maxdist):
+        for candidate in within(reader, term, maxdist):
             if candidate == term:
                 continue
             frequency = reader.doc_frequency(FIELD, candidate)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from whoosh import query as wq
@@ -30,7 +32,7 @@ from searchlib.query.search import (
 )
 from searchlib.store import LANGS, Store, text_field, title_field
 
-__all__ = ["TopTerm", "TopTerms", "top_terms", "SAMPLE", "CANDIDATES"]
+__all__ = ["TopTerm", "TopTerms", "top_terms", "rank_terms", "SAMPLE", "CANDIDATES"]
 
 SAMPLE = 100
 """Matching articles analysed per language (the best-ranked ones). Re-analysis is the cost
@@ -125,13 +127,20 @@ def top_terms(store: Store, text: str, *, limit: int = 20, filters: Filters | No
                                           scored=False).docs())
             matches[str(lang)] = len(mine)
             sampled[str(lang)] = len(docnums)
-            result[str(lang)] = _rank(searcher, lang, docnums, mine, in_lang, limit)
+            result[str(lang)] = rank_terms(searcher, lang, docnums, len(mine), in_lang, limit,
+                                           partial(_counted, reader, lang, mine))
     return TopTerms(query=text, parsed=str(parsed), matches=matches, sampled=sampled,
                     terms=result)
 
 
-def _rank(searcher: Any, lang: Lang, docnums: list[int], mine: set[int], in_lang: int,
-          limit: int) -> tuple[TopTerm, ...]:
+def rank_terms(searcher: Any, lang: Lang, docnums: Sequence[Any], matching: int, in_lang: int,
+               limit: int, counted: Callable[[list[str]], dict[str, tuple[int, int]]],
+               ) -> tuple[TopTerm, ...]:
+    """The `limit` top terms of `lang` proposed by the sampled articles `docnums` (the
+    best-ranked of the `matching` articles of the language, of `in_lang` in all): `counted(terms)`
+    gives each term's (matching articles holding it, articles of the language holding it),
+    exactly.
+    `searcher` needs `schema`, `stored_fields(docnum)` and `reader().doc_frequency`."""
     field = text_field(lang)
     analyzer = searcher.schema[field].analyzer
     article_counts: Counter[str] = Counter()
@@ -154,7 +163,6 @@ def _rank(searcher: Any, lang: Lang, docnums: list[int], mine: set[int], in_lang
         article_counts.update(seen)
     reader = searcher.reader()
     n1 = max(1, len(docnums))
-    matching = len(mine)
     others = max(1, in_lang - matching)
     # Candidates by their sample estimate (matches outside the sample at the sample's rate).
     scale = matching / n1
@@ -167,10 +175,11 @@ def _rank(searcher: Any, lang: Lang, docnums: list[int], mine: set[int], in_lang
             estimates.append((_llr(k1, n1, min(k2, others), others), term))
     estimates.sort(key=lambda pair: (-pair[0], pair[1]))
     scored: list[TopTerm] = []
-    for _, term in estimates[:max(CANDIDATES, 3 * limit)]:
-        having = _articles_with(reader, lang, term)
-        k1 = len(having & mine)
-        k2 = min(others, len(having) - k1)
+    candidates = [term for _, term in estimates[:max(CANDIDATES, 3 * limit)]]
+    counts = counted(candidates)
+    for term in candidates:
+        k1, holding = counts[term]
+        k2 = min(others, holding - k1)
         share, background = k1 / max(1, matching), k2 / others
         if share <= background:
             continue
@@ -179,6 +188,15 @@ def _rank(searcher: Any, lang: Lang, docnums: list[int], mine: set[int], in_lang
                               score=_llr(k1, max(1, matching), k2, others)))
     scored.sort(key=lambda t: (-t.score, t.word))
     return tuple(scored[:limit])
+
+
+def _counted(reader: Any, lang: Lang, mine: set[int],
+             terms: list[str]) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for term in terms:
+        having = _articles_with(reader, lang, term)
+        found[term] = (len(having & mine), len(having))
+    return found
 
 
 def _articles_with(reader: Any, lang: Lang, term: str) -> set[int]:

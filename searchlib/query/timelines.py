@@ -29,7 +29,8 @@ from searchlib.query.search import (
 )
 from searchlib.store import Store
 
-__all__ = ["Bucket", "Timeline", "timeline", "plot_timeline", "PERIODS", "Period", "SPLITS"]
+__all__ = ["Bucket", "Timeline", "timeline", "plot_timeline", "PERIODS", "Period", "SPLITS",
+           "assemble", "check_options", "day_of", "period_start"]
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -85,7 +86,8 @@ class Timeline:
                 "buckets": [bucket.to_json() for bucket in self.buckets]}
 
 
-def _period_start(day: date, by: str, anchor: date | None) -> date:
+def period_start(day: date, by: str, anchor: date | None) -> date:
+    """The first day of the `by` period holding `day` (weeks start on `anchor` when given)."""
     if by == "month":
         return day.replace(day=1)
     if by == "week":
@@ -95,7 +97,7 @@ def _period_start(day: date, by: str, anchor: date | None) -> date:
     return day
 
 
-def _day(value: datetime | None) -> date | None:
+def day_of(value: datetime | None) -> date | None:
     if value is None:
         return None
     return (value.astimezone(UTC) if value.tzinfo else value).date()
@@ -122,7 +124,7 @@ def _count(dates: Any, published: Any, docnums: Iterable[int], by: str, anchor: 
         day_key = raw // 86_400_000_000  # whoosh datetime longs count microseconds
         start = cache.get(day_key)
         if start is None:
-            start = _period_start(published.from_column_value(raw).date(), by, anchor)
+            start = period_start(published.from_column_value(raw).date(), by, anchor)
             cache[day_key] = start
         counts[start] += 1
         if values is not None:
@@ -140,12 +142,9 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
     matches per language or source. Raises `QueryError` for an invalid query, `OptionError` for
     an unknown period or split.
     """
-    if by not in PERIODS:
-        raise OptionError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
-    if split is not None and split not in SPLITS:
-        raise OptionError(f"cannot split by {split!r}; use one of {', '.join(SPLITS)}")
-    since = _day(filters.since) if filters else None
-    until = _day(filters.until) if filters else None
+    check_options(by, split)
+    since = day_of(filters.since) if filters else None
+    until = day_of(filters.until) if filters else None
     with store.searcher() as searcher:
         parsed, filter_query = prepare(searcher, text, filters)
         reader = searcher.reader()
@@ -164,13 +163,33 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
             everything = matching_docnums(searcher, wq.Every(), filter_query,
                                           collapse=collapse)
             totals, _, _ = _count(dates, published, everything, by, since)
+    return assemble(text, str(parsed), by=by, since=since, until=until, normalize=normalize,
+                    collapse=collapse, split=split, matches=len(matched), undated=undated,
+                    counts=counts, totals=totals, per_value=per_value)
+
+
+def check_options(by: str, split: str | None) -> None:
+    """Raise `OptionError` for an unknown period or split."""
+    if by not in PERIODS:
+        raise OptionError(f"unknown period {by!r}; use one of {', '.join(PERIODS)}")
+    if split is not None and split not in SPLITS:
+        raise OptionError(f"cannot split by {split!r}; use one of {', '.join(SPLITS)}")
+
+
+def assemble(text: str, parsed: str, *, by: str, since: date | None, until: date | None,
+             normalize: bool, collapse: bool, split: str | None, matches: int, undated: int,
+             counts: Counter[date], totals: Counter[date],
+             per_value: Counter[tuple[date, str]]) -> Timeline:
+    """The `Timeline` of matches counted per period start (`counts`; all articles per period
+    in `totals` when normalised; per (period, split value) in `per_value`), every period of
+    since..until (else first..last match) included. Both engines end here."""
     totals_per_value = Counter[str]()
     for (_, value), n in per_value.items():
         totals_per_value[value] += n
     series = sorted(totals_per_value, key=lambda v: (-totals_per_value[v], v))
     buckets: list[Bucket] = []
-    first = _period_start(since, by, since) if since else min(counts, default=None)
-    last = _period_start(until, by, since) if until else max(counts, default=None)
+    first = period_start(since, by, since) if since else min(counts, default=None)
+    last = period_start(until, by, since) if until else max(counts, default=None)
     if first is not None and last is not None:
         start = first
         while start <= last:
@@ -184,8 +203,8 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
                 share=share, split={value: per_value[start, value] for value in series
                                     if per_value.get((start, value))}))
             start = following
-    return Timeline(query=text, parsed=str(parsed), by=by, collapsed=collapse,
-                    normalized=normalize, matches=len(matched), undated=undated,
+    return Timeline(query=text, parsed=parsed, by=by, collapsed=collapse,
+                    normalized=normalize, matches=matches, undated=undated,
                     buckets=tuple(buckets), split=split,
                     series=tuple(series))
 

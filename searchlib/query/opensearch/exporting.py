@@ -1,0 +1,97 @@
+"""Export on OpenSearch: every match streamed through a point-in-time with ``search_after``
+(one snapshot, no cap, one page of rows in memory), rows as the Whoosh engine makes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import query as wq
+
+from searchlib.errors import ConfigError
+from searchlib.query.exporting import (
+    DEFAULT_FIELDS,
+    GROUP_FIELDS,
+    Provenance,
+    check_export,
+    row_of,
+    version,
+)
+from searchlib.query.opensearch.cluster import PAGE, Cluster
+from searchlib.query.opensearch.searching import group_members, ordered_rows, prepare, select
+from searchlib.query.search import Filters, collapse_key
+
+__all__ = ["OpenSearchExport", "export"]
+
+
+class OpenSearchExport:
+    """An export in progress (`searchlib.query.exporting.Export`'s interface): `provenance`,
+    then `rows()` once."""
+
+    def __init__(self, provenance: Provenance, cluster: Cluster, query: dict[str, Any] | None,
+                 sort: str) -> None:
+        self.provenance = provenance
+        self._cluster: Cluster | None = cluster
+        self._query = query
+        self._sort = sort
+
+    @property
+    def total(self) -> int:
+        return self.provenance.total
+
+    def __enter__(self) -> OpenSearchExport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._cluster = None
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One dict per matching article with exactly `provenance.fields` as keys."""
+        cluster, fields = self._cluster, self.provenance.fields
+        if cluster is None:
+            raise ConfigError("this export was already read or closed; run export() again")
+        self._cluster = None
+        if self._query is None:
+            return
+        batch: list[dict[str, Any]] = []
+        for hit in ordered_rows(cluster, self._query, self._sort, source=True):
+            batch.append(cluster.decode(hit["_source"]))
+            if len(batch) >= PAGE:
+                yield from _rows(cluster, batch, fields)
+                batch = []
+        yield from _rows(cluster, batch, fields)
+
+
+def _rows(cluster: Cluster, batch: list[dict[str, Any]],
+          fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    groups = group_members(cluster, {collapse_key(s) for s in batch}) \
+        if GROUP_FIELDS.intersection(fields) and batch else {}
+    for stored in batch:
+        members = groups.get(collapse_key(stored)) or [(None, stored["id"])]
+        yield row_of(stored, fields, members[0][1], len(members))
+
+
+def export(cluster: Cluster, text: str, *, filters: Filters | None = None,
+           fields: Sequence[str] | None = None, sort: str = "date",
+           collapse: bool = True) -> OpenSearchExport:
+    """`searchlib.query.exporting.export` on OpenSearch."""
+    chosen = tuple(fields) if fields else DEFAULT_FIELDS
+    check_export(chosen, sort)
+    parsed, filter_query = prepare(cluster, text, filters)
+    query, total = None, 0
+    if parsed is not wq.NullQuery:
+        query = select(cluster, parsed, filter_query, collapse=collapse,
+                       scored=sort == "relevance").query
+        total = cluster.count(query)
+    meta = cluster.meta
+    provenance = Provenance(
+        index=cluster.url, build_id=str(meta.get("build_id", "")),
+        schema=str(meta.get("schema", "")), analyzer=str(meta.get("analyzer", "")),
+        query=text, parsed=str(parsed), filters=(filters or Filters()).to_json(), sort=sort,
+        collapsed=collapse, fields=chosen, total=total,
+        exported_at=datetime.now(UTC).isoformat(timespec="seconds"), searchlib=version())
+    return OpenSearchExport(provenance, cluster, query, sort)
