@@ -21,7 +21,7 @@ from searchlib.query.parse import relaxed_query
 from searchlib.query.search import prepare, snippet_matchers
 from searchlib.store import Store
 
-__all__ = ["ArticleHighlights", "highlight_article"]
+__all__ = ["ArticleHighlights", "highlight_article", "marked"]
 
 Spans = tuple[tuple[int, int], ...]
 
@@ -55,10 +55,17 @@ def highlight_article(store: Store, article_id: str, query: str) -> ArticleHighl
         parsed, _ = prepare(searcher, query, None)
         terms = _matched_terms(searcher, parsed, docnum)
         stored = searcher.stored_fields(docnum)
-        matchers = snippet_matchers(searcher.schema, Lang(stored["lang"]) if stored.get("lang")
-                                    else None, terms)
+    return marked(searcher.schema, article_id, query, stored, terms)
+
+
+def marked(schema: Any, article_id: str, query: str, stored: dict[str, Any],
+           terms: Sequence[Any]) -> ArticleHighlights:
+    """The highlights of an article (its stored fields) that matched through `terms`
+    ((field, term) pairs). Both engines mark articles here."""
     if not terms:
         return ArticleHighlights(id=article_id, query=query)
+    matchers = snippet_matchers(schema, Lang(stored["lang"]) if stored.get("lang") else None,
+                                terms)
     return ArticleHighlights(
         id=article_id, query=query,
         **{name: mark_all(stored.get(name) or "", matchers).highlights

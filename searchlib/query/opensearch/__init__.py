@@ -11,7 +11,7 @@ from searchlib.query.opensearch.cluster import Cluster
 from searchlib.query.opensearch.compile import Compiled, compile_query
 from searchlib.query.opensearch.exporting import OpenSearchExport, export
 from searchlib.query.opensearch.related import similar, suggest, top_terms
-from searchlib.query.opensearch.searching import count, prepare, search
+from searchlib.query.opensearch.searching import count, highlight, prepare, search
 from searchlib.query.opensearch.timelines import timeline
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "compile_query",
     "count",
     "export",
+    "highlight",
     "prepare",
     "search",
     "similar",

@@ -21,8 +21,9 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.query import Query
 
-from searchlib.errors import ConfigError, QueryError
+from searchlib.errors import ArticleNotFound, ConfigError, QueryError
 from searchlib.query.counting import BREAKDOWNS, UNKNOWN, Count
+from searchlib.query.marking import ArticleHighlights, marked
 from searchlib.query.names import author_query
 from searchlib.query.opensearch.cluster import Cluster, value
 from searchlib.query.opensearch.compile import (
@@ -49,7 +50,7 @@ from searchlib.query.search import (
 )
 from searchlib.store.schema import build_schema
 
-__all__ = ["prepare", "Selection", "select", "search", "count", "facet_counts",
+__all__ = ["prepare", "Selection", "select", "search", "count", "highlight", "facet_counts",
            "group_members", "schema", "ordered_rows", "date_sort"]
 
 SOURCE_FIELDS = ["id", "title", "lead", "text", "url", "canonical_url", "published", "lang",
@@ -415,6 +416,28 @@ def _recount_authors(cluster: Cluster, query: dict[str, Any],
                              "aggs": {"authors": {"filters": {"filters": filters}}}})
     buckets = answer["aggregations"]["authors"]["buckets"]
     return Counter({name: buckets[str(i)]["doc_count"] for i, name in enumerate(names)})
+
+
+def highlight(cluster: Cluster, article_id: str, text: str) -> ArticleHighlights:
+    """`searchlib.query.marking.highlight_article` on OpenSearch: the words of the query (else
+    of its partial-match form) in one article, as its hit's snippet marks them."""
+    answer = cluster.search({"query": {"term": {"id": article_id}}, "size": 1,
+                             "_source": SOURCE_FIELDS})
+    if not answer["hits"]["hits"]:
+        raise ArticleNotFound(cluster.url, article_id)
+    stored = cluster.decode(answer["hits"]["hits"][0]["_source"])
+    parsed, _ = prepare(cluster, text, None)
+    terms: list[tuple[str, str]] = []
+    for candidate in (parsed, relaxed_query(parsed)):
+        if candidate is None or candidate is wq.NullQuery:
+            continue
+        compiled = compile_query(candidate)
+        found = cluster.search({"query": {"bool": {"must": [compiled.query], "filter": [
+            {"term": {"id": article_id}}]}}, "size": 1, "_source": False})["hits"]["hits"]
+        if found:
+            terms = matched_terms(compiled, found[0].get("matched_queries", ()), stored)
+            break
+    return marked(schema(), article_id, text, stored, terms)
 
 
 def count(cluster: Cluster, text: str, *, filters: Filters | None = None,
