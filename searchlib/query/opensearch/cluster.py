@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Cluster", "PAGE", "stored_fields", "value"]
+__all__ = ["Cluster", "PAGE", "ONE_REQUEST", "stored_fields", "value"]
 
 PAGE = 2000
 """Rows fetched per request when streaming (export, duplicate groups)."""
-_ONE_REQUEST = 10_000
+ONE_REQUEST = 10_000
 """Rows a plain search may return (OpenSearch's default `max_result_window`)."""
 RANKED = "dfs_query_then_fetch"
 KEEP_ALIVE = "2m"
@@ -69,8 +69,8 @@ class Cluster:
              source: list[str] | bool = False, sort: list[Any] | None = None) -> Iterator[dict]:
         """Every hit of `query` (no scoring unless `sort` asks for ``_score``), in `sort`
         order (default: index order), with `fields` as doc values and `source`."""
-        body: dict[str, Any] = {"query": query, "_source": source, "size": _ONE_REQUEST,
-                                "track_total_hits": _ONE_REQUEST + 1,
+        body: dict[str, Any] = {"query": query, "_source": source, "size": ONE_REQUEST,
+                                "track_total_hits": ONE_REQUEST + 1,
                                 "sort": sort or ["_doc"]}
         if fields:
             body["docvalue_fields"] = [_docvalue(name) for name in fields]

@@ -25,6 +25,7 @@ from searchlib.errors import ArticleNotFound, ConfigError, QueryError
 from searchlib.query.counting import BREAKDOWNS, UNKNOWN, Count
 from searchlib.query.marking import ArticleHighlights, marked
 from searchlib.query.names import author_query
+from searchlib.query.opensearch.cluster import ONE_REQUEST as _ONE_REQUEST
 from searchlib.query.opensearch.cluster import Cluster, value
 from searchlib.query.opensearch.compile import (
     Compiled,
@@ -134,41 +135,60 @@ def select(cluster: Cluster, parsed: Query, filter_query: Query | None, *,
            collapse: bool, scored: bool = False) -> Selection:
     """The selection of `parsed` within `filter_query`, one article per near-duplicate group
     with `collapse` (the earliest matching one; filters then select among those). `scored`:
-    its order by score matters (stacked layers are then weighed, `layer_boosts`)."""
+    its order by score matters (stacked layers are then weighed, `layer_boosts`).
+
+    One request finds both the copies among the matches and (`scored`) the frequencies the
+    layer boosts need (a ``global`` aggregation beside the copies' hits)."""
     if collapse:
         parsed, filter_query = split_filters(parsed, filter_query)
-    boosts = _layer_boosts(cluster, parsed) if scored else {}
-    compiled = compile_query(parsed, boosts=boosts)
-    filters = () if filter_query is None else (compile_query(filter_query, named=False).query,)
+    words = compile_query(parsed, named=False).query
+    pairs = stacked_terms(parsed) if scored else set()
+    body: dict[str, Any] = {"size": 0, "track_total_hits": False}
+    if collapse:
+        body.update(query=_copies_query(words), size=_ONE_REQUEST, _source=False,
+                    track_total_hits=_ONE_REQUEST + 1, sort=["_doc"],
+                    docvalue_fields=["dup_group"])
+    if pairs:
+        body["aggs"] = {"all": {"global": {}, "aggs": {"frequencies": {"filters": {
+            "filters": _frequency_filters(pairs)}}}}}
+    answer = cluster.search(body) if collapse or pairs else {}
+    boosts: dict[tuple[str, str], float] = {}
+    if pairs:
+        buckets = answer["aggregations"]["all"]["frequencies"]["buckets"]
+        boosts = layer_boosts(pairs, {key: b["doc_count"] for key, b in buckets.items()})
     clauses: list[dict[str, Any]] = []
     if collapse:
-        hidden = sorted(_non_representatives(cluster, compile_query(parsed, named=False).query))
+        hidden = sorted(_non_representatives(cluster, words, answer))
         clauses = [{"bool": {"must_not": [{"terms": {"id": hidden[start:start + _MAX_IDS]}}]}}
                    for start in range(0, len(hidden), _MAX_IDS)]
-    return Selection(parsed, compiled, filters, tuple(clauses), boosts)
+    filters = () if filter_query is None else (compile_query(filter_query, named=False).query,)
+    return Selection(parsed, compile_query(parsed, boosts=boosts), filters, tuple(clauses),
+                     boosts)
 
 
-def _layer_boosts(cluster: Cluster, parsed: Query) -> dict[tuple[str, str], float]:
-    """`layer_boosts` of the query's terms, their frequencies counted in one request."""
-    pairs = stacked_terms(parsed)
-    if not pairs:
-        return {}
+def _frequency_filters(pairs: set[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Filters counting, for `layer_boosts`, the articles having each layer of the pairs'
+    fields and those holding each term in each layer."""
     filters: dict[str, dict[str, Any]] = {}
     for name, term in pairs:
         for layer in layer_fields(name):
             filters[layer] = {"exists": {"field": layer}}
             filters[frequency_key(layer, term)] = {"term": {layer: term}}
-    answer = cluster.search({"size": 0, "track_total_hits": False, "aggs": {
-        "frequencies": {"filters": {"filters": filters}}}})
-    buckets = answer["aggregations"]["frequencies"]["buckets"]
-    return layer_boosts(pairs, {key: bucket["doc_count"] for key, bucket in buckets.items()})
+    return filters
 
 
-def _non_representatives(cluster: Cluster, words: dict[str, Any]) -> set[str]:
-    """The matches of `words` that share a group with an earlier match (published, then id)."""
-    copies = {value(hit, "dup_group") for hit in cluster.rows(
-        {"bool": {"filter": [words, {"term": {"dup_copy": True}}]}}, fields=["dup_group"])}
-    copies.discard(None)
+def _copies_query(words: dict[str, Any]) -> dict[str, Any]:
+    return {"bool": {"filter": [words, {"term": {"dup_copy": True}}]}}
+
+
+def _non_representatives(cluster: Cluster, words: dict[str, Any],
+                         answer: dict[str, Any]) -> set[str]:
+    """The matches of `words` that share a group with an earlier match (published, then id),
+    given the `answer` listing the copies among them (the first `_ONE_REQUEST`)."""
+    hits = answer["hits"]["hits"]
+    if answer["hits"]["total"]["value"] > len(hits):
+        hits = cluster.stream(_copies_query(words), fields=["dup_group"])
+    copies = {value(hit, "dup_group") for hit in hits} - {None}
     if not copies:
         return set()
     members: dict[str, list[tuple[datetime, str]]] = {}
