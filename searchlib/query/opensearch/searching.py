@@ -25,8 +25,7 @@ from searchlib.errors import ArticleNotFound, ConfigError, QueryError
 from searchlib.query.counting import BREAKDOWNS, UNKNOWN, Count
 from searchlib.query.marking import ArticleHighlights, marked
 from searchlib.query.names import author_query
-from searchlib.query.opensearch.cluster import ONE_REQUEST as _ONE_REQUEST
-from searchlib.query.opensearch.cluster import Cluster, value
+from searchlib.query.opensearch.cluster import ONE_REQUEST, Cluster, value
 from searchlib.query.opensearch.compile import (
     Compiled,
     compile_query,
@@ -145,8 +144,8 @@ def select(cluster: Cluster, parsed: Query, filter_query: Query | None, *,
     pairs = stacked_terms(parsed) if scored else set()
     body: dict[str, Any] = {"size": 0, "track_total_hits": False}
     if collapse:
-        body.update(query=_copies_query(words), size=_ONE_REQUEST, _source=False,
-                    track_total_hits=_ONE_REQUEST + 1, sort=["_doc"],
+        body.update(query=_copies_query(words), size=ONE_REQUEST, _source=False,
+                    track_total_hits=ONE_REQUEST + 1, sort=["_doc"],
                     docvalue_fields=["dup_group"])
     if pairs:
         body["aggs"] = {"all": {"global": {}, "aggs": {"frequencies": {"filters": {
@@ -184,7 +183,7 @@ def _copies_query(words: dict[str, Any]) -> dict[str, Any]:
 def _non_representatives(cluster: Cluster, words: dict[str, Any],
                          answer: dict[str, Any]) -> set[str]:
     """The matches of `words` that share a group with an earlier match (published, then id),
-    given the `answer` listing the copies among them (the first `_ONE_REQUEST`)."""
+    given the `answer` listing the copies among them (the first `ONE_REQUEST`)."""
     hits = answer["hits"]["hits"]
     if answer["hits"]["total"]["value"] > len(hits):
         hits = cluster.stream(_copies_query(words), fields=["dup_group"])
