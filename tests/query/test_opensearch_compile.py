@@ -11,7 +11,6 @@ pytest.importorskip("opensearchpy", reason="the OpenSearch engine needs the open
 
 from searchlib.model import Lang  # noqa: E402
 from searchlib.query.opensearch.compile import (  # noqa: E402
-    TITLE_WEIGHT,
     Leaf,
     compile_query,
     layer_boosts,
@@ -19,6 +18,7 @@ from searchlib.query.opensearch.compile import (  # noqa: E402
     stacked_terms,
 )
 from searchlib.query.parse import parse_query  # noqa: E402
+from searchlib.store.opensearch.mapping import TITLE_QUERY_BOOST  # noqa: E402
 from searchlib.store.schema import build_schema  # noqa: E402
 
 SCHEMA = build_schema()
@@ -59,7 +59,7 @@ def test_a_word_is_searched_in_each_language_and_layer_and_names_its_leaves() ->
 def test_titles_carry_the_title_weight_and_names_their_low_boost() -> None:
     compiled = compile_query(_parse("Canada", [Lang.EN]))
     boosts = [value["boost"] for value in _find(compiled.query, "dis_max") if "boost" in value]
-    assert pytest.approx(TITLE_WEIGHT) in boosts
+    assert pytest.approx(TITLE_QUERY_BOOST) in boosts
     assert pytest.approx(0.3) in boosts
 
 

@@ -18,9 +18,11 @@ Keyword fields (lang, outlet, author, tag ...) are constant-score filters; ``pub
 ``range``. Every word leaf carries a ``_name`` (its index in `Compiled.leaves`): the hit's
 ``matched_queries`` give the (field, term) pairs it matched, which our highlighter marks.
 
-BM25: titles are not boosted here; their 2.5x weight is in the title fields' similarity
-(``k1 = K1 / TITLE_BOOST``, os-design.md), which reproduces Whoosh's weighting of title term
-frequencies exactly (up to field-length statistics).
+BM25: scores use the whole index's statistics (the searches run ``dfs_query_then_fetch``). The
+titles' 2.5x weight is in their similarity's k1 (`mapping.TITLE_K1`), which reproduces Whoosh's
+weighting of title term frequencies, and `mapping.TITLE_QUERY_BOOST` evens out the (k1 + 1)
+factor OpenSearch's BM25 keeps. A term found only in a stacked layer is weighed with the idf of
+its main field (`layer_boosts`), a term's layers joined by ``dis_max``.
 """
 
 from __future__ import annotations
@@ -33,25 +35,18 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from whoosh import fields as wf
 from whoosh import query as wq
 from whoosh.query import Query
 
-from searchlib.query.scoring import LuceneBM25F
-from searchlib.store.opensearch import layer_fields
-from searchlib.store.schema import TITLE_BOOST, build_schema
+from searchlib.store.opensearch.encoding import TOKEN_FIELDS, layer_fields
+from searchlib.store.opensearch.mapping import TITLE_FIELDS, TITLE_QUERY_BOOST
 
 __all__ = ["Leaf", "Compiled", "compile_query", "token_fields", "stacked_terms", "layer_boosts",
-           "frequency_key", "layer_fields", "MAX_EXPANSIONS", "TITLE_WEIGHT"]
+           "frequency_key", "layer_fields", "MAX_EXPANSIONS"]
 
 MAX_EXPANSIONS = 1000
 """Words a fuzzy term may expand to (OpenSearch's default is 50; Whoosh expands all, bounded by
 the query's `check_expansions`)."""
-K1 = LuceneBM25F().K1
-TITLE_WEIGHT = (K1 + 1) / (K1 / TITLE_BOOST + 1)
-"""Query boost of the title fields. Their similarity's k1 is ``K1 / TITLE_BOOST`` (os-design.md),
-and OpenSearch's BM25 multiplies each score by its field's ``k1 + 1``: this boost brings a
-title's factor back to the body's, so the title weighs what Whoosh's weighted tf gives it."""
 MATCH_ALL: dict[str, Any] = {"match_all": {}}
 MATCH_NONE: dict[str, Any] = {"match_none": {}}
 
@@ -100,11 +95,12 @@ class Compiled:
                 and int(name) < len(self.leaves)]
 
 
-@cache
 def token_fields() -> frozenset[str]:
-    """The schema's analysed (TEXT) fields: stored in layers in OpenSearch."""
-    schema = build_schema()
-    return frozenset(name for name in schema.names() if isinstance(schema[name], wf.TEXT))
+    """The analysed fields, stored in layers in OpenSearch (`encoding.TOKEN_FIELDS`)."""
+    return _TOKEN_FIELDS
+
+
+_TOKEN_FIELDS = frozenset(TOKEN_FIELDS)
 
 
 Frequencies = Mapping[str, int]
@@ -257,8 +253,9 @@ class _Compiler:
 
 
 def _weight(name: str) -> float:
-    """The query boost of a field: `TITLE_WEIGHT` for titles, else 1."""
-    return TITLE_WEIGHT if name.startswith("title_") else 1.0
+    """The query boost of a field: `TITLE_QUERY_BOOST` for titles (their similarity's k1 holds
+    the title weight, `mapping.TITLE_K1`), else 1."""
+    return TITLE_QUERY_BOOST if name in TITLE_FIELDS else 1.0
 
 
 def _span_word(name: str, word: str) -> dict[str, Any]:

@@ -45,6 +45,7 @@ __all__ = [
     "encode_tokens",
     "article_to_source",
     "source_to_article",
+    "source_to_stored",
 ]
 
 FILLER = "\u2063"
@@ -196,11 +197,17 @@ def _datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None) if value else None
 
 
-def source_to_article(source: dict[str, Any]) -> Article:
-    """The `Article` of an OpenSearch document's ``_source`` (as `document_to_article` reads
-    a Whoosh document's stored fields)."""
+def source_to_stored(source: dict[str, Any]) -> dict[str, Any]:
+    """The stored fields of an OpenSearch document's ``_source`` as a Whoosh document holds
+    them (dates as naive UTC datetimes): what the query stage makes hits and rows of."""
     stored = {name: source.get(name) for name in (*KEYWORD_FIELDS, *STORED_ONLY_FIELDS)}
     stored["published"] = _datetime(source.get("published"))
     stored["modified"] = _datetime(source.get("modified"))
-    return document_to_article(stored)
+    return stored
+
+
+def source_to_article(source: dict[str, Any]) -> Article:
+    """The `Article` of an OpenSearch document's ``_source`` (as `document_to_article` reads
+    a Whoosh document's stored fields)."""
+    return document_to_article(source_to_stored(source))
 

@@ -73,6 +73,8 @@ TITLE_QUERY_BOOST = (K1 + 1) / (TITLE_K1 + 1)
 """OpenSearch 2.x's BM25 keeps Lucene's legacy (k1+1) factor (checked with ``explain`` on
 2.19.6: ``boost 1.48`` for k1 0.48), so a title clause needs this query boost (1.486) for title
 and body scores to stand in Whoosh's proportion."""
+MAX_RESULTS_WINDOW = 100_000
+"""`searchlib.query.search.MAX_RESULTS_WINDOW` (the store does not import the query stage)."""
 DEFAULT_SHARDS = 1
 DEFAULT_REPLICAS = 1
 SHARDS_ENV = "SEARCHLIB_OPENSEARCH_SHARDS"
@@ -130,6 +132,9 @@ def index_body(meta: dict[str, Any], *, shards: int = DEFAULT_SHARDS,
             "index": {
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
+                # Pages reach offset + limit 100,000 on both engines (the query stage's
+                # MAX_RESULTS_WINDOW; `export` streams past it); OpenSearch's default is 10,000.
+                "max_result_window": MAX_RESULTS_WINDOW,
                 "similarity": {SIMILARITY: {"type": "BM25", "k1": K1, "b": B},
                                TITLE_SIMILARITY: {"type": "BM25", "k1": TITLE_K1, "b": B}},
             },
