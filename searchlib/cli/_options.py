@@ -123,6 +123,29 @@ def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def shard_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--shards`` and ``--replicas`` of a new OpenSearch index (`cluster_options`)."""
+    func = click.option("--replicas", type=click.IntRange(0), metavar="N",
+                        help="OpenSearch URL only: replicas of a new index (default: env "
+                             "SEARCHLIB_OPENSEARCH_REPLICAS, else 1, 0 on one node).")(func)
+    return click.option("--shards", type=click.IntRange(1), metavar="N",
+                        help="OpenSearch URL only: primary shards of a new index (default: "
+                             "env SEARCHLIB_OPENSEARCH_SHARDS, else 1; rebuild: the old "
+                             "index's).")(func)
+
+
+def cluster_options(index_dir: Any, shards: int | None,
+                    replicas: int | None) -> dict[str, int]:
+    """The keyword arguments `--shards` / `--replicas` give; a usage error for a folder."""
+    from searchlib.store.opensearch.address import is_url
+
+    given = {k: v for k, v in (("shards", shards), ("replicas", replicas)) if v is not None}
+    if given and not is_url(index_dir):
+        raise click.UsageError("--shards and --replicas apply to an OpenSearch index "
+                               "(--index http://HOST:PORT/NAME), not to a folder")
+    return given
+
+
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
 

@@ -18,8 +18,10 @@ from searchlib.cli._options import (
     _report_failures,
     _safe,
     _use_colour,
+    cluster_options,
     index_option,
     json_option,
+    shard_options,
     wait_option,
 )
 from searchlib.errors import ArticleNotFound
@@ -39,10 +41,11 @@ from searchlib.model import Article, Lang
               help="Add this tag to every article read (repeatable).")
 @click.option("--url-prefix", metavar="URL",
               help="HTML pages without a URL get URL + their path under the folder given.")
+@shard_options
 @json_option
 def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float,
           source: str | None, lang: str | None, tags: tuple[str, ...], url_prefix: str | None,
-          as_json: bool) -> None:
+          shards: int | None, replicas: int | None, as_json: bool) -> None:
     """Index HTML, .html.gz, WARC and JSONL files or folders.
 
     \b
@@ -59,10 +62,11 @@ def index(paths: tuple[Path, ...], index_dir: Path, batch_size: int, wait: float
 
     options = IngestOptions(source=source, lang=Lang(lang) if lang else None, tags=tags,
                             url_prefix=url_prefix)
+    cluster = cluster_options(index_dir, shards, replicas)
     with Progress("Indexing", total=input_size(paths), unit="records") as progress:
         report = Index.add_to(index_dir, progress.records(
             read_articles(paths, options=options, progress=progress.read)),
-            batch_size=batch_size, wait=wait)
+            batch_size=batch_size, wait=wait, **cluster)
     _report_failures(report.failures)
     summary = progress.summary(f"indexed {report.indexed}, updated {report.updated}, "
                                f"skipped {report.skipped}, failed {len(report.failed)}")
@@ -217,24 +221,27 @@ def delete(article_ids: tuple[str, ...], urls: tuple[str, ...], index_dir: Path,
 @click.option("--allow-shrink", is_flag=True,
               help="Swap in the new index even when it holds fewer articles than the old one.")
 @wait_option
+@shard_options
 @json_option
 def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, allow_shrink: bool,
-            wait: float, as_json: bool) -> None:
+            wait: float, shards: int | None, replicas: int | None, as_json: bool) -> None:
     """Rebuild the index aside and swap it in atomically; searches keep working meanwhile.
 
     Without PATH, re-indexes the index's own stored articles (after a searchlib upgrade);
     with PATH..., the new index holds exactly the articles read from those files. Refuses
     (index unchanged, exit 1) a missing PATH, inputs holding no article, and a new index
-    smaller than the old one unless --allow-shrink.
+    smaller than the old one unless --allow-shrink. An OpenSearch index is rebuilt into a new
+    index (--shards, --replicas: e.g. to reshard), then its alias moves in one step.
 
     Example: searchlib rebuild --index ./index
     """
     from searchlib.api import Index
 
+    cluster = cluster_options(index_dir, shards, replicas)
     if not paths:
         with Progress("Rebuilding", total=_articles_in(index_dir)) as progress:
             report = Index.rebuild(index_dir, batch_size=batch_size, wait=wait,
-                                   allow_shrink=allow_shrink, progress=progress.done)
+                                   allow_shrink=allow_shrink, progress=progress.done, **cluster)
     else:
         from searchlib.ingest import find_inputs, input_size, read_articles
 
@@ -242,7 +249,7 @@ def rebuild(paths: tuple[Path, ...], index_dir: Path, batch_size: int, allow_shr
         with Progress("Rebuilding", total=input_size(inputs), unit="records") as progress:
             report = Index.rebuild(index_dir, progress.records(
                 read_articles(inputs, progress=progress.read)), batch_size=batch_size,
-                wait=wait, allow_shrink=allow_shrink)
+                wait=wait, allow_shrink=allow_shrink, **cluster)
     _report_failures(report.report.failures)
     before = "unreadable" if report.previous_articles is None else report.previous_articles
     summary = progress.summary(

@@ -8,6 +8,7 @@ catches opensearch-py exceptions.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,11 @@ from searchlib.store.opensearch.address import (
 )
 
 __all__ = ["connect", "cluster_errors", "error_reason"]
+
+# opensearch-py logs every failed request as a warning; with no logging configured Python
+# would print those on stderr beside our one-line error. An application's own logging
+# configuration still receives them (they propagate to the root logger).
+logging.getLogger("opensearch").addHandler(logging.NullHandler())
 
 
 def connect(address: OpenSearchAddress) -> OpenSearch:

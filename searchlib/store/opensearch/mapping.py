@@ -51,11 +51,13 @@ __all__ = [
     "new_meta",
     "index_body",
     "check_versions",
+    "mapping_problems",
     "versions_of",
 ]
 
-ENCODING_VERSION = "searchlib-opensearch@1"
-"""Bump when the mapping or the document encoding changes; other versions are refused."""
+ENCODING_VERSION = "searchlib-opensearch@2"
+"""Bump when the mapping or the document encoding changes; other versions are refused.
+@2: ``source_name`` (the source name as given, copied from ``source``)."""
 TOKENS_ANALYZER = "whitespace"
 """The built-in whitespace analyser: custom analysers and a configurable tokenizer need the
 analysis-common module, which OpenSearch's minimal distribution lacks."""
@@ -111,17 +113,41 @@ def _properties() -> dict[str, Any]:
         for layer in layer_fields(name):
             properties[layer] = {
                 "type": "text", "analyzer": TOKENS_ANALYZER,
-                "similarity": TITLE_SIMILARITY if name in TITLE_FIELDS else SIMILARITY,
-                # `names` is indexed without positions in Whoosh too (no phrases on it).
-                "index_options": "freqs" if name == "names" else "positions"}
+                "similarity": TITLE_SIMILARITY if name in TITLE_FIELDS else SIMILARITY}
+            if name == "names":  # without positions in Whoosh too (no phrases on it)
+                properties[layer]["index_options"] = "freqs"
     for name in KEYWORD_FIELDS:
         properties[name] = {"type": "keyword"}
-    properties["source"]["normalizer"] = "lowercase"
+    properties["source"].update(normalizer="lowercase", copy_to="source_name")
+    # The source name as articles give it, for `stats` (``source`` holds it lowercased).
+    properties["source_name"] = {"type": "keyword"}
     properties["published"] = {"type": "date"}
     properties["dup_copy"] = {"type": "boolean"}
     for name in STORED_ONLY_FIELDS:
         properties[name] = {"type": "object", "enabled": False}
     return properties
+
+
+def mapping_problems(mappings: dict[str, Any]) -> list[str]:
+    """How a live index's ``mappings`` differ from the ones this version creates: fields
+    missing, or of another type, analyser, similarity or normalizer."""
+    actual = mappings.get("properties", {})
+    problems = []
+    for name, expected in _properties().items():
+        found = actual.get(name)
+        if found is None:
+            problems.append(f"mapping: field {name} is missing")
+            continue
+        for setting in ("type", "analyzer", "similarity", "normalizer", "index_options",
+                        "enabled"):
+            if setting in expected and found.get(setting, "object" if setting == "type"
+                                                 else None) != expected[setting]:
+                problems.append(f"mapping: field {name} has {setting} "
+                                f"{found.get(setting)!r}, expected {expected[setting]!r}")
+    unexpected = sorted(set(actual) - set(_properties()))
+    if unexpected:
+        problems.append(f"mapping: unexpected field(s) {', '.join(unexpected[:5])}")
+    return problems
 
 
 def index_body(meta: dict[str, Any], *, shards: int = DEFAULT_SHARDS,

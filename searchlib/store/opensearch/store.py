@@ -56,6 +56,7 @@ from searchlib.store.opensearch.mapping import (
     SHARDS_ENV,
     check_versions,
     index_body,
+    mapping_problems,
     new_meta,
     versions_of,
 )
@@ -285,13 +286,9 @@ class OpenSearchStore:
         aggs = found["aggregations"]
         by_lang = {(b["key"] or "unknown"): b["doc_count"] for b in aggs["lang"]["buckets"]}
         chars: Counter[str] = Counter()
-        by_source: Counter[str] = Counter()
-        # The source name as articles give it (the keyword field holds it lowercased).
-        for hit in self._scan({"_source": ["source", "lang", "title", "lead", "text"]
-                               if text_sizes else ["source"]}):
-            source = hit["_source"]
-            by_source[source.get("source") or "unknown"] += 1
-            if text_sizes:
+        if text_sizes:
+            for hit in self._scan({"_source": ["lang", "title", "lead", "text"]}):
+                source = hit["_source"]
                 chars[source.get("lang") or "unknown"] += sum(
                     len(source.get(name) or "") for name in ("title", "lead", "text"))
         primaries = index_stats["_all"]["primaries"]
@@ -299,7 +296,7 @@ class OpenSearchStore:
             path=self.path,
             articles=found["hits"]["total"]["value"],
             by_lang=by_lang,
-            by_source=dict(by_source.most_common()),
+            by_source=self._sources(),
             undated=aggs["undated"]["doc_count"],
             by_year={b["key_as_string"]: b["doc_count"] for b in aggs["years"]["buckets"]},
             chars_by_lang={lang: chars[lang] for lang in by_lang} if text_sizes else None,
@@ -312,6 +309,26 @@ class OpenSearchStore:
             build_id=self.meta.get("build_id", ""),
             created=self.meta.get("created", ""),
         )
+
+    def _sources(self) -> dict[str, int]:
+        """Articles per source name as given ("unknown" for none), most first: every name,
+        page by page (a composite aggregation)."""
+        counts: Counter[str] = Counter()
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {"size": 1000, "sources": [{"name": {"terms": {
+                "field": "source_name", "missing_bucket": True}}}]}
+            if after is not None:
+                composite["after"] = after
+            with self._errors():
+                found = self._client.search(index=self.alias, body={
+                    "size": 0, "aggs": {"sources": {"composite": composite}}})
+            result = found["aggregations"]["sources"]
+            for bucket in result["buckets"]:
+                counts[bucket["key"]["name"] or "unknown"] += bucket["doc_count"]
+            after = result.get("after_key")
+            if not result["buckets"] or after is None:
+                return dict(counts.most_common())
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -618,8 +635,8 @@ class OpenSearchStore:
 
     @classmethod
     def check(cls, location: Location) -> CheckReport:
-        """Verify an index without changing it: cluster and index health, mapping versions,
-        counts (every article once, primaries and replicas agreeing). Works on indexes that
+        """Verify an index without changing it: cluster and index health, mapping versions and
+        fields, counts (every article once, primaries and replicas agreeing). Works on indexes that
         `open` refuses (another version), to say what is wrong."""
         address = parse_address(location)
         client = connect(address)
@@ -632,34 +649,44 @@ class OpenSearchStore:
             problems.append(f"built with {found}, this searchlib needs {expected}: rebuild it "
                             f"with `searchlib rebuild --index {address.url}`")
         with cluster_errors(address):
+            mappings = client.indices.get_mapping(index=concrete)[concrete]["mappings"]
             health = client.cluster.health(index=concrete, params={"level": "indices"})
             stats = client.indices.stats(index=concrete, metric="docs,segments",
                                          params={"level": "shards"})
-            count = int(client.count(index=concrete)["count"])
-            distinct = client.search(index=concrete, body={
-                "size": 0, "track_total_hits": True,
-                "aggs": {"ids": {"cardinality": {"field": "id",
-                                                 "precision_threshold": 40000}}}})
+        if found == expected:
+            problems.extend(mapping_problems(mappings))
+        shards = stats["indices"].get(concrete, {})  # absent while no shard has started
+        primaries = shards.get("primaries", {})
+        held = int(primaries.get("docs", {}).get("count", 0))
+        documents = held + int(primaries.get("docs", {}).get("deleted", 0))
         status = health["indices"].get(concrete, {}).get("status", health["status"])
         if status == "red":
             problems.append(f"index {concrete} is red: {health['unassigned_shards']} shard(s) "
-                            "unassigned, some articles cannot be read or written")
-        elif status == "yellow":
-            notes.append(f"index {concrete} is yellow: {health['unassigned_shards']} replica "
-                         "shard(s) unassigned (too few nodes for the replicas)")
-        primaries = stats["indices"][concrete]["primaries"]
-        documents = int(primaries["docs"]["count"]) + int(primaries["docs"]["deleted"])
-        if count != int(primaries["docs"]["count"]):
-            problems.append(f"a count finds {count} articles, the primary shards hold "
-                            f"{primaries['docs']['count']}")
-        problems.extend(_replica_disagreements(stats["indices"][concrete]["shards"]))
-        ids = distinct["aggregations"]["ids"]["value"]
-        if count <= 40000 and ids != count:
-            problems.append(f"{count} documents hold {ids} distinct ids")
+                            "unassigned, some articles cannot be read or written (counts "
+                            "below are of the shards that answer)")
+            count = held
+        else:
+            if status == "yellow":
+                notes.append(f"index {concrete} is yellow: {health['unassigned_shards']} "
+                             "replica shard(s) unassigned (too few nodes for the replicas)")
+            with cluster_errors(address):
+                count = int(client.count(index=concrete)["count"])
+                distinct = client.search(index=concrete, body={
+                    "size": 0, "track_total_hits": True,
+                    "aggs": {"ids": {"cardinality": {"field": "id",
+                                                     "precision_threshold": 40000}}}})
+            if count != held:
+                problems.append(f"a count finds {count} articles, the primary shards hold "
+                                f"{held}")
+            ids = distinct["aggregations"]["ids"]["value"]
+            if count <= 40000 and ids != count:
+                problems.append(f"{count} documents hold {ids} distinct ids")
+        problems.extend(_replica_disagreements(shards.get("shards", {})))
         if meta.get("rebuilt_from"):
             notes.append(f"rebuilt from build {meta['rebuilt_from']}")
         return CheckReport(path=address.url, articles=count, documents=documents,
-                           segments=int(primaries["segments"]["count"]), generation=concrete,
+                           segments=int(primaries.get("segments", {}).get("count", 0)),
+                           generation=concrete,
                            build_id=meta.get("build_id"), schema=meta.get("schema"),
                            analyzer=meta.get("analyzer"), problems=tuple(problems),
                            notes=tuple(notes))

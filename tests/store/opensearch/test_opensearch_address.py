@@ -79,6 +79,22 @@ def test_a_cluster_that_is_down_is_one_line_naming_the_url(unused_port: int) -> 
         assert "Traceback" not in result.output
 
 
+def test_a_cluster_that_never_answers_times_out_in_one_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (the backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/news"
+        monkeypatch.setenv("SEARCHLIB_OPENSEARCH_TIMEOUT", "0.5")
+        result = CliRunner().invoke(main, ["stats", "--index", url])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: OpenSearch {url}: no answer within 0.5 s; the cluster "
+                             "may be overloaded; retry, or raise SEARCHLIB_OPENSEARCH_TIMEOUT "
+                             "(seconds)\n")
+
+
 def test_the_index_url_comes_from_the_environment_too(unused_port: int) -> None:
     url = f"http://127.0.0.1:{unused_port}/news"
     result = CliRunner().invoke(main, ["stats"], env={"SEARCHLIB_INDEX": url})

@@ -104,8 +104,8 @@ def test_updates_replacements_and_a_bad_record(opensearch_index_url: str) -> Non
     assert len(index) == 7  # a1..a5, a3-new, a10
 
 
-def test_index_cli_reports_a_bad_record_and_goes_on(opensearch_index_url: str,
-                                                   tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_index_cli_reports_a_bad_record_and_goes_on(
+        opensearch_index_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     records = [{"id": "j1", "text": "Перша стаття про Канаду.", "lang": "uk"},
                {"id": "j2", "text": ""},
                {"id": "j3", "text": "Третя стаття.", "lang": "uk",
@@ -172,9 +172,24 @@ def test_a_rebuild_that_would_shrink_is_refused_and_changes_nothing(
     names = reopened._client.indices.get(index=f"{reopened.alias}*")
     assert list(names) == [concrete]  # the new index was deleted
     rebuilt = Index.rebuild(opensearch_index_url, [_article(1, "Лише одна стаття.")],
-                            allow_shrink=True, shards=2)
+                            allow_shrink=True)
     assert rebuilt.articles == 1
     assert len(Index.open(opensearch_index_url)) == 1
+    # Resharding: a rebuild from the stored articles into 2 shards.
+    result = CliRunner().invoke(main, ["rebuild", "--index", opensearch_index_url,
+                                       "--shards", "2", "--replicas", "0"])
+    assert result.exit_code == 0, result.output
+    reopened = Index.open(opensearch_index_url)
+    settings = reopened._client.indices.get_settings(index=reopened.concrete)
+    assert settings[reopened.concrete]["settings"]["index"]["number_of_shards"] == "2"
+    assert reopened.get("a1").text == "Лише одна стаття."
+
+
+def test_shard_options_need_a_url(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["index", "samples/uk", "--index", str(tmp_path / "i"),
+                                       "--shards", "3"])
+    assert result.exit_code == 2 and "not to a folder" in result.stderr
+    assert not (tmp_path / "i").exists()
 
 
 def test_check_and_optimize(opensearch_index_url: str) -> None:
@@ -246,3 +261,42 @@ def test_replacements_in_consecutive_batches_follow_the_whoosh_rule(
     whoosh, cluster = Index.open(tmp_path / "index"), Index.open(opensearch_index_url)
     assert sorted(a.id for a in cluster.articles()) == sorted(a.id for a in whoosh.articles())
     assert cluster.find_by_url(url).id == whoosh.find_by_url(url).id
+
+
+def test_check_finds_a_mapping_that_differs(opensearch_index_url: str) -> None:
+    from opensearchpy import OpenSearch
+
+    from searchlib.store.opensearch.mapping import index_body, new_meta
+
+    base, alias = opensearch_index_url.rsplit("/", 1)
+    body = index_body(new_meta(), replicas=0)
+    del body["mappings"]["properties"]["domain"]
+    body["mappings"]["properties"]["text_uk__s2"]["similarity"] = "BM25"
+    body["aliases"] = {alias: {}}
+    OpenSearch(base).indices.create(index=f"{alias}-handmade", body=body)
+    report = Index.check(opensearch_index_url)
+    assert not report.ok
+    assert "mapping: field domain is missing" in report.problems
+    assert any("text_uk__s2 has similarity 'BM25'" in p for p in report.problems)
+
+
+def test_a_red_index_refuses_writes_in_one_line(opensearch_index_url: str) -> None:
+    from opensearchpy import OpenSearch
+
+    from searchlib.store.opensearch.mapping import index_body, new_meta
+
+    base, alias = opensearch_index_url.rsplit("/", 1)
+    body = index_body(new_meta(), replicas=0)
+    # A primary that can never be allocated: the index is red from the start.
+    body["settings"]["index"]["routing"] = {"allocation": {"require": {"_name": "nowhere"}}}
+    body["aliases"] = {alias: {}}
+    OpenSearch(base).indices.create(index=f"{alias}-red", body=body,
+                                    params={"wait_for_active_shards": "0"})
+    result = CliRunner().invoke(main, ["index", "samples/uk", "--index", opensearch_index_url])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: OpenSearch {opensearch_index_url}: index "
+                                    f"{alias}-red is red")
+    assert result.stderr.count("\n") == 1
+    result = CliRunner().invoke(main, ["check", "--index", opensearch_index_url])
+    assert result.exit_code == 1 and "is red" in result.stdout
+
