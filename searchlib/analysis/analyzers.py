@@ -33,7 +33,7 @@ __all__ = [
     "build_translit_analyzer",
 ]
 
-ANALYZER_VERSION = "searchlib-analysis@5"
+ANALYZER_VERSION = "searchlib-analysis@6"
 
 
 def build_analyzer(lang: Lang) -> Analyzer:
@@ -100,10 +100,10 @@ def build_translit_analyzer() -> Analyzer:
 
 
 ANALYZERS: dict[str, Callable[[], Analyzer]] = {
-    "uk-lemma@4": lambda: build_analyzer(Lang.UK),
+    "uk-lemma@5": lambda: build_analyzer(Lang.UK),
     "ru-lemma@4": lambda: build_analyzer(Lang.RU),
     "en-snowball@2": lambda: build_analyzer(Lang.EN),
     "exact@1": build_exact_analyzer,
-    "translit@2": build_translit_analyzer,
+    "translit@3": build_translit_analyzer,
 }
 """Every chain by ``name@version``; `ANALYZER_VERSION` covers them all."""

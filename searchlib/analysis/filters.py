@@ -166,7 +166,8 @@ class StopWordFilter(_ConfigFilter):
 
 
 class LemmaFilter(_ConfigFilter):
-    """Replace uk/ru words by their lemma (`searchlib.analysis.morph.lemmatise`, ё folded).
+    """Replace uk/ru words by their lemma (`searchlib.analysis.morph.lemmatise`, ё folded;
+    a word `NormaliseFilter` saw capitalised may take a name's lemma: ``Ігор`` -> ігор).
 
     One token per word, at index and query time alike, so a quoted phrase analysed by this
     chain is still one word per position. Surface forms live in the ``*_exact`` fields
@@ -212,7 +213,7 @@ class LemmaFilter(_ConfigFilter):
                 yield t
                 continue
             surface = t.text
-            lemma = lemmatise(surface, lang)
+            lemma = lemmatise(surface, lang, getattr(t, "capitalised", False))
             t.text = lemma
             yield t
             if lemma != surface and (

@@ -21,6 +21,8 @@ from searchlib.model import Lang
 
 __all__ = [
     "lemmatise",
+    "choose_lemma",
+    "word_lemma_key",
     "candidate_lemmas",
     "canonical_lemma",
     "strip_ending",
@@ -33,7 +35,7 @@ __all__ = [
 
 _CACHE_LIMIT = 400_000
 _MORPH: dict[Lang, Any] = {}
-_LEMMAS: dict[Lang, dict[str, str]] = {}
+_LEMMAS: dict[tuple[Lang, bool], dict[str, str]] = {}
 _PRIORS: dict[Lang, dict[str, int]] = {}
 _UNCHANGING = frozenset({"ADVB", "CONJ", "PREP", "PRCL", "INTJ", "PRED", "COMP", "NPRO", "NUMR"})
 _STATS = {"hits": 0, "misses": 0}
@@ -276,27 +278,69 @@ def _prior(lang: Lang) -> dict[str, int]:
     return prior
 
 
-def _lemma_uncached(word: str, lang: Lang) -> str:
+def _word_lemmas(lang: Lang) -> dict[str, str]:
+    table = _WORD_LEMMAS.get(lang)
+    if table is None:
+        from searchlib.analysis.prior import load_word_lemmas
+
+        table = _WORD_LEMMAS[lang] = load_word_lemmas() if lang is Lang.UK else {}
+    return table
+
+
+_WORD_LEMMAS: dict[tuple[Lang, bool], dict[str, str]] = {}
+_PROPER = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr"})
+"""pymorphy3's grammemes of proper nouns (names, surnames, places, organisations, brands)."""
+_NAME_BONUS = 3
+"""How much more likely a proper-noun lemma is for a capitalised word than its lemma prior says
+(uk). Brown-UK, net tokens fixed on the even/odd halves of its files: 2 +11/+0, 3 +28/+32,
+5 +24/+21 (Ігор, Дудко, Марченко; 5 starts turning Львові into лев)."""
+_NOT_NAMES = frozenset({"NPRO", "ADJF", "ADJS", "PRTF", "PRTS", "NUMR"})
+"""Parts of speech whose capitalised words stay themselves (Українська, Мені, Усі)."""
+
+
+def word_lemma_key(word: str, capitalised: bool) -> str:
+    """The key of a word in the learnt word table: capitalised words start with a capital."""
+    return word[:1].upper() + word[1:] if capitalised else word
+
+
+def choose_lemma(word: str, lang: Lang, capitalised: bool = False,
+                 learnt: bool = True) -> str:
+    """The lemma of a lowercase, normalised word, uncached (`lemmatise`); `learnt=False` leaves
+    out the learnt word table (to learn it)."""
     # A word the dictionary does not know has no known parse: skip pymorphy3's predictors, the
     # costliest part of parsing (issue 7: indexing speed).
     if _has_foreign_letter(word, lang):
         return strip_ending(word, lang)
     morph = _morph(lang)
+    written = word
+    if lang is Lang.UK and "ґ" in word and morph.word_is_known(word.replace("ґ", "г")):
+        word = word.replace("ґ", "г")  # ``реґіону`` is analysed as ``регіону``
     if not morph.word_is_known(word):
-        return strip_ending(word, lang)
+        return _unknown_word_lemma(word, lang)
     parses = [p for p in morph.parse(word) if p.is_known]
     if not parses:
-        return strip_ending(word, lang)
-    lemmas = tuple(dict.fromkeys(
-        canonical_lemma(p.normal_form.replace("ё", "е"), lang) for p in parses))
+        return _unknown_word_lemma(word, lang)
+    lemmas = tuple(dict.fromkeys(_lemma_of(p, lang) for p in parses))
+    if lang is Lang.UK:
+        # A lemma spelt with ґ beside the same lemma spelt with г (``реґіон`` / ``регіон``,
+        # ``вашинґтон`` / ``вашингтон``) is one word: the г spelling (Brown-UK: +123 tokens).
+        lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
     if len(lemmas) == 1 or lang is not Lang.UK:
         # Russian parses come ordered by pymorphy3's frequency estimate: the first one wins.
         return lemmas[0]
-    # Ukrainian: a word that is itself an unchanging word (conjunction, preposition, adverb,
-    # particle, pronoun, numeral, plural-only noun) is that word (та, коли, дуже, його, гроші),
-    # not a form of a rarer inflected lemma (той, кола, дужий, йога, гріш). Else the lemma
-    # prior decides. Tuned on half of Brown-UK, checked on the other half: 93.6% -> 96.2%.
-    # A plural-only noun that is the plural of a regular one is that one (`canonical_lemma`).
+    if any(_PROPER & p.tag.grammemes for p in parses):
+        _NAME_WORDS.add(written)  # its capitalised form may take another lemma
+    # Ukrainian. A word whose lemma Brown-UK's hand-checked texts give most of the time
+    # (``стану`` -> стан, ``заяви`` -> заява, ``свята`` -> свято): `prior.load_word_lemmas`.
+    if learnt:
+        known = _word_lemmas(lang).get(word_lemma_key(word, capitalised))
+        if known is not None:
+            return known
+    # A word that is itself an unchanging word (conjunction, preposition, adverb, particle,
+    # pronoun, numeral, plural-only noun) is that word (та, коли, дуже, його, гроші), not a form
+    # of a rarer inflected lemma (той, кола, дужий, йога, гріш). Else the lemma prior decides.
+    # Tuned on half of Brown-UK, checked on the other half: 93.6% -> 96.2%. A plural-only noun
+    # that is the plural of a regular one is that one (`canonical_lemma`).
     for parse in parses:
         if parse.normal_form == word and (
             parse.tag.POS in _UNCHANGING or "Pltm" in parse.tag.grammemes
@@ -304,35 +348,112 @@ def _lemma_uncached(word: str, lang: Lang) -> str:
             return canonical_lemma(word, lang)
     prior = _prior(lang)
     # Highest prior wins; pymorphy3's order breaks ties (max keeps the first maximum).
-    return max(lemmas, key=lambda lemma: prior.get(lemma, 0))
+    lemma = max(lemmas, key=lambda lemma: prior.get(lemma, 0))
+    if capitalised:
+        lemma = _name_lemma_choice(parses, lemmas, lemma, prior, lang)
+    return lemma
 
 
-def lemmatise(word: str, lang: Lang) -> str:
-    """The lemma of a lowercase, normalised uk/ru word (ё folded to е).
+_BASE_ENDINGS = ("", "а", "я", "о", "е", "ь", "й", "ий", "ый", "ой", "і", "и", "ы")
+"""Endings a lemma may put on a stem (`_unknown_word_lemma`), tried in this order."""
 
-    One lemma per word (measured: indexing all parses' lemmas retrieves worse). Russian takes
-    pymorphy3's first parse; Ukrainian, whose dictionary has no frequencies, takes the rule and
-    lemma prior of `_lemma_uncached` (preferring proper-noun parses for capitalised words was
-    tried and turned ``Львові`` into ``львов``). Out-of-dictionary words get their inflectional
-    ending stripped.
 
-    >>> lemmatise("канади", Lang.UK)
-    'канада'
+def _unknown_word_lemma(word: str, lang: Lang) -> str:
+    """A word the dictionary does not know: the dictionary lemma whose stem (`strip_ending`) is
+    the word's stem, else that stem. So the forms of a name the dictionary holds only partly
+    meet: ru ``Теслы``/``Теслой`` (unknown) go to ``тесло`` as ``Тесла``/``Теслу`` do."""
+    stem = strip_ending(word, lang)
+    morph = _morph(lang)
+    for ending in _BASE_ENDINGS:
+        lemma = stem + ending
+        if lemma != word and not _has_foreign_letter(lemma, lang) and morph.word_is_known(lemma):
+            for parse in morph.parse(lemma):
+                if (parse.is_known and parse.normal_form == lemma
+                        and strip_ending(lemma, lang) == stem):
+                    return canonical_lemma(lemma.replace("ё", "е"), lang)
+    return stem
+
+
+def _lemma_of(parse: Any, lang: Lang) -> str:
+    return canonical_lemma(parse.normal_form.replace("ё", "е"), lang)
+
+
+def _usual_spelling(lemma: str, lemmas: tuple[str, ...]) -> str:
+    """`lemma` with ґ spelt г when `lemmas` also holds that spelling."""
+    if "ґ" in lemma:
+        usual = lemma.replace("ґ", "г")
+        if usual in lemmas:
+            return usual
+    return lemma
+
+
+def _name_lemma_choice(parses: list[Any], lemmas: tuple[str, ...], lemma: str,
+                       prior: dict[str, int], lang: Lang) -> str:
+    """For a capitalised word: a proper-noun lemma (``Ігор`` -> ігор, not гра; ``Дудко`` ->
+    дудко, not дудка) when its prior times `_NAME_BONUS` beats the chosen `lemma`'s, unless
+    `lemma` is a pronoun, adjective or numeral (``Українська``, ``Мені``)."""
+    if not any(_PROPER & p.tag.grammemes for p in parses):
+        return lemma
+    best, best_score = lemma, 0
+    for parse in parses:
+        candidate = _usual_spelling(_lemma_of(parse, lang), lemmas)
+        if candidate == lemma and parse.tag.POS in _NOT_NAMES:
+            return lemma
+        score = (prior.get(candidate, 0) + 1) * (
+            _NAME_BONUS if _PROPER & parse.tag.grammemes else 1)
+        if score > best_score or (score == best_score and candidate == lemma):
+            best, best_score = candidate, score
+    return best
+
+
+def lemmatise(word: str, lang: Lang, capitalised: bool = False) -> str:
+    """The lemma of a lowercase, normalised uk/ru word (ё folded to е); `capitalised` says the
+    word was written with a capital (a name's lemma is preferred, Ukrainian).
+
+    One lemma per word, whatever its neighbours: a query word has none, so a lemma chosen from
+    context at index time could differ from the query's (measured on Brown-UK: a noun after a
+    preposition, a verb after a pronoun fixed 29 tokens and broke 8 of 163k; not worth losing
+    the per-word memo). Russian takes pymorphy3's first parse; Ukrainian, whose dictionary has
+    no frequencies, takes the learnt word table, the rule and lemma prior and the name bonus of
+    `choose_lemma`. An out-of-dictionary word takes the dictionary lemma of its stem, else the
+    stem (its inflectional ending stripped).
+
+    >>> lemmatise("канади", Lang.UK), lemmatise("стану", Lang.UK)
+    ('канада', 'стан')
+    >>> lemmatise("ігор", Lang.UK), lemmatise("ігор", Lang.UK, capitalised=True)
+    ('гра', 'ігор')
     >>> lemmatise("обороны", Lang.RU)
     'оборона'
     """
-    cache = _LEMMAS.get(lang)
+    lemma = _cached_lemma(word, lang, False)
+    if capitalised and lang is Lang.UK and (
+            word in _NAME_WORDS or word_lemma_key(word, True) in _word_lemmas(lang)):
+        return _cached_lemma(word, lang, True)
+    return lemma
+
+
+_NAME_WORDS: set[str] = set()
+"""Ukrainian words with a proper-noun parse among several lemmas, met by `choose_lemma`: only
+their capitalised forms (and those of the word table) are analysed apart from the lowercase
+ones. Emptied with the lowercase lemma cache, so a word is never missing while its lemma is
+cached."""
+
+
+def _cached_lemma(word: str, lang: Lang, capitalised: bool) -> str:
+    key = (lang, capitalised)
+    cache = _LEMMAS.get(key)
     if cache is None:
-        cache = _LEMMAS.setdefault(lang, {})
+        cache = _LEMMAS.setdefault(key, {})
     lemma = cache.get(word)
     if lemma is not None:
         _STATS["hits"] += 1
         return lemma
     _STATS["misses"] += 1
-    lemma = _lemma_uncached(word, lang)
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
-    cache[word] = lemma
+        if not capitalised and lang is Lang.UK:
+            _NAME_WORDS.clear()
+    lemma = cache[word] = choose_lemma(word, lang, capitalised)
     return lemma
 
 
@@ -491,6 +612,7 @@ def cache_stats() -> dict[str, float]:
 def clear_caches() -> None:
     """Empty the lemma and stem caches and reset the statistics (benchmarks)."""
     _LEMMAS.clear()
+    _NAME_WORDS.clear()
     _STEMS.clear()
     _NAME_LEMMAS.clear()
     _SOURCES.clear()

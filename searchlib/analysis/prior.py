@@ -11,6 +11,13 @@ The shipped table (``data/uk_lemma_prior.tsv.gz``: lemma, count; lemmas that tak
 ambiguity only) was built by ``python -m benchmarks.retrieval --build-prior`` from the shared
 corpus' Ukrainian news text, leaving out every Brown-UK text whose hand-checked lemmas are used
 to measure accuracy. It holds dictionary words and counts, no corpus text.
+
+A lemma prior cannot tell the forms of one word apart: ``стану`` goes to ``стати``, the far more
+frequent lemma, though news writes ``стану`` as a form of ``стан``. `build_word_lemmas` learns
+those words from hand-checked lemmas (word -> the lemma given to most of its occurrences, when
+that is not the lemma searchlib chooses): the shipped ``data/uk_word_lemmas.tsv`` was built by
+``python -m benchmarks.retrieval --build-word-lemmas`` from half of Brown-UK's disambiguated
+press texts (the even-numbered files, sorted), so the other half measures it.
 """
 
 from __future__ import annotations
@@ -20,9 +27,19 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["build_prior", "load_prior", "write_prior", "PRIOR_PATH"]
+__all__ = [
+    "build_prior",
+    "load_prior",
+    "write_prior",
+    "PRIOR_PATH",
+    "build_word_lemmas",
+    "load_word_lemmas",
+    "write_word_lemmas",
+    "WORD_LEMMAS_PATH",
+]
 
 PRIOR_PATH = Path(__file__).with_name("data") / "uk_lemma_prior.tsv.gz"
+WORD_LEMMAS_PATH = Path(__file__).with_name("data") / "uk_word_lemmas.tsv"
 
 
 def build_prior(
@@ -76,3 +93,47 @@ def load_prior(path: Path = PRIOR_PATH) -> dict[str, int]:
     # One split of the whole file, not one per line: half the time of a cold search's load.
     cells = text.rstrip("\n").replace("\n", "\t").split("\t") if text.strip() else []
     return dict(zip(cells[0::2], map(int, cells[1::2]), strict=True))
+
+
+def build_word_lemmas(
+    pairs: Iterable[tuple[str, str]],
+    choose: Callable[[str], str],
+    candidates: Callable[[str], tuple[str, ...]],
+    min_count: int = 3,
+    min_share: float = 0.7,
+) -> dict[str, str]:
+    """Words whose hand-checked lemma differs from `choose`'s: word -> its most frequent gold
+    lemma, kept when it is one of the word's `candidates`, covers `min_share` of the word's
+    occurrences and at least `min_count` of them (thresholds chosen once, not tuned).
+
+    >>> pairs = [("стану", "стан")] * 4 + [("стану", "стати")] + [("року", "рік")] * 3
+    >>> build_word_lemmas(pairs, {"стану": "стати", "року": "рік"}.__getitem__,
+    ...                   lambda word: ("стан", "стати") if word == "стану" else ("рік", "рок"))
+    {'стану': 'стан'}
+    """
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for word, lemma in pairs:
+        counts[word][lemma] += 1
+    table = {}
+    for word, lemmas in sorted(counts.items()):
+        lemma, count = lemmas.most_common(1)[0]
+        if (count >= min_count and count >= min_share * sum(lemmas.values())
+                and lemma != choose(word) and lemma in candidates(word)):
+            table[word] = lemma
+    return table
+
+
+def write_word_lemmas(table: dict[str, str], path: Path = WORD_LEMMAS_PATH) -> int:
+    """Write the word table (word TAB lemma, sorted); returns the row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{word}\t{lemma}\n" for word, lemma in sorted(table.items())),
+                    encoding="utf-8")
+    return len(table)
+
+
+def load_word_lemmas(path: Path = WORD_LEMMAS_PATH) -> dict[str, str]:
+    """The shipped word table, or an empty one if the data file is missing."""
+    if not path.exists():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t", 1) for line in lines if line)

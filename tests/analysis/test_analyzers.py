@@ -57,7 +57,7 @@ def test_builders_are_equal_by_config_and_differ_by_language():
 def test_registry_names_carry_versions():
     assert ANALYZER_VERSION.startswith("searchlib-analysis@")
     assert all("@" in name for name in ANALYZERS)
-    assert ANALYZERS["uk-lemma@4"]() == build_analyzer(Lang.UK)
+    assert ANALYZERS["uk-lemma@5"]() == build_analyzer(Lang.UK)
 
 
 @pytest.mark.parametrize("form", ["Канади", "Канаді", "Канадою", "канаду"])
