@@ -367,10 +367,10 @@ def _unknown_word_lemma(word: str, lang: Lang) -> str:
     for ending in _BASE_ENDINGS:
         lemma = stem + ending
         if lemma != word and not _has_foreign_letter(lemma, lang) and morph.word_is_known(lemma):
-            for parse in morph.parse(lemma):
-                if (parse.is_known and parse.normal_form == lemma
-                        and strip_ending(lemma, lang) == stem):
-                    return canonical_lemma(lemma.replace("ё", "е"), lang)
+            if strip_ending(lemma, lang) == stem and any(
+                    parse.is_known and parse.normal_form == lemma for parse in morph.parse(lemma)
+            ) and canonical_lemma(lemma, lang) == lemma:
+                return lemma
     return stem
 
 
@@ -425,10 +425,12 @@ def lemmatise(word: str, lang: Lang, capitalised: bool = False) -> str:
     >>> lemmatise("обороны", Lang.RU)
     'оборона'
     """
-    lemma = _cached_lemma(word, lang, False)
+    lemma, computed = _cached_lemma(word, lang, False)
     if capitalised and lang is Lang.UK and (
             word in _NAME_WORDS or word_lemma_key(word, True) in _word_lemmas(lang)):
-        return _cached_lemma(word, lang, True)
+        lemma, named = _cached_lemma(word, lang, True)
+        computed = computed or named
+    _STATS["misses" if computed else "hits"] += 1  # per word, however many lemmas it took
     return lemma
 
 
@@ -439,22 +441,21 @@ ones. Emptied with the lowercase lemma cache, so a word is never missing while i
 cached."""
 
 
-def _cached_lemma(word: str, lang: Lang, capitalised: bool) -> str:
+def _cached_lemma(word: str, lang: Lang, capitalised: bool) -> tuple[str, bool]:
+    """`choose_lemma`'s lemma from the cache, or computed and cached (then True)."""
     key = (lang, capitalised)
     cache = _LEMMAS.get(key)
     if cache is None:
         cache = _LEMMAS.setdefault(key, {})
     lemma = cache.get(word)
     if lemma is not None:
-        _STATS["hits"] += 1
-        return lemma
-    _STATS["misses"] += 1
+        return lemma, False
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
         if not capitalised and lang is Lang.UK:
             _NAME_WORDS.clear()
     lemma = cache[word] = choose_lemma(word, lang, capitalised)
-    return lemma
+    return lemma, True
 
 
 _SOURCES: dict[tuple[Lang, str], frozenset[str]] = {}
@@ -467,9 +468,11 @@ _SUBSTITUTES = {Lang.UK: ("ґ", "г"), Lang.RU: ("ё", "е")}
 def lemma_sources(lemma: str, lang: Lang) -> frozenset[str]:
     """Every word that `lemmatise` can turn into `lemma`, and a few more (a superset): the
     forms of each dictionary lexeme whose normal form is `lemma` (with ``ґ``/``ё`` also written
-    ``г``/``е``, as pymorphy3 accepts them), `lemma` itself and `lemma` plus each ending
-    `strip_ending` removes. The highlighter analyses only the words in this set (issue 7: cold
-    start); ``tests/query/test_highlight.py`` checks it against `lemmatise` on real text.
+    ``г``/``е``, as pymorphy3 accepts them; uk: also the lexemes of its ґ spelling), `lemma`
+    itself, and `lemma` and its stem plus each ending `strip_ending` removes (words the
+    dictionary does not know: `_unknown_word_lemma`). The highlighter analyses only the words
+    in this set (issue 7: cold start); ``tests/query/test_highlight.py`` checks it against
+    `lemmatise` on real text.
 
     >>> sorted(w for w in lemma_sources("київ", Lang.UK) if w.startswith("києв"))
     ['києва', 'києве', 'києвом', 'києву', 'києві']
@@ -479,9 +482,11 @@ def lemma_sources(lemma: str, lang: Lang) -> frozenset[str]:
     if sources is not None:
         return sources
     written, common = _SUBSTITUTES[lang]
-    forms = {lemma, *(lemma + ending for ending in _ENDINGS[lang])}
+    stem = strip_ending(lemma, lang)
+    forms = {lemma, stem, *(base + ending for base in (lemma, stem) for ending in _ENDINGS[lang])}
     for parse in _morph(lang).parse(lemma):
-        if parse.is_known and parse.normal_form.replace("ё", "е") == lemma:
+        normal = parse.normal_form.replace("ё", "е")
+        if parse.is_known and (normal == lemma or normal.replace("ґ", "г") == lemma):
             for form in parse.lexeme:
                 forms |= _spellings(form.word, written, common)
     if len(_SOURCES) >= _SOURCES_LIMIT:
