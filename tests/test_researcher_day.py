@@ -483,6 +483,7 @@ def test_package_ships_py_typed_and_its_data_files(tmp_path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("searchlib/py.typed", "searchlib/ingest/data/article.schema.json",
                     "searchlib/analysis/data/uk_lemma_prior.tsv.gz",
+                    "searchlib/analysis/data/uk_word_lemmas.tsv",
                     "searchlib/text/data/name_keys.tsv.gz", "searchlib/web/static/app.js"):
         assert shipped in names
     assert not any(name.startswith(("tests/", "samples/", "index/")) for name in names)
