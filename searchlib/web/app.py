@@ -41,6 +41,7 @@ from searchlib.errors import (
 )
 from searchlib.model import Lang, parse_datetime
 from searchlib.query import Filters, SearchOptions
+from searchlib.store.opensearch.address import OpenSearchAddress, is_url, parse_address
 
 __all__ = ["TOKEN_ENV", "WebSettings", "create_app"]
 
@@ -72,7 +73,8 @@ T = TypeVar("T")
 class WebSettings:
     """How the server behaves: the index, writing, the time limit and the upload cap."""
 
-    index: Path
+    index: Path | OpenSearchAddress
+    """An index folder, or the address of an OpenSearch index."""
     allow_write: bool = False
     token: str | None = None
     """The bearer token writes need (required when `allow_write`)."""
@@ -95,13 +97,17 @@ class WebSettings:
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON, without the token (it stays in the environment)."""
-        return {"index": str(self.index), "allow_write": self.allow_write,
+        return {"index": str(self.index), "ca_certs": getattr(self.index, "ca_certs", None),
+                "allow_write": self.allow_write,
                 "timeout": self.timeout, "max_upload_bytes": self.max_upload_bytes,
                 "cache_bytes": self.cache_bytes, "threads": self.threads}
 
     @classmethod
     def from_json(cls, record: dict[str, Any], *, token: str | None) -> WebSettings:
-        return cls(**{**record, "index": Path(record["index"]), "token": token})
+        record = dict(record)
+        index, ca_certs = record.pop("index"), record.pop("ca_certs", None)
+        location = parse_address(index, ca_certs=ca_certs) if is_url(index) else Path(index)
+        return cls(**{**record, "index": location, "token": token})
 
 
 class ApiError(Exception):
