@@ -20,6 +20,25 @@ from sentences of random passages (8-30 words) the way reading-comprehension que
 
 The relevant document is the passage the sentence came from. MRR@10 (and R@10) per language.
 
+Three collections (`--collections`, all by default), each drawn with its own seeded generator:
+
+- ``standard`` (`STANDARD`): as above;
+- ``hard`` (`HARD`): twice the articles (more distractors); each word dropped with probability
+  0.5 (at least 3 kept), kept words re-inflected with probability 0.5, one word of 4+ letters of
+  another random passage put in at a random place (the vocabulary a paraphrase brings, so that
+  most questions have no passage holding all their words, as real questions), and the question
+  words of `_HARD_QUESTION_WORDS`: more of them, with inflected forms and auxiliaries (``Кого``,
+  ``Якою``, ``Чий``, ``Скольких``, ``Did``, ``Does``) that no stop-word list holds. Those words
+  overlap `searchlib.query.parse.QUESTION_WORDS` by construction (both were written from the
+  same idea of a question): that item's gain here is an upper bound, the standard collection's
+  question words were chosen before it;
+- ``titles`` (`TITLES`): keyword queries, known item: the title of each of `--questions` sampled
+  articles is the query, its whole body (no title) the one relevant document among the bodies of
+  all sampled articles (as `benchmarks.retrieval`, but through `Index.search`).
+
+Each collection reports the share of its queries with no full match (no document holding all
+their words, `relax=False`).
+
 **Systems**, in the same run, alternated query by query:
 
 - ``searchlib``: `Index.create` + `Index.add` (one index per language, articles with their
@@ -47,11 +66,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
@@ -73,6 +93,7 @@ from benchmarks.retrieval import (
 from searchlib.api import Index
 from searchlib.errors import QueryError
 from searchlib.model import Article, Lang
+from searchlib.query import parse, proximity
 from searchlib.query.search import SearchOptions
 
 SEED = 20261207
@@ -91,6 +112,43 @@ _QUESTION_WORDS: dict[Lang, dict[str, tuple[str, ...]]] = {
               "thing": ("Що", "Як", "Який", "Чому")},
 }
 """Question words put in front of a question, by the kind of answer removed."""
+
+_HARD_QUESTION_WORDS: dict[Lang, dict[str, tuple[str, ...]]] = {
+    Lang.EN: {"number": ("How many", "How much", "When did", "What year did", "How long did"),
+              "name": ("Who did", "Which", "Whom does", "Where did", "Who was"),
+              "thing": ("What does", "What did", "How does", "Why do", "Did", "Does", "Do")},
+    Lang.RU: {"number": ("Сколько", "Скольких", "Когда", "В каком году", "Какова"),
+              "name": ("Кто", "Кого", "Кому", "Чей", "Каков", "Какую"),
+              "thing": ("Что", "Как", "Каким образом", "Почему", "Чем", "Разве")},
+    Lang.UK: {"number": ("Скільки", "Скількох", "Коли", "У якому році", "Якою була"),
+              "name": ("Хто", "Кого", "Кому", "Чий", "Якою", "Яку"),
+              "thing": ("Що", "Як", "Чому", "Чи", "Чим", "Навіщо")},
+}
+"""The hard collection's question words: more of them, and inflected forms (кого, якою, чий,
+скольких, did) that the stop-word lists do not hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """How questions are written from sentences (module docstring)."""
+
+    name: str
+    drop: float
+    """Probability that a word of the sentence is left out."""
+    keep_at_least: int
+    reinflect: float
+    """Probability that a kept word is put in another form."""
+    foreign: int
+    """Words of another passage put into the question (the words a paraphrase brings)."""
+    question_words: dict[Lang, dict[str, tuple[str, ...]]]
+    titles: bool = False
+    """Keyword queries instead: each sampled article's title against its whole body."""
+
+
+STANDARD = Recipe("standard", 0.2, 5, 0.3, 0, _QUESTION_WORDS)
+HARD = Recipe("hard", 0.5, 3, 0.5, 1, _HARD_QUESTION_WORDS)
+TITLES = Recipe("titles", 0, 0, 0, 0, {}, titles=True)
+RECIPES = {recipe.name: recipe for recipe in (STANDARD, HARD, TITLES)}
 
 _LUCENE_EN_STOP = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the their "
@@ -125,11 +183,16 @@ def _articles(lang: Lang, count: int, rng: random.Random) -> list[Item]:
     return rng.sample(unique, min(count, len(unique)))
 
 
-def collection(lang: Lang, articles: int, questions: int,
-               seed: int = SEED) -> tuple[dict[str, str], list[Question]]:
+def collection(lang: Lang, articles: int, questions: int, seed: int = SEED,
+               recipe: Recipe = STANDARD) -> tuple[dict[str, str], list[Question]]:
     """(passage id -> text, questions) for one language."""
-    rng = random.Random(f"{seed}-{lang}")
+    rng = random.Random(f"{seed}-{lang}" if recipe is STANDARD else f"{seed}-{lang}-{recipe.name}")
     docs: dict[str, str] = {}
+    if recipe.titles:
+        items = _articles(lang, articles, rng)
+        asked = rng.sample(items, min(questions, len(items)))
+        return ({item.id: item.body for item in items},
+                [Question(item.title, item.id, "title") for item in asked])
     for item in _articles(lang, articles, rng):
         for n, passage in enumerate(passages(item, 600)):
             docs[f"{item.id}#{n}"] = passage
@@ -144,14 +207,17 @@ def collection(lang: Lang, articles: int, questions: int,
                      if 8 <= len(s.split()) <= 30]
         if not sentences:
             continue
-        question = _question(rng.choice(sentences), lang, rng, reinflect)
+        question = _question(rng.choice(sentences), lang, rng, reinflect, recipe)
+        if question and recipe.foreign:
+            question = _with_foreign_words(question, docs[rng.choice(ids)], recipe.foreign, rng)
         if question:
             made.append(Question(question[0], doc_id, question[1]))
     return docs, made
 
 
 def _question(sentence: str, lang: Lang, rng: random.Random,
-              reinflect: Callable[[str, random.Random], str]) -> tuple[str, str] | None:
+              reinflect: Callable[[str, random.Random], str],
+              recipe: Recipe = STANDARD) -> tuple[str, str] | None:
     chunks = sentence.split()
     chunks[-1] = chunks[-1].rstrip(".!?…")
     numbers = [i for i, c in enumerate(chunks) if any(ch.isdigit() for ch in c)]
@@ -169,13 +235,24 @@ def _question(sentence: str, lang: Lang, rng: random.Random,
     else:
         return None
     rest = [c for i, c in enumerate(chunks) if i not in answer]
-    kept = [c for c in rest if rng.random() >= 0.2] if len(rest) > 6 else rest
-    if len(kept) < 5:
+    kept = [c for c in rest if rng.random() >= recipe.drop] if len(rest) > 6 else rest
+    if len(kept) < recipe.keep_at_least:
         kept = rest
-    kept = [reinflect(c, rng) if rng.random() < 0.3 else c for c in kept]
+    kept = [reinflect(c, rng) if rng.random() < recipe.reinflect else c for c in kept]
     if not kept:
         return None
-    return f"{rng.choice(_QUESTION_WORDS[lang][kind])} {' '.join(kept)}?", kind
+    return f"{rng.choice(recipe.question_words[lang][kind])} {' '.join(kept)}?", kind
+
+
+def _with_foreign_words(question: tuple[str, str], other: str, count: int,
+                        rng: random.Random) -> tuple[str, str]:
+    """The question with `count` words (4+ letters) of the passage `other` put in at random
+    places before its ``?``."""
+    words = _LETTERS.findall(other)
+    chunks = question[0].removesuffix("?").split()
+    for _ in range(count if words else 0):
+        chunks.insert(rng.randint(1, len(chunks)), rng.choice(words).lower())
+    return " ".join(chunks) + "?", question[1]
 
 
 def _reinflector(lang: Lang) -> Callable[[str, random.Random], str]:
@@ -287,6 +364,13 @@ class _SearchlibSystem:
                        for doc_id, text in docs.items())
         self.options = SearchOptions(limit=10, collapse=False, suggest=False)
 
+    def full_matches(self, text: str) -> int:
+        """How many passages hold every word of `text` (0 on a refused query)."""
+        try:
+            return self.index.search(text, self.options.updated(limit=0, relax=False)).total
+        except QueryError:
+            return 0
+
     def run(self, text: str, variant: Variant) -> list[str]:
         with variant.setup():
             options = variant.options(self.options, text)
@@ -312,10 +396,39 @@ def _plain_fallback_only(options: SearchOptions, text: str) -> SearchOptions:
     return options if is_plain(text) else options.updated(relax=False)
 
 
+def _switched_off(*changes: tuple[Any, str, Any]) -> Callable[[], AbstractContextManager[Any]]:
+    """A setup that sets each (module, name, value) for the query's duration."""
+    def setup() -> AbstractContextManager[Any]:
+        stack = ExitStack()
+        for module, name, value in changes:
+            stack.enter_context(patch.object(module, name, value))
+        return stack
+
+    return setup
+
+
+_NO_QUESTION_WORDS = (parse, "QUESTION_WORDS", {lang: frozenset() for lang in Lang})
+_NO_PARTS = (parse, "PART_BOOST", 0.0)
+_NO_PROXIMITY = (proximity, "WEIGHT", 0.0)
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("searchlib"),
+    Variant("-question words (4)", setup=_switched_off(_NO_QUESTION_WORDS)),
+    Variant("-hyphen parts (5)", setup=_switched_off(_NO_PARTS)),
+    Variant("-proximity (6)", setup=_switched_off(_NO_PROXIMITY)),
+    Variant("before items 4-6", setup=_switched_off(_NO_QUESTION_WORDS, _NO_PARTS,
+                                                     _NO_PROXIMITY)),
     Variant("-fallback for all", options=_plain_fallback_only),
 )
+"""searchlib as shipped and with each issue-20 change switched off (the module constants that
+turn it off; "before items 4-6" is searchlib before them)."""
+
+PROXIMITY_GRID: tuple[Variant, ...] = tuple(
+    Variant(f"proximity w{weight} n{window}", setup=_switched_off(
+        (proximity, "WEIGHT", weight), (proximity, "WINDOW", window)))
+    for weight in (0.1, 0.4) for window in (5, 10, 20))
+"""`--proximity-grid`: other weights and windows of `searchlib.query.proximity` (shipped: 0.2
+and 10)."""
 
 
 # ------------------------------------------------------------------------- main
@@ -325,14 +438,15 @@ def _rank(found: list[str], relevant: str) -> int:
     return next((r for r, doc_id in enumerate(found, 1) if doc_id == relevant), 0)
 
 
-def run(langs: list[Lang], articles: int, questions: int) -> dict[str, Any]:
+def run(langs: list[Lang], articles: int, questions: int, recipe: Recipe = STANDARD,
+        variants: tuple[Variant, ...] = VARIANTS) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     sizes: dict[str, Any] = {}
     timings: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="searchlib-questions-") as tmp:
         for lang in langs:
             with Timer() as built:
-                docs, asked = collection(lang, articles, questions)
+                docs, asked = collection(lang, articles, questions, recipe=recipe)
             base = Path(tmp) / str(lang)
             systems: dict[str, Callable[[str], list[str]]] = {}
             for name, analyzer, weighting in (
@@ -350,7 +464,7 @@ def run(langs: list[Lang], articles: int, questions: int) -> dict[str, Any]:
             timings.setdefault("searchlib", {"index_wall": 0.0, "index_cpu": 0.0})
             timings["searchlib"]["index_wall"] += t.wall
             timings["searchlib"]["index_cpu"] += t.cpu
-            for variant in VARIANTS:
+            for variant in variants:
                 systems[variant.name] = partial(ours.run, variant=variant)
             ranks: dict[str, list[int]] = {name: [] for name in systems}
             spent: dict[str, list[float]] = {name: [0.0, 0.0] for name in systems}
@@ -364,11 +478,13 @@ def run(langs: list[Lang], articles: int, questions: int) -> dict[str, Any]:
                     spent[name][1] += t.cpu
                     ranks[name].append(_rank(found, question.relevant))
             sizes[str(lang)] = {"documents": len(docs), "questions": len(asked),
+                                "no_full_match": round(sum(
+                                    ours.full_matches(q.text) == 0 for q in asked) / len(asked), 3),
                                 "characters": sum(map(len, docs.values())),
                                 "collection_s": round(built.wall, 1)}
             for name, found in ranks.items():
                 rows.append({
-                    "lang": str(lang), "system": name,
+                    "collection": recipe.name, "lang": str(lang), "system": name,
                     "mrr10": round(sum(1 / r for r in found if r) / len(found), 4),
                     "recall10": round(sum(1 for r in found if r) / len(found), 4),
                     "questions": len(found),
@@ -382,9 +498,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="150 articles and 100 questions per language (a few minutes)")
-    parser.add_argument("--articles", type=int, help="articles per language (default 500)")
+    parser.add_argument("--articles", type=int, help="articles per language (default 500; the "
+                        "hard collection takes twice as many)")
     parser.add_argument("--questions", type=int, help="questions per language (default 300)")
     parser.add_argument("--langs", default="uk,ru,en")
+    parser.add_argument("--collections", default="standard,hard,titles",
+                        help="comma-separated: standard, hard, titles (default: all three)")
+    parser.add_argument("--proximity-grid", action="store_true",
+                        help="also run searchlib with other proximity weights and windows")
     args = parser.parse_args(argv)
     if not CORPUS.is_dir():
         print(f"shared corpus not found at {CORPUS}", file=sys.stderr)
@@ -392,26 +513,41 @@ def main(argv: list[str] | None = None) -> int:
     articles = args.articles or (150 if args.quick else 500)
     questions = args.questions or (100 if args.quick else 300)
     langs = [Lang(code) for code in args.langs.split(",")]
+    recipes = [RECIPES[name] for name in args.collections.split(",")]
     started = time.perf_counter()
+    results: list[dict[str, Any]] = []
     with Timer() as total:
-        result = run(langs, articles, questions)
-    print_table(
-        f"MRR@10 of questions written from passages (seed {SEED}; {articles} articles and "
-        f"{questions} questions per language)",
-        ["lang", "system", "MRR@10", "R@10", "questions", "ms/query", "CPU ms/query"],
-        [[r["lang"], r["system"], r["mrr10"], r["recall10"], r["questions"], r["query_ms"],
-          r["query_cpu_ms"]] for r in result["rows"]])
-    for lang, size in result["sizes"].items():
-        print(f"{lang}: {size['documents']} passages, {size['characters']:,} characters, "
-              f"{size['questions']} questions")
+        for recipe in recipes:
+            results.append(run(langs, articles * (2 if recipe is HARD else 1), questions,
+                               recipe, VARIANTS + (PROXIMITY_GRID if args.proximity_grid
+                                                   else ())))
+    for recipe, result in zip(recipes, results, strict=True):
+        _print(recipe, result, articles * (2 if recipe is HARD else 1), questions)
     print(f"wall {total.wall:.1f} s, CPU {total.cpu:.1f} s")
     record = {"benchmark": "questions", "seed": SEED, "articles": articles,
               "questions": questions, "machine": machine(), "wall_s": round(total.wall, 1),
               "cpu_s": round(total.cpu, 1), "elapsed_s": round(time.perf_counter() - started, 1),
-              **result}
+              "collections": {recipe.name: result
+                              for recipe, result in zip(recipes, results, strict=True)}}
     write_result("questions", record)
-    low = [r for r in result["rows"] if r["system"] == "searchlib" and r["mrr10"] < FLOOR]
+    low = [r for result in results for r in result["rows"]
+           if r["system"] == "searchlib" and r["mrr10"] < FLOOR]
     return 1 if low else 0
+
+
+def _print(recipe: Recipe, result: dict[str, Any], articles: int, questions: int) -> None:
+    print_table(
+        f"MRR@10, {recipe.name} collection: "
+        + ("article titles against whole bodies" if recipe.titles
+           else "questions written from passages")
+        + f" (seed {SEED}; {articles} articles and {questions} queries per language)",
+        ["lang", "system", "MRR@10", "R@10", "questions", "ms/query", "CPU ms/query"],
+        [[r["lang"], r["system"], r["mrr10"], r["recall10"], r["questions"], r["query_ms"],
+          r["query_cpu_ms"]] for r in result["rows"]])
+    for lang, size in result["sizes"].items():
+        print(f"{recipe.name} {lang}: {size['documents']} documents, {size['characters']:,} "
+              f"characters, {size['questions']} queries, "
+              f"{size['no_full_match']:.0%} with no passage holding all their words")
 
 
 if __name__ == "__main__":

@@ -42,10 +42,12 @@ from searchlib.model import Lang
 from searchlib.query.exact import EXACT_FIELDS, ExactFormNode, ExactFormPlugin
 from searchlib.query.names import NAMES_FIELD, author_query, names_query
 from searchlib.store import LANGS
+from searchlib.text.normalise import normalise_word
 
 __all__ = [
     "is_plain",
     "relaxed_query",
+    "PART_BOOST",
     "parse_query",
     "check_expansions",
     "query_words",
@@ -58,6 +60,7 @@ __all__ = [
     "MAX_SLOP",
     "MAX_POSTINGS",
     "FIELDS",
+    "QUESTION_WORDS",
 ]
 
 MAX_QUERY_CHARS = 2000
@@ -109,6 +112,19 @@ _EXACT_PHRASE = re.compile(r'(?<![\w=])="')
 _SIGN = r'(?:^|(?<=[\s(]))[{}](?=[\w"(=])'
 _WORD = re.compile(r"[\w'’*?][\w'’*?-]*", re.UNICODE)
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+QUESTION_WORDS: dict[Lang, frozenset[str]] = {
+    Lang.EN: frozenset("do does did many much".split()),
+    Lang.RU: frozenset("""кого кому кем чему каков какова каково каковы какою скольких
+        скольким сколькими чьи чьего чьей чьих чьим чьему чьими чью разве неужели""".split()),
+    Lang.UK: frozenset("""кого кому ким якою чий чия чиє чиї чийого чиєї чиїх чиїм чиєму чиїми
+        чию скількох скільком скількома хіба невже""".split()),
+}
+"""Question words that carry no topic and are no stop words (the stop-word lists already hold
+що, який, як, скільки, что, какой, как, сколько, what, who, how ...): dropped from a query's
+bare words at query time (`_without_question_words`), never at index time, so a quoted phrase,
+``+did`` or ``-did`` keeps them and a query of nothing else searches them (issue 20 item 4).
+A word is dropped when it is one in any language of the query, as a stop word is."""
 
 
 class _AllArticles(wq.Every):
@@ -371,15 +387,22 @@ def is_plain(text: str) -> bool:
 _SYNTAX_CHARS = re.compile(r'["()\[\]{}:*~=^+]|(?<!\w)-|\?(?=\w)')
 
 
-def relaxed_query(query: Query) -> Query | None:
+PART_BOOST = 0.3
+"""Weight of a hyphenated word's parts (``нью``, ``йорк`` of ``Нью-Йорк``) in the partial
+matches, against the whole word (1.0): an article with the whole word also has its parts at the
+same position, so it ranks above one with the parts alone (issue 20 item 5). 0: no parts."""
+
+
+def relaxed_query(query: Query, schema: Schema | None = None) -> Query | None:
     """The partial-match form of a parsed query: articles with some of its words.
 
     Every AND of words becomes an OR (an article scores higher the more words it has) and every
     phrase the OR of its words, inside groups too, so a query with quotes, brackets, ``+``,
     fields or numbers such as ``4:51`` relaxes like one of bare words (issue 20). Restrictions
     that are no words (``lang:``, ``source:``, ``author:``, ``tag:``, ``published:``) stay
-    required, and ``-word`` / ``NOT`` still exclude. None when nothing can be relaxed (one
-    word, or only ORs).
+    required, and ``-word`` / ``NOT`` still exclude. Given the `schema`, a hyphenated word is
+    also searched as its parts, at `PART_BOOST` (the index holds them at the word's position).
+    None when nothing can be relaxed (one word without parts, or only ORs).
 
     >>> from searchlib.store.schema import build_schema
     >>> schema = build_schema()
@@ -387,8 +410,10 @@ def relaxed_query(query: Query) -> Query | None:
     '(lang:en AND (title_en:nord OR title_en:stream OR text_en:nord OR text_en:stream))'
     >>> relaxed_query(parse_query("Canada", schema, langs=[Lang.EN])) is None
     True
+    >>> str(relaxed_query(parse_query("title:New-York", schema, langs=[Lang.EN]), schema))
+    '(title_en:new-york OR title_en:new^0.3 OR title_en:york^0.3)'
     """
-    relaxed = _relax(query)
+    relaxed = _relax(query, schema)
     return None if relaxed is query else relaxed.normalize()
 
 
@@ -401,15 +426,18 @@ def _is_words(query: Query) -> bool:
 _WORD_FIELDS = ("title_", "text_", NAMES_FIELD)
 
 
-def _relax(query: Query) -> Query:
+def _relax(query: Query, schema: Schema | None) -> Query:
     """`relaxed_query` without normalising; returns `query` itself when nothing changed."""
+    if type(query) is wq.Term:
+        return _with_parts(query, schema)
     if isinstance(query, wq.Phrase):
-        return Or([wq.Term(query.fieldname, word, boost=query.boost) for word in query.words])
+        return Or([_with_parts(wq.Term(query.fieldname, word, boost=query.boost), schema)
+                   for word in query.words])
     if isinstance(query, wq.AndNot):
-        kept = _relax(query.a)
+        kept = _relax(query.a, schema)
         return query if kept is query.a else wq.AndNot(kept, query.b)
     if isinstance(query, wq.compound.CompoundQuery):
-        children = [_relax(child) for child in query.subqueries]
+        children = [_relax(child, schema) for child in query.subqueries]
         if isinstance(query, And):
             words = [c for c in children if _is_words(c)]
             if len(words) > 1 or any(c is not o for c, o in zip(children, query.subqueries,
@@ -421,6 +449,22 @@ def _relax(query: Query) -> Query:
         if any(c is not o for c, o in zip(children, query.subqueries, strict=True)):
             return type(query)(children, boost=query.boost)
     return query
+
+
+def _with_parts(term: wq.Term, schema: Schema | None) -> Query:
+    """A hyphenated word of a language field OR its parts at `PART_BOOST` (the index's
+    tokens at the word's position after the word itself); else `term` itself."""
+    text, fieldname = term.text, term.fieldname
+    if not PART_BOOST or schema is None or not isinstance(text, str) or "-" not in text \
+            or not fieldname.startswith(("title_", "text_")) or fieldname not in schema:
+        return term
+    analyzer = schema[fieldname].analyzer
+    parts = [t.text for t in analyzer(text, mode="index", positions=True) if t.pos == 0]
+    parts = [part for part in dict.fromkeys(parts[1:]) if part != text]
+    if not parts:
+        return term
+    boost = term.boost * PART_BOOST
+    return Or([term, Or([wq.Term(fieldname, part, boost=boost) for part in parts])])
 
 
 def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = None) -> Query:
@@ -450,9 +494,11 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     candidates = [lang for lang in (langs or LANGS) if lang in LANGS]
     date_errors: list[str] = []
     try:
-        # A date is only ever read from a field (`published:...`), so only after a colon.
-        parser = _parser(schema, candidates, date_errors, dates=":" in text)
-        query = parser.parse(text).normalize()
+        asked = _without_question_words(text, candidates)
+        query = _parse(asked, schema, candidates, date_errors)
+        if asked != text and not _is_words(query):  # only question words: search them
+            date_errors.clear()
+            query = _parse(text, schema, candidates, date_errors)
     except RecursionError as err:
         raise QueryError(original, "it is nested too deeply") from err
     except Exception as err:  # Whoosh raises assorted errors on odd syntax
@@ -470,6 +516,34 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
         raise QueryError(text[:60] + ("..." if len(text) > 60 else ""),
                          f"it expands to more than {MAX_TERMS} terms; use fewer words")
     return query
+
+
+def _parse(text: str, schema: Schema, langs: Sequence[Lang], date_errors: list[str]) -> Query:
+    # A date is only ever read from a field (`published:...`), so only after a colon.
+    return _parser(schema, langs, date_errors, dates=":" in text).parse(text).normalize()
+
+
+def _without_question_words(text: str, langs: Sequence[Lang]) -> str:
+    """The query with its bare `QUESTION_WORDS` (of any of `langs`) made spaces, offsets
+    unchanged: a word between spaces or punctuation, outside quotes, without a sign, field or
+    wildcard, in a query without operators (``AND``, ``OR``, ``NOT``).
+
+    >>> _without_question_words('How much did "did it" cost -did Canada', [Lang.EN])
+    'How          "did it" cost -did Canada'
+    """
+    words = frozenset().union(*(QUESTION_WORDS[lang] for lang in langs))
+    if not words or any(word in _OPERATORS for word in text.split()):
+        return text
+    chars = list(text)
+    for match in _BARE_WORD.finditer(_outside_quotes(text)):
+        if normalise_word(match.group(0)).lower() in words:
+            chars[match.start():match.end()] = " " * (match.end() - match.start())
+    return "".join(chars)
+
+
+_BARE_WORD = re.compile(r"(?<!\S)[^\W\d_][\w'’]*(?=[\s.,;!]|$)")
+"""A word after a space (or first) and before a space, ``. , ; !`` or the end: no ``+``,
+``-``, ``=``, ``(`` before it, no ``:``, ``*``, ``~``, ``^``, ``)`` after it."""
 
 
 UNKNOWN_LANG = "unknown"

@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 
 from searchlib.errors import OptionError
 from searchlib.model import Lang, parse_datetime
+from searchlib.query import proximity
 from searchlib.query.highlight import Snippet, make_snippet
 from searchlib.query.matches import Matches, read_matches, segment_slices
 from searchlib.query.names import author_query
@@ -704,11 +705,11 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         if options.limit and found is None:
             page = _whoosh_page(searcher, parsed, matched, numbers, start, stop)
         elif options.limit:
-            page = _page(found, matched, numbers, start, stop)
+            page = _page(searcher, found, matched, numbers, start, stop)
         total = len(matched)
         _open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
-        relaxed = relaxed_query(parsed) if (
+        relaxed = relaxed_query(parsed, searcher.schema) if (
             options.limit and options.relax and options.sort == "relevance"
             and total < stop <= MAX_RESULTS_WINDOW) else None
         if relaxed is not None:
@@ -729,16 +730,32 @@ Scored = tuple[int, float, Sequence[tuple[str, Any]]]
 """A ranked document: (document number, score, the (field, term) pairs it matched)."""
 
 
-def _page(found: Matches, matched: set[int], numbers: list[int] | None, start: int,
-          stop: int) -> list[Scored]:
+def _page(searcher: Searcher, found: Matches, matched: set[int], numbers: list[int] | None,
+          start: int, stop: int) -> list[Scored]:
     """The page's documents, scored from the posting lists: the best by score (ties: lowest
-    document number first, as Whoosh orders them) or the given `numbers` in their order."""
+    document number first, as Whoosh orders them) with the first `proximity.CANDIDATES`
+    re-ordered by `_by_proximity`, or the given `numbers` in their order."""
     if numbers is None:
-        chosen = _best(found.top_scores(matched, stop), stop)[start:stop]
-    else:
-        scores = found.scores(numbers)
-        chosen = [(n, scores[n]) for n in numbers if n in scores]
-    return [(docnum, score, found.matched_terms(docnum)) for docnum, score in chosen]
+        count = max(stop, proximity.CANDIDATES)
+        best = _best(found.top_scores(matched, count), count)
+        return _by_proximity(searcher, [(docnum, score, found.matched_terms(docnum))
+                                        for docnum, score in best])[start:stop]
+    scores = found.scores(numbers)
+    return [(n, scores[n], found.matched_terms(n)) for n in numbers if n in scores]
+
+
+def _by_proximity(searcher: Searcher, ranked: list[Scored]) -> list[Scored]:
+    """`ranked` with its first `proximity.CANDIDATES` documents' scores multiplied by
+    ``1 + WEIGHT * closeness`` and re-ordered (ties: lowest document first); the rest follow
+    (each scored below all of them before, so below them after)."""
+    head = ranked[:proximity.CANDIDATES]
+    if not proximity.WEIGHT or len(head) < 2:
+        return ranked
+    near = proximity.closeness(searcher, [(docnum, terms) for docnum, _, terms in head])
+    boosted = [(docnum, score * (1 + proximity.WEIGHT * near[docnum]), terms)
+               for docnum, score, terms in head]
+    boosted.sort(key=lambda scored: (-scored[1], scored[0]))
+    return boosted + ranked[proximity.CANDIDATES:]
 
 
 def _best(scores: dict[int, float], count: int) -> list[tuple[int, float]]:
@@ -766,12 +783,14 @@ def _whoosh_page(searcher: Searcher, parsed: Query, matched: set[int],
                  numbers: list[int] | None, start: int, stop: int) -> list[Scored]:
     """`_page` by Whoosh's collectors, for queries `read_matches` cannot evaluate."""
     if numbers is None:
-        page = searcher.search(parsed, filter=matched, limit=stop, terms=True)[start:stop]
-    else:
-        scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
-                                 terms=True)
-        by_number = {hit.docnum: hit for hit in scored}
-        page = [by_number[n] for n in numbers if n in by_number]
+        count = max(stop, proximity.CANDIDATES)
+        ranked = [(hit.docnum, hit.score, hit.matched_terms() or ())
+                  for hit in searcher.search(parsed, filter=matched, limit=count, terms=True)]
+        return _by_proximity(searcher, ranked)[start:stop]
+    scored = searcher.search(parsed, filter=set(numbers), limit=max(1, len(numbers)),
+                             terms=True)
+    by_number = {hit.docnum: hit for hit in scored}
+    page = [by_number[n] for n in numbers if n in by_number]
     return [(hit.docnum, hit.score, hit.matched_terms() or ()) for hit in page]
 
 
@@ -784,15 +803,15 @@ def _partial_hits(searcher: Searcher, relaxed: Query, filter_query: Query | None
     found = read_matches(searcher, relaxed)
     page: list[Scored]
     if found is None:
-        results = searcher.search(relaxed, filter=filter_query, mask=full_matches, limit=stop,
-                                  terms=True)
-        page = [(hit.docnum, hit.score, hit.matched_terms() or ())
-                for hit in results[start:stop]]
+        results = searcher.search(relaxed, filter=filter_query, mask=full_matches,
+                                  limit=max(stop, proximity.CANDIDATES), terms=True)
+        page = _by_proximity(searcher, [(hit.docnum, hit.score, hit.matched_terms() or ())
+                                        for hit in results])[start:stop]
     else:
         candidates = found.docnums() - full_matches
         if filter_query is not None and candidates:
             candidates = within(searcher, candidates, filter_query)
-        page = _page(found, candidates, None, start, stop)
+        page = _page(searcher, found, candidates, None, start, stop)
     _open_stored(searcher, (docnum for docnum, _, _ in page))
     return tuple(replace(_hit(searcher, *scored), partial=True) for scored in page)
 

@@ -129,3 +129,131 @@ def test_explicit_syntax_errors_stay_errors(research_index: Index, query: str,
     with pytest.raises(QueryError) as caught:
         research_index.search(query)
     assert message in str(caught.value)
+
+
+# -- item 4: question words without a topic are dropped from the query's bare words ----------
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("How much did Gordon Brown spend?", "Gordon Brown spend"),
+    ("Does Blair want many reforms?", "Blair want reforms"),
+    ("Кого назначил Путин?", "назначил Путин"),
+    ("Кому и каков Brexit?", "Brexit"),
+    ("Кому сказав Джонсон?", "сказав Джонсон"),
+])
+def test_question_words_are_dropped(research_index: Index, question: str, words: str) -> None:
+    expected = set.intersection(*(_ids(research_index, word) for word in words.split()))
+    assert expected
+    assert _ids(research_index, question) == expected
+    results = research_index.search(question, limit=10, collapse=False)
+    assert results.total == len(expected)
+    assert "did" not in results.parsed and "кого" not in results.parsed.lower()
+
+
+def test_question_words_alone_or_quoted_are_searched(research_index: Index,
+                                                     research_articles: list[Article]) -> None:
+    # Only question words: searched as words, not dropped into an empty query.
+    did, much = _ids(research_index, "did"), _ids(research_index, "much")
+    assert did and much
+    assert _ids(research_index, "did much") == did & much != set()
+    assert _ids(research_index, "How much?") == much
+    # With a restriction only, the words are still the query.
+    assert _ids(research_index, "lang:en did") == did & _ids(research_index, "lang:en")
+    # Signs keep them: +did requires the word, -did excludes it.
+    johnson = _ids(research_index, "Johnson")
+    assert _ids(research_index, "+did Johnson") == did & johnson != set()
+    assert _ids(research_index, "Johnson -did") == johnson - did != johnson
+    assert _ids(research_index, "Did Johnson?") == johnson
+    # Inside quotes they are part of the phrase.
+    phrase = re.compile(r"(?<![\w'])much\W+more(?![\w'])")
+    truth = {a.id for a in research_articles
+             if phrase.search(_fold(a.title)) or phrase.search(_fold(a.text))}
+    assert len(truth) >= 3
+    assert _ids(research_index, '"much more"') == truth
+    assert _ids(research_index, '"much more" Britain') < truth
+
+
+# -- item 5: a hyphenated word is also searched as its parts, below the whole word ------------
+
+DOWNING = re.compile(r"(?<![\w'-])даунинг-стрит(?![\w'-])")
+
+
+def test_hyphenated_word_parts_rank_after_the_whole_word(
+        research_index: Index, research_articles: list[Article]) -> None:
+    whole = {a.id for a in research_articles
+             if DOWNING.search(_fold(a.title)) or DOWNING.search(_fold(a.text))}
+    assert len(whole) == 23
+    parts = re.compile(r"(?<![\w'-])(даунинг|стрит)(?![\w'-])")
+    parts_only = {a.id for a in research_articles if a.id not in whole
+                  and (parts.search(_fold(a.title)) or parts.search(_fold(a.text)))}
+    assert parts_only
+    results = research_index.search("Даунинг-стрит unicornxyz", limit=40, collapse=False)
+    assert results.total == 0
+    ids = [hit.id for hit in results.hits]
+    # Every article with the whole word first, then ones with only a part of it.
+    assert set(ids[:len(whole)]) == whole
+    assert set(ids[len(whole):]) & parts_only
+    # The word alone: its matches are unchanged (the parts only fill the page after them).
+    alone = research_index.search("Даунинг-стрит", limit=40, collapse=False)
+    full = [hit for hit in alone.hits if not hit.partial]
+    assert alone.total == len(full) == len(_ids(research_index, "Даунинг-стрит"))
+    assert whole <= {hit.id for hit in full}
+    assert {hit.id for hit in alone.hits if hit.partial} & parts_only
+
+
+# -- item 6: among articles with the same words, closer words rank first ----------------------
+
+def _moved(article: Article) -> tuple[Article, Article, str] | None:
+    """(the article, the same sentences with the last moved second, a query of two words that
+    stand far apart in the first and side by side in the second), or None if none fits."""
+    sentences = re.split(r"(?<=[.!?])\s+", article.text.strip())
+    if len(sentences) < 8:
+        return None
+    words = re.findall(r"[A-Za-z]{6,}", article.title + " " + article.text)
+    once = {w for w in words if words.count(w) == 1}
+    first = [w for w in re.findall(r"[A-Za-z]{6,}", sentences[0]) if w in once]
+    last = [w for w in re.findall(r"[A-Za-z]{6,}", sentences[-1]) if w in once]
+    if not first or not last:
+        return None
+    near = " ".join([sentences[0], sentences[-1], *sentences[1:-1]])
+    return (article, Article(id=article.id + "-near", title=article.title, text=near,
+                             lang=article.lang), f"{first[-1]} {last[0]}")
+
+
+def test_closer_words_rank_first_when_otherwise_equal(
+        tmp_path, research_articles: list[Article], monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchlib.query import proximity
+
+    english = [a for a in research_articles if str(a.lang) == "en"]
+    far, near, query = next(filter(None, map(_moved, english)))
+    index = Index.create(tmp_path / "index")
+    # The far article first: on equal scores the earlier article would come first.
+    index.add([far, near, *english[:40]])
+    hits = index.search(query, limit=10, collapse=False).hits
+    assert [hit.id for hit in hits[:2]] == [near.id, far.id]
+    assert hits[0].score > hits[1].score
+    monkeypatch.setattr(proximity, "WEIGHT", 0.0)
+    plain = index.search(query, limit=10, collapse=False).hits
+    assert [hit.id for hit in plain[:2]] == [far.id, near.id]
+    assert plain[0].score == plain[1].score  # same words, same length: only proximity differs
+
+
+@pytest.mark.parametrize("query", [
+    "Brexit deal Johnson", "Северный поток Меркель", "ціни на нафту", "Trump election fraud",
+    "How many votes did Biden win?",
+])
+def test_proximity_reorders_but_never_changes_matches(
+        research_index: Index, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchlib.query import proximity
+
+    shown = research_index.search(query, limit=proximity.CANDIDATES, collapse=False)
+    paged = research_index.search(query, limit=10, offset=10, collapse=False)
+    assert [hit.id for hit in paged.hits] == [hit.id for hit in shown.hits[10:20]]
+    for partial in (False, True):
+        scores = [hit.score for hit in shown.hits if hit.partial is partial]
+        assert scores == sorted(scores, reverse=True)
+    monkeypatch.setattr(proximity, "WEIGHT", 0.0)
+    plain = research_index.search(query, limit=proximity.CANDIDATES, collapse=False)
+    assert plain.total == shown.total
+    assert {h.id for h in plain.hits if not h.partial} == {h.id for h in shown.hits
+                                                           if not h.partial}
+    assert [h.partial for h in plain.hits] == [h.partial for h in shown.hits]
