@@ -21,6 +21,8 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from searchlib.store import LANGS, text_field, title_field
+
 __all__ = ["CANDIDATES", "WINDOW", "WEIGHT", "closeness"]
 
 CANDIDATES = 30
@@ -30,7 +32,8 @@ WINDOW = 10
 WEIGHT = 0.2
 """Score multiplier at full closeness: ``score * (1 + WEIGHT * closeness)``."""
 
-_FIELDS = ("title_", "text_")
+_FIELDS = frozenset(field(lang) for lang in LANGS for field in (title_field, text_field))
+"""The language fields (lemmas): not the surface-form ones, where one word has many forms."""
 
 
 def closeness(searcher: Searcher,
@@ -43,7 +46,7 @@ def closeness(searcher: Searcher,
     for docnum, terms in docs:
         segment = bisect_right(offsets, docnum) - 1
         for fieldname, text in set(terms):
-            if fieldname.startswith(_FIELDS) and isinstance(text, bytes):
+            if fieldname in _FIELDS and isinstance(text, bytes):
                 wanted[segment, fieldname, text].append(docnum)
     # document -> field -> position -> terms there
     found: dict[int, dict[str, dict[int, set[bytes]]]] = defaultdict(lambda: defaultdict(dict))
