@@ -141,27 +141,12 @@ class MemoAnalyzer(CompositeAnalyzer):
     def _tokens(self, value: str, positions: bool, chars: bool, removestops: bool,
                 start_pos: int, start_char: int, mode: str,
                 kwargs: dict[str, Any]) -> Iterator[Token]:
-        key = (self._key, mode, removestops)
-        cache = _CACHES.get(key)
-        if cache is None or len(cache) >= WORD_CACHE_LIMIT:
-            # A new dict, not clear(): a call running in another thread keeps its own.
-            _PREVIOUS[key] = cache or {}
-            cache = _CACHES[key] = {}
         if chars:
             matches = list(WORD_PATTERN.finditer(value))
             words = [match.group() for match in matches]
-            distinct = set(words)
-        elif value.__class__ is TokenisedText:  # found once for all of a document's chains
-            words = value.words  # type: ignore[attr-defined]
-            distinct = value.distinct  # type: ignore[attr-defined]
+            cache = self._cache_for(set(words), mode, removestops)
         else:
-            words = WORD_PATTERN.findall(value)
-            distinct = set(words)
-        missing = distinct.difference(cache)
-        if missing:
-            missing = _promote(missing, _PREVIOUS.get(key), cache)
-            if missing:
-                self._remember(missing, mode, removestops, cache)
+            words, cache = self._words(value, mode, removestops)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         renumber = self._renumber and positions
         pos_out = -1
@@ -203,6 +188,69 @@ class MemoAnalyzer(CompositeAnalyzer):
                     t.startchar = base + start
                     t.endchar = base + end
                 yield t
+
+    def term_positions(self, value: str, mode: str = "index") -> dict[str, list[int]]:
+        """Each token text of `value` with its positions, in order of first occurrence: the
+        unstopped tokens of ``self(value, positions=True, mode=mode)``, without a `Token` per
+        word (what Whoosh's `Positions` and `Frequency` formats gather from them)."""
+        words, cache = self._words(value, mode, True)
+        found: dict[str, list[int]] = {}
+        renumber = self._renumber
+        position = -1
+        for number, word in enumerate(words):
+            outputs = cache[word]
+            if not outputs:
+                continue
+            if outputs.__class__ is str:  # one unstopped token, the whole word
+                position = position + 1 if renumber else number
+                known = found.get(outputs)  # type: ignore[call-overload]
+                if known is None:
+                    found[outputs] = [position]  # type: ignore[index]
+                else:
+                    known.append(position)
+                continue
+            counted = False
+            for text, _, _, stopped in outputs:  # type: ignore[misc]
+                if stopped:
+                    continue
+                if not renumber:
+                    position = number
+                elif not counted:  # the kept tokens of a word share the next position
+                    position += 1
+                    counted = True
+                known = found.get(text)
+                if known is None:
+                    found[text] = [position]
+                else:
+                    known.append(position)
+        return found
+
+    def _words(self, value: str, mode: str, removestops: bool) -> tuple[list[str],
+                                                                         dict[str, _Outputs]]:
+        """The words of `value` and the word cache that holds all of them."""
+        if value.__class__ is TokenisedText:  # found once for all of a document's chains
+            words = value.words  # type: ignore[attr-defined]
+            return words, self._cache_for(value.distinct,  # type: ignore[attr-defined]
+                                          mode, removestops)
+        words = WORD_PATTERN.findall(value)
+        return words, self._cache_for(set(words), mode, removestops)
+
+    def _cache_for(self, distinct: set[str], mode: str,
+                   removestops: bool) -> dict[str, _Outputs]:
+        """The word cache of this chain, `mode` and `removestops`, holding every word of
+        `distinct` (the new ones run through the chain)."""
+        key = (self._key, mode, removestops)
+        cache = _CACHES.get(key)
+        if cache is None or len(cache) >= WORD_CACHE_LIMIT:
+            # A new dict, not clear(): a call running in another thread keeps its own.
+            _PREVIOUS[key] = cache or {}
+            cache = _CACHES[key] = {}
+        missing = distinct.difference(cache)
+        if missing:
+            missing = _promote(missing, _PREVIOUS.get(key), cache)
+            if missing:
+                self._remember(missing, mode, removestops, cache)
+        return cache
 
     def _remember(self, words: set[str], mode: str, removestops: bool,
                   cache: dict[str, _Outputs]) -> None:

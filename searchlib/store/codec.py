@@ -41,8 +41,8 @@ from array import array
 from binascii import crc32
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, groupby
-from operator import itemgetter
+from itertools import accumulate, chain, groupby
+from operator import itemgetter, sub
 from typing import Any
 
 from whoosh.codec.base import OutOfOrderError
@@ -770,8 +770,9 @@ class _Block:
 
     def to_bytes(self, fixed_size: int | None, *, last: bool) -> bytes:
         """The block as W3 stores it: length (negative for the last block), info, data."""
-        data = pickle.dumps((tuple(_deltas(self.ids)), self._mini_weights(),
-                      self._mini_values(fixed_size)), 2)
+        ids = self.ids
+        data = pickle.dumps((tuple(map(sub, ids, chain((0,), ids))), self._mini_weights(),
+                             self._mini_values(fixed_size)), 2)
         compression = COMPRESSION_LEVEL if len(data) >= COMPRESS_MIN_BYTES else 0
         if compression:
             data = compress_block(data)
@@ -782,9 +783,9 @@ class _Block:
 
     def _mini_weights(self) -> Any:
         weights = self.weights
-        if all(w == 1.0 for w in weights):
+        if weights.count(1.0) == len(weights):
             return None
-        if all(w == weights[0] for w in weights):
+        if weights.count(weights[0]) == len(weights):
             return weights[0]
         return tuple(weights)
 
@@ -808,13 +809,6 @@ def compress_block(data: bytes) -> bytes:
     window_bits = min(_MAX_WINDOW_BITS, max(9, (len(data) + _LOOKAHEAD).bit_length()))
     compressor = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, window_bits, _MEMORY_LEVEL)
     return compressor.compress(data) + compressor.flush()
-
-
-def _deltas(ids: array) -> Iterator[int]:
-    previous = 0
-    for docnum in ids:
-        yield docnum - previous
-        previous = docnum
 
 
 def _field_lengths(lengths: Any, fieldname: str) -> list[int] | None:

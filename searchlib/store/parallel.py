@@ -155,10 +155,8 @@ def _fsync_segment(storage: Any, segment: Any) -> None:
 def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, replies: Any,
                  number: int, parent: int) -> None:
     """Loop of one worker: add documents to a segment; on "flush" finish it and send it back."""
-    from whoosh.writing import SegmentWriter
-
-    from searchlib.store.codec import SearchlibCodec
     from searchlib.store.merging import merge_segments
+    from searchlib.store.postings import SearchlibWriter
 
     _die_with_parent(parent)
     storage = storage_class(folder)
@@ -175,8 +173,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
         try:
             if kind == "docs":
                 if writer is None:
-                    writer = SegmentWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB,
-                                           codec=SearchlibCodec())
+                    writer = SearchlibWriter(ix, _lk=False, limitmb=_WORKER_LIMIT_MB)
                 for fields in payload:
                     writer.add_document(**fields)
                 if writer.pool.currentsize > _SEGMENT_POOL_MB * 1024 * 1024:

@@ -40,7 +40,6 @@ from searchlib.errors import (
     RebuildRefused,
 )
 from searchlib.model import DATE_YEARS, Article, Failure, IndexReport, Lang, find_surrogate
-from searchlib.store.codec import SearchlibCodec
 from searchlib.store.columns import MISSING_DATE, Column
 from searchlib.store.dedup import DuplicateFinder
 from searchlib.store.files import (
@@ -59,6 +58,7 @@ from searchlib.store.files import (
 )
 from searchlib.store.lock import FolderLock, LockHolder
 from searchlib.store.merging import MERGE_SMALL, OPTIMIZE
+from searchlib.store.postings import SearchlibWriter
 from searchlib.store.schema import (
     SCHEMA_VERSION,
     article_to_document,
@@ -528,12 +528,12 @@ class Store:
         from searchlib.store.parallel import wrap_writer
 
         try:
-            writer = self._ix.writer(timeout=wait, limitmb=256, codec=SearchlibCodec())
+            writer = SearchlibWriter(self._ix, timeout=wait, limitmb=256)
         except whoosh_index.LockError as err:
             raise IndexLocked(str(self.path), "a Whoosh writer outside searchlib", None) from err
         # Big batches are analysed and written by worker processes (issue 7: indexing speed).
-        return wrap_writer(self, writer, lambda: self._ix.writer(timeout=60.0, limitmb=256,
-                                                                 codec=SearchlibCodec()))
+        return wrap_writer(self, writer, lambda: SearchlibWriter(self._ix, timeout=60.0,
+                                                                 limitmb=256))
 
     def add(
         self,
