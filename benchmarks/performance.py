@@ -145,6 +145,7 @@ def _build(variant: str, corpus: Path, into: Path, workers: int) -> dict[str, An
     """`build_one` in a fresh process, sampling the memory of its process tree (workers too)."""
     command = [sys.executable, "-m", "benchmarks.performance", "--build-one", variant,
                "--corpus", str(corpus), "--into", str(into), "--workers", str(workers)]
+    load_before = os.getloadavg()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     with PeakRSS(root=child.pid) as memory:
         output, _ = child.communicate()
@@ -153,6 +154,8 @@ def _build(variant: str, corpus: Path, into: Path, workers: int) -> dict[str, An
     outcome = json.loads(output.strip().splitlines()[-1])
     outcome["peak_pss"] = memory.peak
     outcome["size"] = folder_size(into)
+    # The machine is shared: the load average (1 min) before and after says how busy it was.
+    outcome["load"] = [round(load_before[0], 1), round(os.getloadavg()[0], 1)]
     return outcome
 
 
@@ -175,7 +178,9 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[
             (work / f"{variant}-{run}.json").write_text(json.dumps(outcome), encoding="utf-8")
             results[variant].append(outcome)
             print(f"  run {run + 1}/{runs} {variant}: {outcome['docs_s']:.1f} docs/s, "
-                  f"{outcome['cpu']:.0f} CPU s", file=sys.stderr, flush=True)
+                  f"{outcome['cpu']:.0f} CPU s, {outcome['wall']:.0f} s wall, peak "
+                  f"{outcome['peak_pss'] / 1e6:.0f} MB PSS, load {outcome['load'][0]} -> "
+                  f"{outcome['load'][1]}", file=sys.stderr, flush=True)
             if run < runs - 1:
                 shutil.rmtree(path)
     if "whoosh" not in results:
@@ -193,6 +198,8 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[
             "bytes_per_article": median([o["size"] for o in outcomes]) / size,
             "indexed": outcomes[-1]["indexed"],
             "runs_docs_s": [round(o["docs_s"], 2) for o in outcomes],
+            "runs_cpu_s": [round(o["cpu"], 1) for o in outcomes],
+            "runs_load": [o.get("load") for o in outcomes],
         }
     if "whoosh" not in summary:  # its earlier build is not finished: no ratios
         return summary, work / f"searchlib-{runs - 1}", work / f"whoosh-{runs - 1}"
@@ -201,6 +208,10 @@ def run_indexing(corpus: Path, size: int, work: Path, runs: int, variants: list[
     for variant in (v for v in variants if v != "whoosh"):
         summary[variant]["ratio"] = median([
             ours["docs_s"] / base["docs_s"]
+            for ours, base in zip(results[variant], results["whoosh"], strict=True)
+        ])
+        summary[variant]["cpu_ratio"] = median([  # CPU seconds per run over plain Whoosh's
+            ours["cpu"] / base["cpu"]
             for ours, base in zip(results[variant], results["whoosh"], strict=True)
         ])
     last = runs - 1
@@ -435,11 +446,12 @@ def main(argv: list[str] | None = None) -> int:
                                                         args.workers)
             record["indexing"] = indexing
             rows = [[name, v["docs_s"], v.get("ratio", 1.0 if name == "whoosh" else "n/a"),
-                     v["cpu_s"], v["peak_pss_mb"], v["max_rss_mb"], v["bytes_per_article"]]
+                     v["cpu_s"], v.get("cpu_ratio", 1.0 if name == "whoosh" else "n/a"),
+                     v["peak_pss_mb"], v["max_rss_mb"], v["bytes_per_article"]]
                     for name, v in indexing.items()]
             print_table(f"Indexing {size} articles (median of {runs})",
-                        ["variant", "docs/s", "x whoosh", "CPU s", "peak PSS MB (tree)",
-                         "peak RSS MB (main)", "bytes/article"], rows)
+                        ["variant", "docs/s", "x whoosh", "CPU s", "CPU x whoosh",
+                         "peak PSS MB (tree)", "peak RSS MB (main)", "bytes/article"], rows)
         if not ours_dir.exists() or not (work / f"{base_dir.name}.json").exists():
             print(f"the indexes in {work} are not both built yet: build the missing one with "
                   "--build whoosh|searchlib --keep, then run --only querying,coldstart")
