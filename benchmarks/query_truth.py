@@ -168,7 +168,9 @@ QUERIES: tuple[tuple[str, str, Expected], ...] = (
     ("exact", "=санкций", lambda t: t.rx(START + "санкций" + END)),
     # -- Latin words inside Cyrillic articles
     ("latin", "nato", lambda t: t.rx(START + "nato" + END)),
-    ("latin", "NATO", lambda t: t.rx(START + "nato" + END)),
+    # Capitalised, a name across scripts too: the learnt name table joins NATO and НАТО (as
+    # tests/query/test_issue18_queries.py says since b99fe8e).
+    ("latin", "NATO", lambda t: t.rx(START + "(?:nato|нато)" + END)),
     ("latin", "iPhone", lambda t: t.rx(START + "iphones?" + END)),
     ("latin", "=iPhone", lambda t: t.rx(START + "iphone" + END)),
     ("latin", "lang:ru Nord*", lambda t: t.rx(START + "nord") & t.lang("ru")),
