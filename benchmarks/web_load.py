@@ -78,6 +78,8 @@ class Sample:
     endpoint: str
     ms: float
     ok: bool
+    hit: bool
+    """Answered from the server's answer cache (header X-Searchlib-Cache: hit)."""
 
 
 @dataclass
@@ -111,6 +113,20 @@ def _build(path: Path, size: int) -> float:
     return time.perf_counter() - start
 
 
+def _optimized(built: Path) -> Path:
+    """A copy of the built index merged into one segment (made once)."""
+    import shutil
+
+    from searchlib.api import Index
+
+    path = built.with_name(built.name + "-optimized")
+    if not Index.exists(path) or len(Index.open(path)) != len(Index.open(built)):
+        shutil.rmtree(path, ignore_errors=True)
+        shutil.copytree(built, path)
+        print(f"optimized {path}: {Index.open(path).optimize()}", file=sys.stderr)
+    return path
+
+
 def _start_server(index: Path, cache_mb: int, workers: int,
                   ) -> tuple[subprocess.Popen, str, int]:
     process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index",
@@ -125,10 +141,11 @@ def _start_server(index: Path, cache_mb: int, workers: int,
     return process, url.hostname, url.port
 
 
-def _get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+def _get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes, bool]:
+    """Status, body and whether the answer came from the server's cache."""
     connection.request("GET", path)
     response = connection.getresponse()
-    return response.status, response.read()
+    return response.status, response.read(), response.getheader("X-Searchlib-Cache") == "hit"
 
 
 def _client(host: str, port: int, number: int, deadline: float, requests: dict[str, list[str]],
@@ -147,7 +164,7 @@ def _client(host: str, port: int, number: int, deadline: float, requests: dict[s
             path = rng.choice(requests[kind])
         start = time.perf_counter()
         try:
-            status, body = _get(connection, path)
+            status, body, hit = _get(connection, path)
         except (OSError, http.client.HTTPException) as err:
             with load.lock:
                 load.errors.append(f"{path}: {err}")
@@ -162,7 +179,7 @@ def _client(host: str, port: int, number: int, deadline: float, requests: dict[s
             if not found or int(found.group(1)) != expected[path]:
                 problem = f"{path}: total {found and found.group(1)} != {expected[path]}"
         with load.lock:
-            load.samples.append(Sample(kind, ms, problem is None))
+            load.samples.append(Sample(kind, ms, problem is None, hit))
             if problem:
                 load.errors.append(problem)
         if think:
@@ -191,6 +208,9 @@ def main() -> None:
                         help="server processes (default: one per core, up to 4)")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause of each client after each answer (default 0: back to back)")
+    parser.add_argument("--optimize", action="store_true",
+                        help="serve a copy merged into one segment (`searchlib optimize`; kept "
+                             "in benchmarks/out/web-index-N-optimized)")
     args = parser.parse_args()
     if not corpus_available():
         raise SystemExit("the shared corpus (../shared/corpus/text) is missing")
@@ -198,6 +218,8 @@ def main() -> None:
     seconds = args.seconds or (10.0 if args.quick else 30.0)
     index_path = OUT_DIR / f"web-index-{size}"
     build_seconds = _build(index_path, size)
+    if args.optimize:
+        index_path = _optimized(index_path)
 
     from searchlib.api import Index
 
@@ -248,7 +270,8 @@ def main() -> None:
     rows.insert(1, ["HTTP, 1 client, no cache: search", len(requests["search"]), one["p50"],
                     one["p95"], one["p99"]])
     think = f", {args.think_ms:g} ms think time" if args.think_ms else ", back to back"
-    print_table(f"searchlib serve on loopback: {articles} articles, {args.workers} server "
+    print_table(f"searchlib serve on loopback: {articles} articles in "
+                f"{_segments(index_path)} segment(s), {args.workers} server "
                 f"process(es), {args.clients} clients{think}, {seconds:.0f} s per run",
                 ["what", "requests", "p50 ms", "p95 ms", "p99 ms"], rows)
     print(f"\nlibrary search CPU per call: p50 {median(library_cpu_ms):.1f} ms, p95 "
@@ -257,10 +280,17 @@ def main() -> None:
         memory, load = run["memory_mb"], run["load_average"]
         print(f"\n{mode}: {run['requests_per_s']} requests/s; server CPU {run['server_cpu_s']} s "
               f"(user+sys, all processes) in {run['wall_s']} s wall = "
-              f"{run['cpu_ms_per_request']} ms per request; errors {run['errors']}; memory (PSS) "
+              f"{run['cpu_ms_per_request']} ms per request; cache hits "
+              f"{run['cache_hit_rate']:.0%}; errors {run['errors']}; memory (PSS) "
               f"{memory['first_third']} MB in the first third, {memory['last_third']} MB in the "
               f"last third, max {memory['max']} MB; load average {load['min']}-{load['max']} "
               f"(mean {load['mean']})")
+        if not args.think_ms:
+            cores, cpu_ms = os.cpu_count() or 1, max(0.1, run["cpu_ms_per_request"])
+            print(f"  estimate for an otherwise idle {cores}-core machine (Little's law from the "
+                  f"CPU per request; the clients' own CPU not counted): "
+                  f"{1000 * cores / cpu_ms:.0f} requests/s, mean latency "
+                  f"{args.clients * cpu_ms / cores:.0f} ms")
     print(f"\nexport of every article: {export['rows']} rows, {export['mb']} MB in "
           f"{export['seconds']} s; server memory before / max during: "
           f"{export['memory_mb_before']} / {export['memory_mb_max']} MB")
@@ -272,7 +302,8 @@ def main() -> None:
         "library_search_ms": {"p50": round(lib[0], 1), "p95": round(lib[1], 1)},
         "library_search_cpu_ms": {"p50": round(median(library_cpu_ms), 1),
                                   "p95": round(percentile(library_cpu_ms, 95), 1)},
-        "workers": args.workers, "think_ms": args.think_ms,
+        "workers": args.workers, "think_ms": args.think_ms, "optimized": args.optimize,
+        "segments": _segments(index_path),
         "export": export, "search_p95_target_ms": P95_TARGET_MS, "machine": machine(),
         "load_average": os.getloadavg(),
     }
@@ -293,10 +324,14 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
     """One server: warm-up, one client, the load, (the export); its numbers."""
     process, host, port = _start_server(index_path, cache_mb, workers)
     try:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
-        for paths in requests.values():  # warm-up: every request once
+        # Warm-up: every request once, each on a new connection, so that every worker
+        # process accepts some (one keep-alive connection would warm one process only).
+        for paths in requests.values():
             for path in paths:
+                connection = http.client.HTTPConnection(host, port, timeout=60)
                 _get(connection, path)
+                connection.close()
+        connection = http.client.HTTPConnection(host, port, timeout=60)
         single_ms = []
         for path in requests["search"]:
             start = time.perf_counter()
@@ -333,12 +368,15 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
     for kind, _share in MIX:
         p50, p95, p99 = _stats([s.ms for s in load.samples if s.endpoint == kind])
         endpoints[kind] = {"requests": sum(1 for s in load.samples if s.endpoint == kind),
+                           "cache_hits": sum(1 for s in load.samples
+                                             if s.endpoint == kind and s.hit),
                            "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
                            "p99_ms": round(p99, 1)}
     third = max(1, len(memory) // 3)
     one = _stats(single_ms)
     return {
         "endpoints": endpoints, "requests": len(load.samples),
+        "cache_hit_rate": round(sum(s.hit for s in load.samples) / max(1, len(load.samples)), 2),
         "requests_per_s": round(len(load.samples) / wall, 1), "errors": len(load.errors),
         "server_cpu_s": round(server_cpu, 1), "wall_s": round(wall, 1),
         "cpu_ms_per_request": round(1000 * server_cpu / max(1, len(load.samples)), 1),
@@ -351,6 +389,13 @@ def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
                       "last_third": round(median(memory[-third:])), "max": round(max(memory))},
         "export": export, "error_list": load.errors,
     }
+
+
+def _segments(path: Path) -> int:
+    from searchlib.api import Index
+
+    with Index.open(path).searcher() as searcher:
+        return len(searcher.reader().leaf_readers())
 
 
 def _tree_cpu(root: int) -> float:
