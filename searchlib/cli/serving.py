@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searchlib.cli._app import main
 from searchlib.cli._options import index_option
-from searchlib.errors import ConfigError
+from searchlib.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from searchlib.store.opensearch.address import OpenSearchAddress
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -32,11 +36,11 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="Server processes, each opening the index and answering requests "
                    "(default: one per core, up to 4; ~150 MB each).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
-def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: float,
-          cache_mb: int, workers: int | None, access_log: bool) -> None:
+def serve(index_dir: Path | OpenSearchAddress, host: str, port: int, allow_write: bool,
+          timeout: float, cache_mb: int, workers: int | None, access_log: bool) -> None:
     """Serve the JSON API (/api/..., /docs) and the search page (/) until Ctrl-C.
 
-    Example: searchlib serve --index ./index --port 8750
+    Example: searchlib serve --index ./index --port 8750  (or --index http://HOST:9200/NAME)
     """
     try:
         from searchlib import web
@@ -52,9 +56,14 @@ def serve(index_dir: Path, host: str, port: int, allow_write: bool, timeout: flo
                    "(no TLS; put a reverse proxy in front)", err=True)
     from searchlib.api import Index
 
-    if not Index.exists(index_dir):
-        click.echo(f"warning: no index at {index_dir} yet; requests get 503 until one exists",
-                   err=True)
+    try:
+        exists = Index.exists(index_dir)
+    except StoreError as err:  # a cluster that does not answer now may answer later
+        click.echo(f"warning: {err}; requests get 503 until it answers", err=True)
+    else:
+        if not exists:
+            click.echo(f"warning: no index at {index_dir} yet; requests get 503 until one "
+                       "exists", err=True)
     # The URL goes to stdout (the command's one result, for scripts); the rest to stderr.
     click.echo(f"searchlib serving {index_dir} at {web.url_of(sock)} "
                f"({'writing on' if allow_write else 'read-only'}; Ctrl-C stops)")

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from searchlib.api import Index
+from searchlib.engine import Engine
 from searchlib.errors import (
     ArticleNotFound,
     ConfigError,
@@ -135,17 +136,17 @@ class _IndexHolder:
     (missing, being created, built by another version), requests get 503 with Retry-After.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | OpenSearchAddress) -> None:
         self.path = path
-        self._index: Index | None = None
+        self._index: Engine | None = None
         self._lock = threading.Lock()
 
     @property
-    def opened(self) -> Index | None:
+    def opened(self) -> Engine | None:
         """The index if it is open already (no waiting, no file access)."""
         return self._index
 
-    def get(self, *, create: bool = False) -> Index:
+    def get(self, *, create: bool = False) -> Engine:
         """The open index; `create` makes an empty one where there is none (first upload)."""
         with self._lock:
             if self._index is None:
@@ -340,23 +341,26 @@ def create_app(settings: WebSettings) -> ASGIApp:
             holder.forget()  # damaged or replaced by another version: open it again next time
             raise _unavailable(err) from err
 
-    async def index() -> Index:
+    async def index() -> Engine:
         return holder.opened or await anyio.to_thread.run_sync(holder.get)
 
     cache = _AnswerCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
 
-    async def answer(request: Request, produce: Callable[[Index], Any]) -> Response:
+    async def answer(request: Request, produce: Callable[[Engine], Any]) -> Response:
         """The JSON of `produce(index)`, run on a worker thread (from the cache when the same
         request was answered at the same index commit)."""
         store = await index()
         if cache is None:
             return Response(_json_body(await call(produce, store)),
                             media_type="application/json")
-        try:  # a stat and a folder listing: cheaper on the event loop than a thread hop
-            stamp = store.commit_stamp()
-        except StoreError as err:
-            holder.forget()
-            raise _unavailable(err) from err
+        if isinstance(store, Index):
+            try:  # a stat and a folder listing: cheaper on the event loop than a thread hop
+                stamp = store.commit_stamp()
+            except StoreError as err:
+                holder.forget()
+                raise _unavailable(err) from err
+        else:  # another engine's (OpenSearch: a request to the cluster)
+            stamp = await call(store.commit_stamp)
         key = (stamp, request.url.path, tuple(sorted(request.query_params.multi_items())))
         body = cache.get(key)
         state = "hit"
@@ -443,7 +447,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
     ) -> Response:
         """One article in full (`searchlib show --json [--query Q]`)."""
 
-        def produce(store: Index) -> dict[str, Any]:
+        def produce(store: Engine) -> dict[str, Any]:
             found = store.get(article_id)
             if found is None:
                 raise _no_article(article_id)
