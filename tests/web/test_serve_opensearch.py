@@ -4,11 +4,14 @@ answer gives 503 with Retry-After, as a folder that cannot be opened does."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import signal
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -58,10 +61,19 @@ def test_serve_answers_from_an_opensearch_index(opensearch_index_url: str, sampl
         with pytest.raises(urllib.error.HTTPError) as missing:
             get("api/articles/no-such-id")
         assert missing.value.code == 404
-        if hasattr(index, "search"):  # the query side of issue 22 (not landed at the time)
-            expected = index.search("Canada OR Канада").total
-            assert get("api/search?q=Canada+OR+%D0%9A%D0%B0%D0%BD%D0%B0%D0%B4%D0%B0")[
-                "total"] == expected
+        query = urllib.parse.quote("Canada OR Канада")
+        found = get(f"api/search?q={query}&limit=100")
+        assert found["total"] == index.search("Canada OR Канада", limit=100).total > 0
+        hit = found["hits"][0]["id"]
+        assert get(f"api/articles/{hit}?q={query}")["highlights"] == \
+            index.highlight(hit, "Canada OR Канада").to_json()
+        timeline = get(f"api/timeline?q={query}&collapse=false")
+        with urllib.request.urlopen(f"{url}api/export?q={query}&collapse=false&format=csv",
+                                    timeout=60) as answer:
+            rows = len(list(csv.reader(io.StringIO(answer.read().decode("utf-8"))))) - 1
+        total = get(f"api/search?q={query}&collapse=false&limit=1")["total"]
+        assert rows == total == sum(b["count"] for b in timeline["buckets"]) + \
+            timeline["undated"]
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
