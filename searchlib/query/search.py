@@ -929,15 +929,15 @@ def _hit(searcher: Searcher, docnum: int, score: Any,
     key = collapse_key(stored)
     members = group_members(searcher, key) if key != stored["id"] or _has_copies(
         searcher, key) else [(stored.get("published"), stored["id"])]
-    return make_hit(searcher.schema, stored, score, matched_terms, members)
+    return make_hit(searcher.schema, stored, score, matched_terms,
+                    group=members[0][1] if members else stored["id"], size=len(members) or 1)
 
 
 def make_hit(schema: Any, stored: dict[str, Any], score: Any,
-             matched_terms: Iterable[tuple[str, Any]],
-             members: Sequence[tuple[datetime | None, str]]) -> Hit:
+             matched_terms: Iterable[tuple[str, Any]], *, group: str, size: int) -> Hit:
     """The hit of one article (stored fields as Whoosh keeps them: naive UTC dates) that matched
-    through `matched_terms` ((field, term) pairs, marked in its snippet), given its group's
-    `members` (`group_members`). Both engines make their hits here."""
+    through `matched_terms` ((field, term) pairs, marked in its snippet), in a near-duplicate
+    group of `size` articles whose earliest is `group`. Both engines make their hits here."""
     lang = Lang(stored["lang"]) if stored.get("lang") else None
     published = stored.get("published")
     return Hit(
@@ -952,8 +952,8 @@ def make_hit(schema: Any, stored: dict[str, Any], score: Any,
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
         snippet=make_snippet(_body(stored), snippet_matchers(schema, lang, matched_terms)),
-        group=members[0][1] if members else stored["id"],
-        duplicates=max(0, len(members) - 1),
+        group=group,
+        duplicates=max(0, size - 1),
     )
 
 

@@ -187,3 +187,16 @@ def test_suggestions_similar_and_top_terms_agree(engines, research_articles: lis
         assert found.matches == expected.matches
         for lang, terms in expected.terms.items():
             assert {t.word for t in found.terms[lang]} == {t.word for t in terms}, lang
+
+
+def test_too_broad_wildcards_are_refused_alike(engines) -> None:
+    from searchlib.errors import QueryError
+
+    whoosh, opensearch = engines
+    for query in ["пре*", "укр* OR рос*", "*ція"]:
+        with pytest.raises(QueryError) as expected:
+            whoosh.count(query)
+        with pytest.raises(QueryError) as found:
+            opensearch.count(query)
+        assert str(found.value) == str(expected.value)
+    assert opensearch.count("прези*").total == whoosh.count("прези*").total  # under the bound

@@ -40,6 +40,18 @@ class Cluster:
         with self.guard():
             return self.client.search(index=self.index, body=body, **params)  # type: ignore[no-any-return]
 
+    def rewritten(self, query: dict[str, Any]) -> list[str]:
+        """How each shard rewrites `query` (``_validate/query?rewrite``: expanded prefixes,
+        wildcards and fuzzy terms as lists of ``field:term``); an empty list when a shard
+        refused it (too many expansions)."""
+        with self.guard():
+            answer = self.client.indices.validate_query(
+                index=self.index, body={"query": query},
+                params={"rewrite": "true", "all_shards": "true"})
+        if answer.get("_shards", {}).get("failed"):
+            return []
+        return [found.get("explanation", "") for found in answer.get("explanations", ())]
+
     def ranked(self, body: dict[str, Any]) -> dict[str, Any]:
         """A search whose scores use the statistics of the whole index (term and field counts
         of every shard, ``dfs_query_then_fetch``), as Whoosh's do: each shard's own would rank

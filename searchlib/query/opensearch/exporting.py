@@ -19,7 +19,13 @@ from searchlib.query.exporting import (
     version,
 )
 from searchlib.query.opensearch.cluster import PAGE, Cluster
-from searchlib.query.opensearch.searching import group_members, ordered_rows, prepare, select
+from searchlib.query.opensearch.searching import (
+    STORED_SOURCE,
+    group_heads,
+    ordered_rows,
+    prepare,
+    select,
+)
 from searchlib.query.search import Filters, collapse_key
 
 __all__ = ["OpenSearchExport", "export"]
@@ -58,7 +64,7 @@ class OpenSearchExport:
         if self._query is None:
             return
         batch: list[dict[str, Any]] = []
-        for hit in ordered_rows(cluster, self._query, self._sort, source=True):
+        for hit in ordered_rows(cluster, self._query, self._sort, source=STORED_SOURCE):
             batch.append(cluster.decode(hit["_source"]))
             if len(batch) >= PAGE:
                 yield from _rows(cluster, batch, fields)
@@ -68,11 +74,10 @@ class OpenSearchExport:
 
 def _rows(cluster: Cluster, batch: list[dict[str, Any]],
           fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-    groups = group_members(cluster, {collapse_key(s) for s in batch}) \
+    heads = group_heads(cluster, {collapse_key(s) for s in batch}) \
         if GROUP_FIELDS.intersection(fields) and batch else {}
     for stored in batch:
-        members = groups.get(collapse_key(stored)) or [(None, stored["id"])]
-        yield row_of(stored, fields, members[0][1], len(members))
+        yield row_of(stored, fields, *heads.get(collapse_key(stored), (stored["id"], 1)))
 
 
 def export(cluster: Cluster, text: str, *, filters: Filters | None = None,

@@ -11,6 +11,7 @@ Every count, facet, page, timeline and export is then one exact OpenSearch query
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -34,7 +35,7 @@ from searchlib.query.opensearch.compile import (
     layer_fields,
     stacked_terms,
 )
-from searchlib.query.parse import UNKNOWN_LANG, parse_query, relaxed_query
+from searchlib.query.parse import MAX_EXPANSIONS, UNKNOWN_LANG, parse_query, relaxed_query
 from searchlib.query.search import (
     FACET_VALUES,
     FACETS,
@@ -51,11 +52,14 @@ from searchlib.query.search import (
 from searchlib.store.schema import build_schema
 
 __all__ = ["prepare", "Selection", "select", "search", "count", "highlight", "facet_counts",
-           "group_members", "schema", "ordered_rows", "date_sort"]
+           "group_members", "group_heads", "schema", "ordered_rows", "date_sort",
+           "STORED_SOURCE"]
 
 SOURCE_FIELDS = ["id", "title", "lead", "text", "url", "canonical_url", "published", "lang",
                  "source", "domain", "authors", "tags", "dup_group"]
 """The ``_source`` fields a hit needs."""
+STORED_SOURCE = [*SOURCE_FIELDS, "modified", "path"]
+"""The ``_source`` fields an export row needs (never the token layers: most of a document)."""
 _MAX_IDS = 60_000
 """Ids per ``terms`` query (OpenSearch's `index.max_terms_count` is 65,536)."""
 
@@ -70,20 +74,36 @@ def prepare(cluster: Cluster, text: str, filters: Filters | None) -> tuple[Query
     """`searchlib.query.search.prepare` for OpenSearch: the parsed query and the filter query,
     ``source:`` values and the source filter resolved to outlets the same way."""
     parsed = _resolve_outlets(cluster, parse_query(text, schema()))
-    _check_wildcards(parsed, text)
+    _check_expansions(cluster, parsed, text)
     filter_query = filters.to_query() if filters else None
     if filter_query is not None:
         filter_query = _resolve_outlets(cluster, filter_query)
     return parsed, filter_query
 
 
-def _check_wildcards(query: Query, text: str) -> None:
-    """Refuse a wildcard at the start of a word, as `check_expansions` does."""
+def _check_expansions(cluster: Cluster, query: Query, text: str) -> None:
+    """`check_expansions`' bounds on wildcards, prefixes and fuzzy terms: none may start with a
+    wildcard, and together they may expand to at most `MAX_EXPANSIONS` words of the index
+    (each field counted, as Whoosh counts them; OpenSearch lists them per shard)."""
+    budget = MAX_EXPANSIONS
     for leaf in query.leaves():
-        pattern = getattr(leaf, "text", "")
-        if isinstance(leaf, wq.Wildcard) and str(pattern)[:1] in ("*", "?"):
+        if not isinstance(leaf, wq.MultiTerm) or not hasattr(leaf, "text"):
+            continue
+        pattern = str(leaf.text)
+        if isinstance(leaf, wq.Wildcard) and pattern[:1] in ("*", "?"):
             raise QueryError(text, f"{pattern!r} starts with a wildcard, which would read every "
                              "word of the index; put at least one letter before the * or ?")
+        rewritten = cluster.rewritten(compile_query(leaf, named=False).query)
+        words = {match.group(1) for shard in rewritten for match in _EXPANDED.finditer(shard)}
+        budget -= len(words)
+        if budget < 0 or not rewritten:
+            shown = pattern + ("*" if isinstance(leaf, wq.Prefix) else "")
+            raise QueryError(text, f"{shown!r} matches more than {MAX_EXPANSIONS} different "
+                             "words in the index; add letters before the * or narrow the range")
+
+
+_EXPANDED = re.compile(r"(?<![^\s(+])[a-z_]+(?:__s\d+)?:([^\s()^]+)")
+"""A ``field:word`` of a rewritten query (``text_exact:брекзиту``, ``(title_exact__s1:x)^0.8``)."""
 
 
 def _resolve_outlets(cluster: Cluster, query: Query) -> Query:
@@ -293,14 +313,14 @@ def ordered_rows(cluster: Cluster, query: dict[str, Any], sort: str, *,
 def _hits(cluster: Cluster, compiled: Compiled, page: list[dict[str, Any]],
           partial: bool = False) -> tuple[Hit, ...]:
     stored = [cluster.decode(hit["_source"]) for hit in page]
-    groups = group_members(cluster, {collapse_key(s) for s in stored})
-    return tuple(
-        replace(make_hit(schema(), fields, hit.get("_score"),
-                         matched_terms(compiled, hit.get("matched_queries", ()), fields),
-                         groups.get(collapse_key(fields)) or [(fields.get("published"),
-                                                               fields["id"])]),
-                partial=partial)
-        for hit, fields in zip(page, stored, strict=True))
+    heads = group_heads(cluster, {collapse_key(s) for s in stored})
+    hits = []
+    for hit, fields in zip(page, stored, strict=True):
+        group, size = heads.get(collapse_key(fields), (fields["id"], 1))
+        hits.append(replace(make_hit(schema(), fields, hit.get("_score"), matched_terms(
+            compiled, hit.get("matched_queries", ()), fields), group=group, size=size),
+            partial=partial))
+    return tuple(hits)
 
 
 def matched_terms(compiled: Compiled, names: Iterable[str],
@@ -320,6 +340,29 @@ def _tokens(field: str, stored: dict[str, Any]) -> set[str]:
     text = stored.get("title") or "" if field.startswith("title") else "\n\n".join(
         part for part in (stored.get("lead"), stored.get("text")) if part)
     return {token.text for token in schema()[field].analyzer(text, mode="index")}
+
+
+def group_heads(cluster: Cluster, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """group key -> (id of its earliest article, its articles), for the keys of groups with
+    two or more articles (the others are their own group): an exact terms aggregation (every
+    key is a bucket of every shard) with each group's earliest article (published, then id)."""
+    wanted = sorted(set(keys))
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(wanted), _MAX_IDS):
+        chunk = wanted[start:start + _MAX_IDS]
+        answer = cluster.search({"query": {"terms": {"dup_group": chunk}}, "size": 0,
+                                 "track_total_hits": False, "aggs": {"groups": {"terms": {
+                                     "field": "dup_group", "size": len(chunk),
+                                     "shard_size": len(chunk), "min_doc_count": 2}, "aggs": {
+                                     "first": {"top_hits": {
+                                         "size": 1, "_source": False, "docvalue_fields": ["id"],
+                                         "sort": [{"published": {"order": "asc",
+                                                                 "missing": "_last"}},
+                                                  {"id": "asc"}]}}}}}})
+        for bucket in answer["aggregations"]["groups"]["buckets"]:
+            first = bucket["first"]["hits"]["hits"][0]
+            found[bucket["key"]] = (value(first, "id"), bucket["doc_count"])
+    return found
 
 
 def group_members(cluster: Cluster,
