@@ -251,7 +251,7 @@ def search(cluster: Cluster, text: str, options: SearchOptions) -> SearchResults
         page = _date_page(cluster, selection, newest_first=options.sort == "-date",
                           start=start, stop=stop) if options.limit and start < total else []
     hits = _hits(cluster, selection.compiled, page)
-    relaxed = relaxed_query(selection.parsed) if (
+    relaxed = relaxed_query(selection.parsed, schema()) if (
         options.limit and options.relax and options.sort == "relevance"
         and total < stop <= MAX_RESULTS_WINDOW) else None
     if relaxed is not None:
