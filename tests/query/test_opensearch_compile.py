@@ -117,3 +117,16 @@ def test_layer_boosts_score_a_stacked_word_with_its_main_field_idf() -> None:
     boosts = layer_boosts([("text_uk", "поток")], frequencies)
     assert list(boosts) == [("text_uk__s1", "поток")]  # layers holding nothing are left out
     assert 0 < boosts["text_uk__s1", "поток"] < 2
+
+
+def test_layers_no_article_holds_a_term_in_are_left_out() -> None:
+    parsed = _parse('Canada "Nord Stream"', [Lang.EN])
+    pairs = stacked_terms(parsed)
+    boosts = {("text_en__s1", "stream"): 0.5}
+    query = compile_query(parsed, boosts=boosts, counted=pairs).query
+    layered = {next(iter(t)) for t in _find(query, "term")} | {
+        next(iter(m["query"]["span_term"])) for m in _find(query, "field_masking_span")}
+    assert layered == {"title_en", "text_en", "names", "text_en__s1"}
+    # Every term query keeps its name and boost inside a dis_max (a valid term query).
+    assert all("dis_max" in clause or "constant_score" in clause
+               for clause in _find(query, "should")[0])

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -150,21 +150,33 @@ def _idf(n: int, df: int) -> float:
 
 
 def compile_query(query: Query, *, named: bool = True,
-                  boosts: Mapping[tuple[str, str], float] | None = None) -> Compiled:
+                  boosts: Mapping[tuple[str, str], float] | None = None,
+                  counted: Collection[tuple[str, str]] = ()) -> Compiled:
     """The OpenSearch DSL of a parsed query (`named`: word leaves carry ``_name``s).
 
     `boosts` (`layer_boosts`) weigh the stacked layers of terms; without them a stacked
-    occurrence matches and scores nothing (counts and filters need no more)."""
+    occurrence matches and scores nothing (counts and filters need no more). For the
+    (field, term) pairs `counted` (those `layer_boosts` saw), only the layers holding the term
+    are searched."""
     compiled = Compiled(MATCH_ALL)
-    compiled.query = _Compiler(compiled.leaves if named else None, boosts or {}).node(query)
+    compiled.query = _Compiler(compiled.leaves if named else None, boosts or {},
+                               frozenset(counted)).node(query)
     return compiled
 
 
 class _Compiler:
-    def __init__(self, leaves: list[Leaf] | None,
-                 boosts: Mapping[tuple[str, str], float]) -> None:
+    def __init__(self, leaves: list[Leaf] | None, boosts: Mapping[tuple[str, str], float],
+                 counted: frozenset[tuple[str, str]]) -> None:
         self._leaves = leaves
         self._boosts = boosts
+        self._counted = counted
+
+    def _layers(self, name: str, term: str) -> list[str]:
+        """The stacked layers of `name` to search for `term`: those holding it, when known."""
+        stacked = layer_fields(name)[1:]
+        if (name, term) in self._counted:
+            return [layer for layer in stacked if (layer, term) in self._boosts]
+        return stacked
 
     def node(self, query: Query) -> dict[str, Any]:
         if query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):
@@ -211,13 +223,12 @@ class _Compiler:
         name, text = query.fieldname, _text(query.text)
         if name not in token_fields():
             return _boost({"constant_score": {"filter": {"term": {name: text}}}}, query.boost)
-        first, *stacked = layer_fields(name)
-        layers: list[dict[str, Any]] = [{"term": {first: text}}]
-        for layer in stacked:
+        layers: list[dict[str, Any]] = [{"term": {name: text}}]
+        for layer in self._layers(name, text):
             boost = self._boosts.get((layer, text))
             layers.append({"term": {layer: {"value": text, "boost": boost}}} if boost else
                           {"constant_score": {"filter": {"term": {layer: text}}, "boost": 0.0}})
-        body = {"dis_max": {"queries": layers}} if len(layers) > 1 else layers[0]
+        body = {"dis_max": {"queries": layers}}  # one query too: it takes a name and a boost
         return _boost(self._name(Leaf("term", name, text), body), query.boost * _weight(name))
 
     def _expanding(self, kind: str, query: Any) -> dict[str, Any]:
@@ -239,14 +250,15 @@ class _Compiler:
             return MATCH_NONE
         if len(words) == 1:
             return self._term(wq.Term(name, words[0], boost=query.boost))
-        spans = [_span_word(name, word) for word in words]
+        spans = [_span_word(name, word, self._layers(name, word)) for word in words]
         slop = max(0, query.slop - 1)
         near = spans[0]
         for span in spans[1:]:
             near = {"span_near": {"clauses": [near, span], "slop": slop, "in_order": True}}
         # Whoosh scores a phrase as the AND of its words (`SpanWrappingMatcher.score`): the
         # span query only selects, the words score.
-        scored = [_Compiler(None, self._boosts)._term(wq.Term(name, word)) for word in words]
+        scored = [_Compiler(None, self._boosts, self._counted)._term(wq.Term(name, word))
+                  for word in words]
         body = {"bool": {"must": scored, "filter": [
             self._name(Leaf("phrase", name, tuple(words)), near)]}}
         return _boost(body, query.boost)
@@ -258,12 +270,11 @@ def _weight(name: str) -> float:
     return TITLE_QUERY_BOOST if name in TITLE_FIELDS else 1.0
 
 
-def _span_word(name: str, word: str) -> dict[str, Any]:
-    """A word at any layer of `name`, as a span of `name`."""
-    layers = layer_fields(name)
+def _span_word(name: str, word: str, stacked: list[str]) -> dict[str, Any]:
+    """A word in `name` or its `stacked` layers, as a span of `name`."""
     clauses: list[dict[str, Any]] = [{"span_term": {name: word}}]
     clauses += [{"field_masking_span": {"query": {"span_term": {layer: word}}, "field": name}}
-                for layer in layers[1:]]
+                for layer in stacked]
     return clauses[0] if len(clauses) == 1 else {"span_or": {"clauses": clauses}}
 
 

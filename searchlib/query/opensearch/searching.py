@@ -26,7 +26,7 @@ from searchlib.errors import ArticleNotFound, ConfigError, QueryError
 from searchlib.query.counting import BREAKDOWNS, UNKNOWN, Count
 from searchlib.query.marking import ArticleHighlights, marked
 from searchlib.query.names import author_query
-from searchlib.query.opensearch.cluster import ONE_REQUEST, Cluster, value
+from searchlib.query.opensearch.cluster import Cluster, value
 from searchlib.query.opensearch.compile import (
     Compiled,
     compile_query,
@@ -141,6 +141,7 @@ class Selection:
     filters: tuple[dict[str, Any], ...]
     hidden: tuple[dict[str, Any], ...]
     boosts: dict[tuple[str, str], float]
+    counted: frozenset[tuple[str, str]]
 
     @property
     def query(self) -> dict[str, Any]:
@@ -156,33 +157,33 @@ def select(cluster: Cluster, parsed: Query, filter_query: Query | None, *,
     with `collapse` (the earliest matching one; filters then select among those). `scored`:
     its order by score matters (stacked layers are then weighed, `layer_boosts`).
 
-    One request finds both the copies among the matches and (`scored`) the frequencies the
-    layer boosts need (a ``global`` aggregation beside the copies' hits)."""
+    One request finds both the copies among the matches and the frequencies of the query's
+    terms in each layer (a ``global`` aggregation beside the copies' hits): layers holding a
+    term in no article are then left out of the query."""
     if collapse:
         parsed, filter_query = split_filters(parsed, filter_query)
-    words = compile_query(parsed, named=False).query
-    pairs = stacked_terms(parsed) if scored else set()
+    relaxed = relaxed_query(parsed, schema()) if scored else None
+    pairs = stacked_terms(parsed) | (stacked_terms(relaxed) if relaxed is not None else set())
+    if not (collapse or scored):
+        pairs = set()
     body: dict[str, Any] = {"size": 0, "track_total_hits": False}
-    if collapse:
-        body.update(query=_copies_query(words), size=ONE_REQUEST, _source=False,
-                    track_total_hits=ONE_REQUEST + 1, sort=["_doc"],
-                    docvalue_fields=["dup_group"])
     if pairs:
         body["aggs"] = {"all": {"global": {}, "aggs": {"frequencies": {"filters": {
             "filters": _frequency_filters(pairs)}}}}}
-    answer = cluster.search(body) if collapse or pairs else {}
+    answer = cluster.search(body) if pairs else {}
     boosts: dict[tuple[str, str], float] = {}
     if pairs:
         buckets = answer["aggregations"]["all"]["frequencies"]["buckets"]
         boosts = layer_boosts(pairs, {key: b["doc_count"] for key, b in buckets.items()})
     clauses: list[dict[str, Any]] = []
     if collapse:
-        hidden = sorted(_non_representatives(cluster, words, answer))
+        words = compile_query(parsed, named=False, boosts=boosts, counted=pairs).query
+        hidden = sorted(_non_representatives(cluster, words))
         clauses = [{"bool": {"must_not": [{"terms": {"id": hidden[start:start + _MAX_IDS]}}]}}
                    for start in range(0, len(hidden), _MAX_IDS)]
     filters = () if filter_query is None else (compile_query(filter_query, named=False).query,)
-    return Selection(parsed, compile_query(parsed, boosts=boosts), filters, tuple(clauses),
-                     boosts)
+    return Selection(parsed, compile_query(parsed, boosts=boosts, counted=pairs), filters,
+                     tuple(clauses), boosts, frozenset(pairs))
 
 
 def _frequency_filters(pairs: set[tuple[str, str]]) -> dict[str, dict[str, Any]]:
@@ -200,13 +201,9 @@ def _copies_query(words: dict[str, Any]) -> dict[str, Any]:
     return {"bool": {"filter": [words, {"term": {"dup_copy": True}}]}}
 
 
-def _non_representatives(cluster: Cluster, words: dict[str, Any],
-                         answer: dict[str, Any]) -> set[str]:
-    """The matches of `words` that share a group with an earlier match (published, then id),
-    given the `answer` listing the copies among them (the first `ONE_REQUEST`)."""
-    hits = answer["hits"]["hits"]
-    if answer["hits"]["total"]["value"] > len(hits):
-        hits = cluster.stream(_copies_query(words), fields=["dup_group"])
+def _non_representatives(cluster: Cluster, words: dict[str, Any]) -> set[str]:
+    """The matches of `words` that share a group with an earlier match (published, then id)."""
+    hits = cluster.rows(_copies_query(words), fields=["dup_group"])
     copies = {value(hit, "dup_group") for hit in hits} - {None}
     if not copies:
         return set()
@@ -344,25 +341,20 @@ def _tokens(field: str, stored: dict[str, Any]) -> set[str]:
 
 def group_heads(cluster: Cluster, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
     """group key -> (id of its earliest article, its articles), for the keys of groups with
-    two or more articles (the others are their own group): an exact terms aggregation (every
-    key is a bucket of every shard) with each group's earliest article (published, then id)."""
+    two or more articles (the others are their own group): which groups those are comes from
+    an exact terms aggregation (every key a bucket on every shard), their members from their
+    doc values."""
     wanted = sorted(set(keys))
-    found: dict[str, tuple[str, int]] = {}
+    shared: list[str] = []
     for start in range(0, len(wanted), _MAX_IDS):
         chunk = wanted[start:start + _MAX_IDS]
         answer = cluster.search({"query": {"terms": {"dup_group": chunk}}, "size": 0,
                                  "track_total_hits": False, "aggs": {"groups": {"terms": {
                                      "field": "dup_group", "size": len(chunk),
-                                     "shard_size": len(chunk), "min_doc_count": 2}, "aggs": {
-                                     "first": {"top_hits": {
-                                         "size": 1, "_source": False, "docvalue_fields": ["id"],
-                                         "sort": [{"published": {"order": "asc",
-                                                                 "missing": "_last"}},
-                                                  {"id": "asc"}]}}}}}})
-        for bucket in answer["aggregations"]["groups"]["buckets"]:
-            first = bucket["first"]["hits"]["hits"][0]
-            found[bucket["key"]] = (value(first, "id"), bucket["doc_count"])
-    return found
+                                     "shard_size": len(chunk), "min_doc_count": 2}}}})
+        shared += [bucket["key"] for bucket in answer["aggregations"]["groups"]["buckets"]]
+    return {key: (members[0][1], len(members))
+            for key, members in group_members(cluster, shared).items()}
 
 
 def group_members(cluster: Cluster,
@@ -384,7 +376,7 @@ def _partial_hits(cluster: Cluster, selection: Selection, relaxed: Query, *, sta
                   stop: int) -> tuple[Hit, ...]:
     """Hits [start:stop) of the articles with some of the words but not all (`relax`): not
     collapsed, within the filters, ranked after every full match."""
-    compiled = compile_query(relaxed, boosts=selection.boosts)
+    compiled = compile_query(relaxed, boosts=selection.boosts, counted=selection.counted)
     full = compile_query(selection.parsed, named=False).query
     query = {"bool": {"must": [compiled.query], "filter": list(selection.filters),
                       "must_not": [full]}}
