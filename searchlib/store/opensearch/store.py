@@ -22,6 +22,7 @@ Not here: searching (`searchlib.query.opensearch`, `searchlib.api_opensearch`).
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections import Counter
@@ -684,6 +685,9 @@ class OpenSearchStore:
         problems.extend(_replica_disagreements(shards.get("shards", {})))
         if meta.get("rebuilt_from"):
             notes.append(f"rebuilt from build {meta['rebuilt_from']}")
+        notes.extend(f"index {name} is not behind the alias: left by a rebuild that was "
+                     f"killed (or one running now); delete it when none runs"
+                     for name in _leftovers(client, address, concrete))
         return CheckReport(path=address.url, articles=count, documents=documents,
                            segments=int(primaries.get("segments", {}).get("count", 0)),
                            generation=concrete,
@@ -927,6 +931,16 @@ def _swap_alias(client: OpenSearchAddress | OpenSearch, address: OpenSearchAddre
         actions.insert(0, {"remove": {"index": old, "alias": address.alias}})
     with cluster_errors(address):
         client.indices.update_aliases(body={"actions": actions})  # type: ignore[union-attr]
+
+
+def _leftovers(client: OpenSearch, address: OpenSearchAddress, concrete: str) -> list[str]:
+    """Concrete indexes named as this alias's (`_concrete_name`) that it does not point at."""
+    pattern = re.compile(rf"{re.escape(address.alias)}-\d{{8}}t\d{{6}}-[0-9a-f]{{6}}")
+    with cluster_errors(address):
+        names = client.indices.get(index=f"{address.alias}-*",
+                                   params={"ignore_unavailable": "true",
+                                           "allow_no_indices": "true"})
+    return sorted(name for name in names if name != concrete and pattern.fullmatch(name))
 
 
 def _replica_disagreements(shards: dict[str, list[dict[str, Any]]]) -> list[str]:
