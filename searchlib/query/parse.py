@@ -484,7 +484,7 @@ def parse_query(text: str, schema: Schema, *, langs: Sequence[Lang] | None = Non
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(text[:40] + "...", f"it is {len(text)} characters long, more than "
                          f"{MAX_QUERY_CHARS}; shorten it or split it into several queries")
-    text = _unbalanced_quotes(text)
+    text = _unbalanced_brackets(_unbalanced_quotes(text))
     _check_syntax(text, schema)
     _check_date_ranges(text)
     _check_numbers(text)
@@ -640,6 +640,46 @@ def _unbalanced_quotes(text: str) -> str:
     return text.replace('"', " ")
 
 
+def _unbalanced_brackets(text: str) -> str:
+    """The query with brackets that pair with nothing made spaces when the query is plain words:
+    pasted text (``the company (founded in``, ``[1] Brexit``) is searched. A query with
+    operators (``(a OR b``), a field (``title:(``) or a range (``published:[``) keeps its
+    brackets, so their mistakes stay errors.
+
+    >>> _unbalanced_brackets('Apple (AAPL shares fell'), _unbalanced_brackets('(a OR b')
+    ('Apple  AAPL shares fell', '(a OR b')
+    """
+    unpaired = _unpaired_brackets(text)
+    if (not unpaired or any(word in _OPERATORS for word in text.split())
+            or any(m.group(1) in (*FIELDS, *_ALIASES) or "_" in m.group(1)
+                   for m in _FIELD_NAME.finditer(text))):
+        return text
+    words = "".join(" " if position in unpaired else char for position, char in enumerate(text))
+    return words if any(char.isalnum() for char in words) else text
+
+
+def _unpaired_brackets(text: str) -> set[int]:
+    """Positions of the brackets outside quotes that close nothing or are never closed."""
+    closing = {")": "(", "]": "[", "}": "{"}
+    stack: list[tuple[str, int]] = []
+    unpaired: set[int] = set()
+    in_quote = False
+    for position, char in enumerate(text):
+        if char == '"':
+            in_quote = not in_quote
+        elif in_quote:
+            continue
+        elif char in "([{":
+            stack.append((char, position))
+        elif char in closing:
+            if stack and stack[-1][0] == closing[char]:
+                stack.pop()
+            else:
+                unpaired.add(position)
+    return unpaired | {position for _, position in stack}
+
+
+_FIELD_NAME = re.compile(r"(?<![\w.@/:-])(\w+):")
 _FIELD_QUOTE = re.compile(r'(?<![\w.@/:-])(\w+):\s*=?"')
 
 

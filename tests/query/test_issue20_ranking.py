@@ -101,11 +101,13 @@ def test_punctuation_after_a_phrase(research_index: Index,
         assert _ids(research_index, query) == truth, query
 
 
-# -- item 3: unbalanced quotes in plain text are punctuation, syntax errors stay errors -------
+# -- item 3: unbalanced quotes and brackets in plain text are punctuation, syntax errors stay errors
 
 @pytest.mark.parametrize("query", [
     '"Северный поток» Меркель', '«Северный поток" Меркель', 'Северный поток Меркель?"',
     'Северный "поток Меркель', 'Северный "поток" Меркель"',
+    "Северный (поток Меркель", "Северный поток) Меркель", "[Северный поток Меркель",
+    "(Северный) поток] Меркель",
 ])
 def test_unbalanced_quotes_in_plain_text_search_the_words(
         research_index: Index, query: str) -> None:
@@ -120,7 +122,8 @@ def test_unbalanced_quotes_in_plain_text_search_the_words(
     ("title:(", "never closed"),
     ('title:"Северный поток', "quote is never closed"),
     ('Меркель text: "Северный поток', "quote is never closed"),
-    ("Северный (поток Меркель", "never closed"),
+    ("Северный (поток OR Меркель", "never closed"),
+    ("published:[2019-01-01 Меркель", "never closed"),
     ("(Северный OR поток", "never closed"),
     ("Северный AND поток)", "closes nothing"),
 ])
