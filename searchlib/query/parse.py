@@ -652,7 +652,7 @@ def _unbalanced_brackets(text: str) -> str:
     unpaired = _unpaired_brackets(text)
     if (not unpaired or any(word in _OPERATORS for word in text.split())
             or any(m.group(1) in (*FIELDS, *_ALIASES) or "_" in m.group(1)
-                   for m in _FIELD_NAME.finditer(text))):
+                   for m in _FIELD_PREFIX.finditer(text))):
         return text
     words = "".join(" " if position in unpaired else char for position, char in enumerate(text))
     return words if any(char.isalnum() for char in words) else text
@@ -679,7 +679,7 @@ def _unpaired_brackets(text: str) -> set[int]:
     return unpaired | {position for _, position in stack}
 
 
-_FIELD_NAME = re.compile(r"(?<![\w.@/:-])(\w+):")
+_FIELD_PREFIX = re.compile(r"(?<![\w.@/:-])(\w+):")
 _FIELD_QUOTE = re.compile(r'(?<![\w.@/:-])(\w+):\s*=?"')
 
 

@@ -59,7 +59,8 @@ def test_page_and_offset_conflict(runner, sample_index_dir) -> None:
     assert "--page and --offset" in result.stderr
 
 
-@pytest.mark.parametrize("query", ['title:"Канада', "(Канада", "Канада)", "autor:x", "a\x01b"])
+@pytest.mark.parametrize("query", ['title:"Канада', "(Канада OR Canada", "Канада AND Canada)",
+                                   "autor:x", "a\x01b"])
 def test_invalid_queries_exit_2_with_a_caret(runner, sample_index_dir, query: str) -> None:
     for command in ("search", "timeline", "export", "top-terms"):
         result = _run(runner, sample_index_dir, command, query, code=2)
