@@ -118,9 +118,15 @@ def _optimized(built: Path) -> Path:
     import shutil
 
     from searchlib.api import Index
+    from searchlib.errors import SearchlibError
 
     path = built.with_name(built.name + "-optimized")
-    if not Index.exists(path) or len(Index.open(path)) != len(Index.open(built)):
+    try:
+        current = Index.exists(path) and len(Index.open(path)) == len(Index.open(built))
+    except SearchlibError as err:  # another version: made again
+        print(f"rebuilding {path}: {err}", file=sys.stderr)
+        current = False
+    if not current:
         shutil.rmtree(path, ignore_errors=True)
         shutil.copytree(built, path)
         print(f"optimized {path}: {Index.open(path).optimize()}", file=sys.stderr)
