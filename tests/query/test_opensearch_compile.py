@@ -67,7 +67,7 @@ def test_phrases_are_ordered_spans_over_the_layers_scored_by_their_words() -> No
     query = compile_query(_parse('"Nord Stream"', [Lang.EN])).query
     near = _find(query, "span_near")
     assert near and all(n["in_order"] and n["slop"] == 0 for n in near)
-    masked = _find(query, "field_masking_span")
+    masked = _find(query, "span_field_masking")
     assert {"query": {"span_term": {"text_en__s1": "nord"}}, "field": "text_en"} in masked
     assert _find(query, "term")  # the words score, as Whoosh scores a phrase
 
@@ -125,7 +125,7 @@ def test_layers_no_article_holds_a_term_in_are_left_out() -> None:
     boosts = {("text_en__s1", "stream"): 0.5}
     query = compile_query(parsed, boosts=boosts, counted=pairs).query
     layered = {next(iter(t)) for t in _find(query, "term")} | {
-        next(iter(m["query"]["span_term"])) for m in _find(query, "field_masking_span")}
+        next(iter(m["query"]["span_term"])) for m in _find(query, "span_field_masking")}
     assert layered == {"title_en", "text_en", "names", "text_en__s1"}
     # Every term query keeps its name and boost inside a dis_max (a valid term query).
     assert all("dis_max" in clause or "constant_score" in clause

@@ -8,7 +8,7 @@ sharing a position, so
 
 - a term is a ``bool.should`` over the layers;
 - a phrase or proximity is a ``span_near`` whose words are each a ``span_or`` over the layers,
-  the stacked ones seen through ``field_masking_span`` as ``F``. Whoosh's phrase allows each
+  the stacked ones seen through ``span_field_masking`` as ``F``. Whoosh's phrase allows each
   next word within ``slop`` positions of the words before it (`SpanNear2`, ``mindist=1``):
   Lucene's ordered ``span_near`` with slop ``slop - 1``, nested word by word for 3+ words;
 - prefixes, wildcards and fuzzy terms expand in OpenSearch and score every expanded word (the
@@ -273,7 +273,7 @@ def _weight(name: str) -> float:
 def _span_word(name: str, word: str, stacked: list[str]) -> dict[str, Any]:
     """A word in `name` or its `stacked` layers, as a span of `name`."""
     clauses: list[dict[str, Any]] = [{"span_term": {name: word}}]
-    clauses += [{"field_masking_span": {"query": {"span_term": {layer: word}}, "field": name}}
+    clauses += [{"span_field_masking": {"query": {"span_term": {layer: word}}, "field": name}}
                 for layer in stacked]
     return clauses[0] if len(clauses) == 1 else {"span_or": {"clauses": clauses}}
 

@@ -11,7 +11,7 @@ a whitespace-separated string cannot say. So a token field ``F`` becomes layers 
 - `FILLER` (U+2063, which no analyser emits) stands wherever a layer has no token.
 
 Every layer has one token per position, so a token's position in its layer is its position in
-the article, and ``span_near`` over ``span_or(F, field_masking_span(F__sK as F))`` matches
+the article, and ``span_near`` over ``span_or(F, span_field_masking(F__sK as F))`` matches
 phrases across layers. Layers deeper than `STACK_DEPTH` are dropped (the deepest stack in 800
 real articles was 6: a hyphenated compound of four parts and its lemmas), as are tokens longer
 than `MAX_TOKEN_CHARS` (the whitespace tokenizer would cut them, shifting positions); both are

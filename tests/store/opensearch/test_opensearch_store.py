@@ -30,7 +30,7 @@ def _phrase(field: str, words: list[str]) -> dict:
     for word in words:
         layers = layer_fields(field)
         clauses.append({"span_or": {"clauses": [{"span_term": {layers[0]: word}}] + [
-            {"field_masking_span": {"query": {"span_term": {layer: word}}, "field": field}}
+            {"span_field_masking": {"query": {"span_term": {layer: word}}, "field": field}}
             for layer in layers[1:]]}})
     return {"query": {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}}
 
