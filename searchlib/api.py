@@ -9,13 +9,12 @@ an OpenSearch index (``http://127.0.0.1:9200/news``) and then return or run an
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from searchlib.model import Lang
 from searchlib.query import Filters, SearchOptions, SearchResults, search
+from searchlib.query.front import SearchMethods
 from searchlib.query.scoring import LuceneBM25F
 from searchlib.query.search import prepare
 from searchlib.store import Store
@@ -36,7 +35,7 @@ def _cluster_engine():  # type: ignore[no-untyped-def]
     return OpenSearchIndex
 
 
-class Index(Store):
+class Index(SearchMethods, Store):
     """A searchlib index on disk.
 
     >>> import tempfile
@@ -92,33 +91,7 @@ class Index(Store):
     def check(cls, path: Location):  # type: ignore[no-untyped-def]
         return _cluster_engine().check(path) if is_url(path) else super().check(path)
 
-    def search(
-        self,
-        query: str,
-        options: SearchOptions | None = None,
-        *,
-        limit: int | None = None,
-        offset: int | None = None,
-        sort: str | None = None,
-        lang: Lang | str | None = None,
-        source: str | None = None,
-        author: str | None = None,
-        tag: str | None = None,
-        since: datetime | date | str | None = None,
-        until: datetime | date | str | None = None,
-        facets: bool | None = None,
-        collapse: bool | None = None,
-        relax: bool | None = None,
-    ) -> SearchResults:
-        """Ranked articles matching `query`, with highlighted snippets.
-
-        `options` holds every setting (`SearchOptions`); keyword arguments given here override
-        it. Dates may be `datetime`, `date` or ISO 8601 strings. Raises `QueryError` when the
-        query cannot be parsed, `OptionError` (a `ConfigError`) for a bad option value.
-        """
-        options = (options or SearchOptions()).updated(
-            limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,
-            tag=tag, since=since, until=until, facets=facets, collapse=collapse, relax=relax)
+    def run_search(self, query: str, options: SearchOptions) -> SearchResults:
         return search(self, query, options=options)
 
     def explain(self, query: str) -> str:
@@ -128,16 +101,6 @@ class Index(Store):
         """
         with self.searcher() as searcher:
             return str(prepare(searcher, query, None)[0])
-
-    def search_many(self, queries: Iterable[str], *, limit: int = 10,
-                    options: SearchOptions | None = None) -> Iterator[SearchResults]:
-        """Run many queries with one open index and one set of loaded dictionaries.
-
-        No did-you-mean unless `options` asks for it (batch runs should not pay for it).
-        """
-        options = options or SearchOptions(suggest=False)
-        for query in queries:
-            yield self.search(query, options, limit=limit)
 
     def count(self, query: str, *, by: str | None = None, collapse: bool = True,
               filters: Filters | None = None) -> Count:

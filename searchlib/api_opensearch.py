@@ -19,14 +19,13 @@ except ImportError as err:  # pragma: no cover - the extra is installed in tests
     raise ConfigError("an http(s):// index needs the OpenSearch client: "
                       'pip install "searchlib[opensearch]"') from err
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from searchlib.model import Lang
 from searchlib.query import Filters, SearchOptions, SearchResults
 from searchlib.query import opensearch as reads
+from searchlib.query.front import SearchMethods
 from searchlib.query.opensearch import Cluster, OpenSearchExport
 from searchlib.store.opensearch.encoding import source_to_stored
 from searchlib.store.opensearch.store import OpenSearchStore
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["OpenSearchIndex"]
 
 
-class OpenSearchIndex(OpenSearchStore):
+class OpenSearchIndex(SearchMethods, OpenSearchStore):
     """A searchlib index in OpenSearch, reached through an alias.
 
     >>> OpenSearchIndex.open("http://127.0.0.1:1/news")  # doctest: +ELLIPSIS
@@ -53,40 +52,12 @@ class OpenSearchIndex(OpenSearchStore):
         return Cluster(client=self._client, index=self.alias, url=self.address.url,
                        guard=self._errors, decode=source_to_stored, meta=self.meta)
 
-    def search(
-        self,
-        query: str,
-        options: SearchOptions | None = None,
-        *,
-        limit: int | None = None,
-        offset: int | None = None,
-        sort: str | None = None,
-        lang: Lang | str | None = None,
-        source: str | None = None,
-        author: str | None = None,
-        tag: str | None = None,
-        since: datetime | date | str | None = None,
-        until: datetime | date | str | None = None,
-        facets: bool | None = None,
-        collapse: bool | None = None,
-        relax: bool | None = None,
-    ) -> SearchResults:
-        """Ranked articles matching `query`, with highlighted snippets (`Index.search`)."""
-        options = (options or SearchOptions()).updated(
-            limit=limit, offset=offset, sort=sort, lang=lang, source=source, author=author,
-            tag=tag, since=since, until=until, facets=facets, collapse=collapse, relax=relax)
+    def run_search(self, query: str, options: SearchOptions) -> SearchResults:
         return reads.search(self._cluster(), query, options)
 
     def explain(self, query: str) -> str:
         """The query as parsed (`Index.explain`)."""
         return str(reads.prepare(self._cluster(), query, None)[0])
-
-    def search_many(self, queries: Iterable[str], *, limit: int = 10,
-                    options: SearchOptions | None = None) -> Iterator[SearchResults]:
-        """`search` for many queries (no did-you-mean unless `options` asks for it)."""
-        options = options or SearchOptions(suggest=False)
-        for query in queries:
-            yield self.search(query, options, limit=limit)
 
     def count(self, query: str, *, by: str | None = None, collapse: bool = True,
               filters: Filters | None = None) -> Count:
