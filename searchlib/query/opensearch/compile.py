@@ -18,11 +18,12 @@ Keyword fields (lang, outlet, author, tag ...) are constant-score filters; ``pub
 ``range``. Every word leaf carries a ``_name`` (its index in `Compiled.leaves`): the hit's
 ``matched_queries`` give the (field, term) pairs it matched, which our highlighter marks.
 
-BM25: scores use the whole index's statistics (the searches run ``dfs_query_then_fetch``). The
-titles' 2.5x weight is in their similarity's k1 (`mapping.TITLE_K1`), which reproduces Whoosh's
-weighting of title term frequencies, and `mapping.TITLE_QUERY_BOOST` evens out the (k1 + 1)
-factor OpenSearch's BM25 keeps. A term found only in a stacked layer is weighed with the idf of
-its main field (`layer_boosts`), a term's layers joined by ``dis_max``.
+BM25: scores use the whole index's statistics (``dfs_query_then_fetch`` over several shards;
+one shard has them all). The titles' 2.5x weight is in their similarity's k1
+(`mapping.TITLE_K1`), which reproduces Whoosh's weighting of title term frequencies, and
+`mapping.TITLE_QUERY_BOOST` evens out the (k1 + 1) factor OpenSearch's BM25 keeps. A term found
+only in a stacked layer is weighed with the idf of its main field (`layer_boosts`), a term's
+layers joined by ``dis_max``.
 """
 
 from __future__ import annotations

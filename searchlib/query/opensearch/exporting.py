@@ -1,9 +1,11 @@
 """Export on OpenSearch: every match streamed through a point-in-time with ``search_after``
-(one snapshot, no cap, one page of rows in memory), rows as the Whoosh engine makes them."""
+(one snapshot, no cap, three pages of rows in memory at most: the one read ahead, the one whose
+groups are asked for, the one written), rows as the Whoosh engine makes them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +22,6 @@ from searchlib.query.exporting import (
 )
 from searchlib.query.opensearch.cluster import PAGE, Cluster
 from searchlib.query.opensearch.searching import (
-    STORED_SOURCE,
     group_heads,
     ordered_rows,
     prepare,
@@ -29,6 +30,9 @@ from searchlib.query.opensearch.searching import (
 from searchlib.query.search import Filters, collapse_key
 
 __all__ = ["OpenSearchExport", "export"]
+
+_Heads = Future[dict[str, tuple[str, int]]]
+"""`group_heads` of a batch, on its way."""
 
 
 class OpenSearchExport:
@@ -63,21 +67,41 @@ class OpenSearchExport:
         self._cluster = None
         if self._query is None:
             return
-        batch: list[dict[str, Any]] = []
-        for hit in ordered_rows(cluster, self._query, self._sort, source=STORED_SOURCE):
-            batch.append(cluster.decode(hit["_source"]))
-            if len(batch) >= PAGE:
-                yield from _rows(cluster, batch, fields)
-                batch = []
-        yield from _rows(cluster, batch, fields)
+        grouped = bool(GROUP_FIELDS.intersection(fields))
+        # Each batch's groups are asked for while the previous batch's rows are made (and
+        # the next page is read, `Cluster.pages`): the cluster and we work at the same time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            before: tuple[list[dict[str, Any]], _Heads | None] | None = None
+            for batch in _batches(cluster, self._query, self._sort):
+                heads = pool.submit(group_heads, cluster, {collapse_key(s) for s in batch}) \
+                    if grouped else None
+                if before is not None:
+                    yield from _rows(*before, fields)
+                before = batch, heads
+            if before is not None:
+                yield from _rows(*before, fields)
 
 
-def _rows(cluster: Cluster, batch: list[dict[str, Any]],
+def _batches(cluster: Cluster, query: dict[str, Any],
+             sort: str) -> Iterator[list[dict[str, Any]]]:
+    """The stored fields of every hit, a page at a time."""
+    batch: list[dict[str, Any]] = []
+    # The whole ``_source`` (it holds no token layers): picking fields would make the cluster
+    # parse and re-write every article, which costs more than reading it.
+    for hit in ordered_rows(cluster, query, sort, source=True):
+        batch.append(cluster.decode(hit["_source"]))
+        if len(batch) >= PAGE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _rows(batch: list[dict[str, Any]], heads: _Heads | None,
           fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-    heads = group_heads(cluster, {collapse_key(s) for s in batch}) \
-        if GROUP_FIELDS.intersection(fields) and batch else {}
+    groups = heads.result() if heads is not None else {}
     for stored in batch:
-        yield row_of(stored, fields, *heads.get(collapse_key(stored), (stored["id"], 1)))
+        yield row_of(stored, fields, *groups.get(collapse_key(stored), (stored["id"], 1)))
 
 
 def export(cluster: Cluster, text: str, *, filters: Filters | None = None,
@@ -89,9 +113,10 @@ def export(cluster: Cluster, text: str, *, filters: Filters | None = None,
     parsed, filter_query = prepare(cluster, text, filters)
     query, total = None, 0
     if parsed is not wq.NullQuery:
-        query = select(cluster, parsed, filter_query, collapse=collapse,
-                       scored=sort == "relevance").query
-        total = cluster.count(query)
+        selection = select(cluster, parsed, filter_query, collapse=collapse,
+                           scored=sort == "relevance")
+        query = selection.scored if sort == "relevance" else selection.matching
+        total = cluster.count(selection.matching)
     meta = cluster.meta
     provenance = Provenance(
         index=cluster.url, build_id=str(meta.get("build_id", "")),

@@ -26,7 +26,7 @@ from searchlib.errors import ArticleNotFound, ConfigError, QueryError
 from searchlib.query.counting import BREAKDOWNS, UNKNOWN, Count
 from searchlib.query.marking import ArticleHighlights, marked
 from searchlib.query.names import author_query
-from searchlib.query.opensearch.cluster import Cluster, value
+from searchlib.query.opensearch.cluster import FIRST_ROWS, Cluster, columns, value
 from searchlib.query.opensearch.compile import (
     Compiled,
     compile_query,
@@ -52,14 +52,11 @@ from searchlib.query.search import (
 from searchlib.store.schema import build_schema
 
 __all__ = ["prepare", "Selection", "select", "search", "count", "highlight", "facet_counts",
-           "group_members", "group_heads", "schema", "ordered_rows", "date_sort",
-           "STORED_SOURCE"]
+           "group_members", "group_heads", "schema", "ordered_rows", "date_sort"]
 
 SOURCE_FIELDS = ["id", "title", "lead", "text", "url", "canonical_url", "published", "lang",
                  "source", "domain", "authors", "tags", "dup_group"]
 """The ``_source`` fields a hit needs."""
-STORED_SOURCE = [*SOURCE_FIELDS, "modified", "path"]
-"""The ``_source`` fields an export row needs (never the token layers: most of a document)."""
 _MAX_IDS = 60_000
 """Ids per ``terms`` query (OpenSearch's `index.max_terms_count` is 65,536)."""
 
@@ -132,12 +129,13 @@ class Selection:
 
     `query` scores by the words and holds the filters and the duplicate exclusion; `parsed` is
     the query with its top-level field conditions lifted (`split_filters`), `compiled` its DSL
-    with the word leaves named, `filters` the filters' DSL, `hidden` the clauses excluding the
-    matches that do not represent their group.
+    with the word leaves named, `words` the same without names, `filters` the filters' DSL,
+    `hidden` the clauses excluding the matches that do not represent their group.
     """
 
     parsed: Query
     compiled: Compiled
+    words: dict[str, Any]
     filters: tuple[dict[str, Any], ...]
     hidden: tuple[dict[str, Any], ...]
     boosts: dict[tuple[str, str], float]
@@ -150,6 +148,17 @@ class Selection:
         return {"bool": {"must": [self.compiled.query],
                          "filter": [*self.filters, *self.hidden]}}
 
+    @property
+    def scored(self) -> dict[str, Any]:
+        """`query` without the leaves' names: scores, and no hit lists what it matched (the
+        fetch phase would run every named leaf again on every hit)."""
+        return {"bool": {"must": [self.words], "filter": [*self.filters, *self.hidden]}}
+
+    @property
+    def matching(self) -> dict[str, Any]:
+        """The same articles, unscored (counts, exports in date order)."""
+        return {"bool": {"filter": [self.words, *self.filters, *self.hidden]}}
+
 
 def select(cluster: Cluster, parsed: Query, filter_query: Query | None, *,
            collapse: bool, scored: bool = False) -> Selection:
@@ -157,33 +166,44 @@ def select(cluster: Cluster, parsed: Query, filter_query: Query | None, *,
     with `collapse` (the earliest matching one; filters then select among those). `scored`:
     its order by score matters (stacked layers are then weighed, `layer_boosts`).
 
-    One request finds both the copies among the matches and the frequencies of the query's
-    terms in each layer (a ``global`` aggregation beside the copies' hits): layers holding a
-    term in no article are then left out of the query."""
+    One round trip (``msearch``) finds both the copies among the matches and, when `scored`,
+    the frequencies of the query's terms in each layer (a ``global`` aggregation, a search of
+    its own: beside a query it would test every article): layers holding a term in no article
+    are then left out of the query. Unscored, every layer is searched: a layer without the
+    term matches nothing, so the articles are the same."""
     if collapse:
         parsed, filter_query = split_filters(parsed, filter_query)
-    relaxed = relaxed_query(parsed, schema()) if scored else None
-    pairs = stacked_terms(parsed) | (stacked_terms(relaxed) if relaxed is not None else set())
-    if not (collapse or scored):
-        pairs = set()
-    body: dict[str, Any] = {"size": 0, "track_total_hits": False}
+    pairs: set[tuple[str, str]] = set()
+    if scored:
+        relaxed = relaxed_query(parsed, schema())
+        pairs = stacked_terms(parsed) | (stacked_terms(relaxed) if relaxed is not None
+                                         else set())
+    matching = compile_query(parsed, named=False).query
+    bodies: list[dict[str, Any]] = []
+    if collapse:
+        bodies.append({"query": _copies_query(matching), "size": FIRST_ROWS, "sort": ["_doc"],
+                       "track_total_hits": FIRST_ROWS + 1, **columns(["dup_group"], False)})
     if pairs:
-        body["aggs"] = {"all": {"global": {}, "aggs": {"frequencies": {"filters": {
-            "filters": _frequency_filters(pairs)}}}}}
-    answer = cluster.search(body) if pairs else {}
+        bodies.append({"size": 0, "track_total_hits": False, "aggs": {"frequencies": {
+            "filters": {"filters": _frequency_filters(pairs)}}}})
+    answers = cluster.msearch(bodies) if bodies else []
     boosts: dict[tuple[str, str], float] = {}
     if pairs:
-        buckets = answer["aggregations"]["all"]["frequencies"]["buckets"]
+        buckets = answers[-1]["aggregations"]["frequencies"]["buckets"]
         boosts = layer_boosts(pairs, {key: b["doc_count"] for key, b in buckets.items()})
     clauses: list[dict[str, Any]] = []
     if collapse:
-        words = compile_query(parsed, named=False, boosts=boosts, counted=pairs).query
-        hidden = sorted(_non_representatives(cluster, words))
+        copies = answers[0]["hits"]["hits"]
+        if answers[0]["hits"]["total"]["value"] > len(copies):
+            copies = cluster.stream(_copies_query(matching), fields=["dup_group"])
+        hidden = sorted(_non_representatives(cluster, matching, copies))
         clauses = [{"bool": {"must_not": [{"terms": {"id": hidden[start:start + _MAX_IDS]}}]}}
                    for start in range(0, len(hidden), _MAX_IDS)]
     filters = () if filter_query is None else (compile_query(filter_query, named=False).query,)
-    return Selection(parsed, compile_query(parsed, boosts=boosts, counted=pairs), filters,
-                     tuple(clauses), boosts, frozenset(pairs))
+    words = compile_query(parsed, named=False, boosts=boosts, counted=pairs).query \
+        if scored else matching
+    return Selection(parsed, compile_query(parsed, boosts=boosts, counted=pairs), words,
+                     filters, tuple(clauses), boosts, frozenset(pairs))
 
 
 def _frequency_filters(pairs: set[tuple[str, str]]) -> dict[str, dict[str, Any]]:
@@ -201,18 +221,20 @@ def _copies_query(words: dict[str, Any]) -> dict[str, Any]:
     return {"bool": {"filter": [words, {"term": {"dup_copy": True}}]}}
 
 
-def _non_representatives(cluster: Cluster, words: dict[str, Any]) -> set[str]:
-    """The matches of `words` that share a group with an earlier match (published, then id)."""
-    hits = cluster.rows(_copies_query(words), fields=["dup_group"])
-    copies = {value(hit, "dup_group") for hit in hits} - {None}
+def _non_representatives(cluster: Cluster, words: dict[str, Any],
+                          found_copies: Iterable[dict[str, Any]]) -> set[str]:
+    """The matches of `words` that share a group with an earlier match (published, then id),
+    given the hits of the matching copies (`_copies_query`)."""
+    copies = {value(hit, "dup_group") for hit in found_copies} - {None}
     if not copies:
         return set()
     members: dict[str, list[tuple[datetime, str]]] = {}
     keys = sorted(copies)
     for start in range(0, len(keys), _MAX_IDS):
-        query = {"bool": {"filter": [words, {"terms": {"dup_group": keys[start:start
-                                                                          + _MAX_IDS]}}]}}
-        for hit in cluster.rows(query, fields=["id", "dup_group", "published"]):
+        chunk = keys[start:start + _MAX_IDS]
+        query = {"bool": {"filter": [words, {"terms": {"dup_group": chunk}}]}}
+        for hit in cluster.rows(query, fields=["id", "dup_group", "published"],
+                                expected=2 * len(chunk)):
             members.setdefault(value(hit, "dup_group"), []).append(
                 (value(hit, "published") or datetime.max, value(hit, "id")))
     hidden: set[str] = set()
@@ -235,7 +257,7 @@ def search(cluster: Cluster, text: str, options: SearchOptions) -> SearchResults
                        scored=options.sort == "relevance")
     start, stop = options.offset, options.offset + options.limit
     if stop > MAX_RESULTS_WINDOW:
-        total = cluster.count(selection.query)
+        total = cluster.count(selection.matching)
         options.check_window(total)
         page: list[dict[str, Any]] = []
     elif options.sort == "relevance":
@@ -244,7 +266,7 @@ def search(cluster: Cluster, text: str, options: SearchOptions) -> SearchResults
                                  "_source": SOURCE_FIELDS})
         total, page = answer["hits"]["total"]["value"], answer["hits"]["hits"]
     else:
-        total = cluster.count(selection.query)
+        total = cluster.count(selection.matching)
         page = _date_page(cluster, selection, newest_first=options.sort == "-date",
                           start=start, stop=stop) if options.limit and start < total else []
     hits = _hits(cluster, selection.compiled, page)
@@ -256,7 +278,7 @@ def search(cluster: Cluster, text: str, options: SearchOptions) -> SearchResults
                               stop=stop - total)
     facets: dict[str, dict[str, int]] = {}
     if options.facets:
-        facets = {name: facet_counts(cluster, selection.query, name, limit=FACET_VALUES)
+        facets = {name: facet_counts(cluster, selection.matching, name, limit=FACET_VALUES)
                   for name in FACETS}
     suggestion = _suggest(cluster, text, options) \
         if options.limit and total < SUGGEST_BELOW else None
@@ -299,12 +321,18 @@ def _date_page(cluster: Cluster, selection: Selection, *, newest_first: bool, st
 
 def ordered_rows(cluster: Cluster, query: dict[str, Any], sort: str, *,
                  source: list[str] | bool) -> Iterator[dict[str, Any]]:
-    """Every hit of `query` streamed in `sort` order ("relevance", "date", "-date")."""
+    """Every hit of `query` streamed in `sort` order ("relevance", "date", "-date"), from one
+    point-in-time. Oldest first is one sort (undated articles have no date: last, by id);
+    newest first reads the dated, then the undated ones by id."""
+    parts: list[tuple[dict[str, Any], list[Any]]]
     if sort == "relevance":
-        yield from cluster.stream(query, source=source, sort=[{"_score": "desc"}])
-        return
-    for part, order in _date_parts(query, sort == "-date"):
-        yield from cluster.stream(part, source=source, sort=order)
+        parts = [(query, [{"_score": "desc"}])]
+    elif sort == "date":
+        parts = [(query, [{"published": {"order": "asc", "missing": "_last"}}, {"id": "asc"}])]
+    else:
+        parts = _date_parts(query, True)
+    with cluster.snapshot() as pit:
+        yield from cluster.pages(pit, parts, source=source)
 
 
 def _hits(cluster: Cluster, compiled: Compiled, page: list[dict[str, Any]],
@@ -341,20 +369,10 @@ def _tokens(field: str, stored: dict[str, Any]) -> set[str]:
 
 def group_heads(cluster: Cluster, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
     """group key -> (id of its earliest article, its articles), for the keys of groups with
-    two or more articles (the others are their own group): which groups those are comes from
-    an exact terms aggregation (every key a bucket on every shard), their members from their
-    doc values."""
-    wanted = sorted(set(keys))
-    shared: list[str] = []
-    for start in range(0, len(wanted), _MAX_IDS):
-        chunk = wanted[start:start + _MAX_IDS]
-        answer = cluster.search({"query": {"terms": {"dup_group": chunk}}, "size": 0,
-                                 "track_total_hits": False, "aggs": {"groups": {"terms": {
-                                     "field": "dup_group", "size": len(chunk),
-                                     "shard_size": len(chunk), "min_doc_count": 2}}}})
-        shared += [bucket["key"] for bucket in answer["aggregations"]["groups"]["buckets"]]
+    two or more articles (the others are their own group): their members' doc values, in one
+    request (reading a few more rows than keys costs less than aggregating them)."""
     return {key: (members[0][1], len(members))
-            for key, members in group_members(cluster, shared).items()}
+            for key, members in group_members(cluster, keys).items() if len(members) > 1}
 
 
 def group_members(cluster: Cluster,
@@ -363,8 +381,9 @@ def group_members(cluster: Cluster,
     wanted = sorted(set(keys))
     found: dict[str, list[tuple[datetime | None, str]]] = {}
     for start in range(0, len(wanted), _MAX_IDS):
-        query = {"terms": {"dup_group": wanted[start:start + _MAX_IDS]}}
-        for hit in cluster.rows(query, fields=["id", "dup_group", "published"]):
+        chunk = wanted[start:start + _MAX_IDS]
+        for hit in cluster.rows({"terms": {"dup_group": chunk}}, expected=len(chunk),
+                                fields=["id", "dup_group", "published"]):
             found.setdefault(value(hit, "dup_group"), []).append(
                 (value(hit, "published"), value(hit, "id")))
     for members in found.values():
@@ -502,7 +521,7 @@ def count(cluster: Cluster, text: str, *, filters: Filters | None = None,
     parsed, filter_query = prepare(cluster, text, filters)
     total, counts = 0, {}
     if parsed is not wq.NullQuery:
-        query = select(cluster, parsed, filter_query, collapse=collapse).query
+        query = select(cluster, parsed, filter_query, collapse=collapse).matching
         total = cluster.count(query)
         if by:
             counts = facet_counts(cluster, query, by,

@@ -39,14 +39,14 @@ def timeline(cluster: Cluster, text: str, *, by: str = "month", filters: Filters
     per_value: Counter[tuple[date, str]] = Counter()
     matches = undated = 0
     if parsed is not wq.NullQuery:
-        query = select(cluster, parsed, filter_query, collapse=collapse).query
+        query = select(cluster, parsed, filter_query, collapse=collapse).matching
         matches = cluster.count(query)
         undated = cluster.count({"bool": {"filter": [query], "must_not": [
             {"exists": {"field": "published"}}]}})
         counts, per_value = _per_period(cluster, query, by, since, split)
     totals: Counter[date] = Counter()
     if normalize:
-        everything = select(cluster, wq.Every(), filter_query, collapse=collapse).query
+        everything = select(cluster, wq.Every(), filter_query, collapse=collapse).matching
         totals, _ = _per_period(cluster, everything, by, since, None)
     return assemble(text, str(parsed), by=by, since=since, until=until, normalize=normalize,
                     collapse=collapse, split=split, matches=matches, undated=undated,
