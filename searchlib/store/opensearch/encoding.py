@@ -120,18 +120,22 @@ def encode_tokens(field: str, tokens: Iterable[tuple[str, int]]) -> EncodedToken
         if len(stack) == STACK_DEPTH:
             dropped += 1
             continue
-        stack.append(_JAVA_SPACE.sub("_", text))
+        # A word of letters and digits holds no space; only the others need the (slower) regex.
+        stack.append(text if text.isalnum() else _JAVA_SPACE.sub("_", text))
     if not stacks:
         return EncodedTokens(layers={}, dropped=dropped)
     length = max(stacks) + 1
-    depth = max(map(len, stacks.values()))
+    # Each layer starts as FILLERs and gets its tokens put in place: the deeper layers hold
+    # few tokens, so this reads each token once instead of every position once per layer.
+    columns: list[list[str]] = [[FILLER] * length]
+    for pos, stack in stacks.items():
+        for layer, token in enumerate(stack):
+            if layer == len(columns):
+                columns.append([FILLER] * length)
+            columns[layer][pos] = token
     names = layer_fields(field)
-    layers = {}
-    for layer in range(depth):
-        layers[names[layer]] = " ".join(
-            stack[layer] if len(stack := stacks.get(pos, ())) > layer else FILLER
-            for pos in range(length))
-    return EncodedTokens(layers=layers, dropped=dropped)
+    return EncodedTokens(layers={names[layer]: " ".join(column)
+                                 for layer, column in enumerate(columns)}, dropped=dropped)
 
 
 @cache
