@@ -363,7 +363,7 @@ def report(results: dict[str, dict[str, Any]], summary: dict[str, Any],
         for engine in (e for e in results if "docs_s" in results[e]):
             results[engine]["indexing_vs_whoosh"] = (results[engine]["docs_s"]
                                                      / results["whoosh"]["docs_s"])
-    sheet = sizing(results["os3"], args.size) if "os3" in results else []
+    sheet = sizing(results["os3"], args.size) if "cpu_s" in results.get("os3", {}) else []
     if sheet:
         print_table(f"Sizing sheet from os3 ({NODE_CORES}-core nodes, {SHARD_GB} GB shards)",
                     list(sheet[0]), [list(row.values()) for row in sheet])
