@@ -276,6 +276,9 @@ class _Inverse:
     def size(self) -> int:
         return len(self.live)
 
+    def bound(self) -> float:
+        return 1.0
+
     def scores(self, wanted: set[int]) -> dict[int, float]:
         return dict.fromkeys(self.within(wanted), 1.0)
 
@@ -283,12 +286,96 @@ class _Inverse:
         return None
 
 
+class _Constant:
+    """A constant-score range (`ConstantScoreQuery` in a search that asks for no matched
+    terms: a `ListMatcher` of the range's documents, each scoring `score`)."""
+
+    __slots__ = ("child", "score")
+
+    def __init__(self, child: Any, score: float) -> None:
+        self.child, self.score = child, score
+
+    def docs(self) -> Any:
+        return self.child.docs()
+
+    def within(self, candidates: set[int]) -> set[int]:
+        return self.child.within(candidates)  # type: ignore[no-any-return]
+
+    def has(self, docnum: int) -> bool:
+        return self.child.has(docnum)  # type: ignore[no-any-return]
+
+    def size(self) -> int:
+        return self.child.size()  # type: ignore[no-any-return]
+
+    def bound(self) -> float:
+        return self.score
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        return dict.fromkeys(self.child.within(wanted), self.score)
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        return None
+
+
+class _Summed:
+    """An Or that Whoosh preloads (`PreloadedOr`, an `ArrayUnionMatcher`: a search that asks
+    for no matched terms, on a segment of at most 5,000 documents): each document's score is
+    its children's scores times `boost`, added in the children's order; unscored (under a
+    constant-score expansion, `MultiTerm.matcher`), 1.0. Its documents are those scoring
+    above 0, as the matcher's scan keeps them (every child here scores above 0)."""
+
+    __slots__ = ("children", "boost", "scored", "_docs")
+
+    def __init__(self, children: list[Any], boost: float, scored: bool) -> None:
+        self.children, self.boost, self.scored = children, boost, scored
+        self._docs: set[int] | None = None
+
+    def docs(self) -> set[int]:
+        if self._docs is None:
+            self._docs = set().union(*(child.docs() for child in self.children))
+        return self._docs
+
+    def within(self, candidates: set[int]) -> set[int]:
+        if self._docs is not None:
+            return self._docs & candidates
+        return set().union(*(child.within(candidates) for child in self.children))
+
+    def has(self, docnum: int) -> bool:
+        return any(child.has(docnum) for child in self.children)
+
+    def size(self) -> int:
+        return sum(child.size() for child in self.children)
+
+    def bound(self) -> float:
+        return 1.0  # unscored only: the scored one's parts are bounded one by one
+
+    def scores(self, wanted: set[int]) -> dict[int, float]:
+        if not self.scored:
+            return dict.fromkeys(self.within(wanted), 1.0)
+        boost = self.boost
+        summed: dict[int, float] = {}
+        for child in self.children:
+            for docnum, score in child.scores(wanted).items():
+                summed[docnum] = summed.get(docnum, 0.0) + score * boost
+        return {d: s for d, s in summed.items() if s > 0}
+
+    def terms(self, docnum: int, out: list[Term]) -> None:
+        for child in self.children:
+            if child.has(docnum):
+                child.terms(docnum, out)
+
+
 _NULL = _Null()
 
 
 class _Builder:
     """The matcher tree of a query on one segment, as `Query.matcher` builds it for a scored
-    search (`needs_current`: binary unions, not preloaded arrays), with the postings read.
+    search, with the postings read.
+
+    With `terms` (a search that asks for the matched terms: Whoosh's `needs_current`), every
+    Or is a tree of binary unions. Without, as Whoosh builds it then: an Or of more than two
+    parts on a segment of at most 5,000 documents is preloaded (`_Summed`), and a
+    constant-score range scores its boost for each of its documents (`_Constant`).
 
     Whoosh looks each term up four times per segment (exists, scorer, postings, size estimate)
     and builds a scorer with a block-quality bound; this looks it up once and scores with the
@@ -296,8 +383,11 @@ class _Builder:
     """
 
     def __init__(self, searcher: Searcher, weighting: Any,
-                 doc_frequencies: dict[Term, int]) -> None:
+                 doc_frequencies: dict[Term, int], *, terms: bool = True) -> None:
         self._searcher = searcher
+        self._needs_current = terms
+        self._scored = True
+        """False under a constant-score expansion (Whoosh's context without a weighting)."""
         self._reader = searcher.reader()
         self._schema = searcher.schema
         self._weighting = weighting
@@ -326,6 +416,8 @@ class _Builder:
             return _NULL, 0
         if kind is wq.Not:
             return _Inverse(self._node(query.query)[0], self._live()), self._reader.doc_count()
+        if isinstance(query, wq.NumericRange) and not self._needs_current:
+            return self._range(query)
         if isinstance(query, wq.MultiTerm) and kind.estimate_size is wq.MultiTerm.estimate_size \
                 and (kind.matcher is wq.MultiTerm.matcher
                      or (kind is wq.Prefix and query.text != "")
@@ -346,7 +438,22 @@ class _Builder:
             return _NULL, size
         if len(terms) == 1:
             return self._node(terms[0])[0], size
-        return self._node(wq.Or(terms, boost=query.boost))[0], size
+        scored, self._scored = self._scored, not query.constantscore and self._scored
+        try:
+            return self._node(wq.Or(terms, boost=query.boost))[0], size
+        finally:
+            self._scored = scored
+
+    def _range(self, query: wq.NumericRange) -> tuple[Any, int]:
+        """A numeric or date range (`NumericRange.matcher`: an Or of its trie terms, with a
+        constant score unless asked otherwise)."""
+        compiled = query._compile_query(self._reader)
+        if compiled is wq.NullQuery:
+            return _NULL, 0
+        if type(compiled) is not wq.ConstantScoreQuery:
+            return self._node(compiled)
+        tree, size = self._node(compiled.child)
+        return (_NULL if tree is _NULL else _Constant(tree, compiled.score)), size
 
     def _compound(self, query: Any) -> tuple[Any, int]:
         subs = query.subqueries
@@ -364,6 +471,9 @@ class _Builder:
             return _NULL, size
         if len(built) == 1:  # CompoundQuery.matcher: the sub-query's matcher, unboosted
             return built[0][0], size
+        if isinstance(query, wq.Or) and not self._needs_current and len(built) > 2 \
+                and self._reader.doc_count_all() <= _PRELOADED_OR_DOCS:
+            return _Summed([tree for tree, _ in built], query.boost, self._scored), size
         tree = _weighted_tree(pair, weighted)
         return (tree if query.boost == 1.0 else _Wrapped(tree, query.boost)), size
 
@@ -420,6 +530,11 @@ class _Builder:
             weights[matcher.id()] = matcher.weight()
             matcher.next()
         return weights
+
+
+_PRELOADED_OR_DOCS = 5000
+"""`Or._matcher`: without `needs_current`, an Or of more than two parts on a segment of at
+most this many documents is preloaded."""
 
 
 def _weighted_tree(pair: type, weighted: list[tuple[int, Any]]) -> Any:
@@ -603,7 +718,7 @@ def _bounded_parts(tree: Any) -> list[tuple[float, Any]] | None:
         return None
     parts: list[tuple[float, Any]] = []
     for node, multiplier in found.values():
-        bound = 1.0 if type(node) is _Inverse else node.bound()
+        bound = node.bound()
         if bound is None:
             return None
         parts.append((bound * multiplier, node))
@@ -615,7 +730,10 @@ def _collect(node: Any, multiplier: float, found: dict[int, list[Any]]) -> bool:
     """Add the score-making nodes under `node` to `found` (id -> [node, summed multiplier]);
     False for a negative boost, under which no bound holds."""
     kind = type(node)
-    if kind is _Leaf or kind is _Inverse:
+    if kind is _Summed and node.scored:
+        return node.boost >= 0 and all(_collect(child, multiplier * node.boost, found)
+                                       for child in node.children)
+    if kind is _Leaf or kind is _Inverse or kind is _Constant or kind is _Summed:
         entry = found.setdefault(id(node), [node, 0.0])
         entry[1] += multiplier
         return True
@@ -745,17 +863,19 @@ class Matches:
         return found
 
 
-def read_matches(searcher: Searcher, query: Query) -> Matches | None:
+def read_matches(searcher: Searcher, query: Query, *, terms: bool = True) -> Matches | None:
     """The query's matcher trees with their postings, or None if the query has a part this
     module does not build (the caller then uses Whoosh's collectors).
 
-    Scores use the searcher's weighting.
+    Scores use the searcher's weighting, as Whoosh's collectors compute them for
+    ``searcher.search(query, terms=terms)`` (without `terms`, numeric and date ranges are
+    read too).
     """
     leaves = searcher.leaf_searchers()
     doc_frequencies: dict[Term, int] = {}
     try:
-        trees = tuple(_Builder(leaf, searcher.weighting, doc_frequencies).node(query)
-                      for leaf, _ in leaves)
+        trees = tuple(_Builder(leaf, searcher.weighting, doc_frequencies, terms=terms)
+                      .node(query) for leaf, _ in leaves)
     except _Unsupported:
         return None
     return Matches(tuple(offset for _, offset in leaves), trees)
