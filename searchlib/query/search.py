@@ -7,21 +7,16 @@ so timeline, export and top-terms match exactly the articles a search counts.
 from __future__ import annotations
 
 import heapq
-import struct
-from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
-from itertools import accumulate
 from typing import Any, Literal
 
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.analysis import Analyzer
-from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.columns import CompressedBytesColumn, PickleColumn, VarBytesColumn
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
@@ -38,7 +33,16 @@ from searchlib.query.parse import (
     relaxed_query,
     unknown_language,
 )
-from searchlib.store import MISSING_DATE, Column, Store, text_field, title_field
+from searchlib.store import (
+    MISSING_DATE,
+    Column,
+    FastVarBytesColumn,
+    Store,
+    fast_column,
+    open_stored,
+    text_field,
+    title_field,
+)
 
 __all__ = [
     "Filters",
@@ -558,7 +562,7 @@ def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
 
 class _RawColumn:
     """Raw (untranslated) column values by global document number; each segment's column is
-    opened on first use, a variable-length one with `_VarBytesColumn`."""
+    opened on first use, a variable-length one with `FastVarBytesColumn`."""
 
     def __init__(self, reader: Any, fieldname: str) -> None:
         leaves = reader.leaf_readers()
@@ -566,7 +570,7 @@ class _RawColumn:
         self._offsets = [offset for _, offset in leaves]
         self._fieldname = fieldname
         column = reader.schema[fieldname].column_type
-        self._column = _VarBytesColumn() if type(column) is VarBytesColumn else column
+        self._column = fast_column(column)
         self._open: dict[int, Any] = {}
 
     def __getitem__(self, docnum: int) -> Any:
@@ -587,7 +591,7 @@ class _RawColumn:
             offset = self._offsets[number]
             values = self._leaves[number].column_reader(self._fieldname, column=self._column,
                                                         translate=False)
-            if type(values) is not _VarBytesColumn.Reader:
+            if type(values) is not FastVarBytesColumn.Reader:
                 found += [values[d - offset] for d in ordered[start:stop]]
                 continue
             starts, lengths = values._offsets, values._lengths
@@ -596,72 +600,6 @@ class _RawColumn:
             found += [data[starts[d - offset]:starts[d - offset] + lengths[d - offset]]
                       for d in ordered[start:stop]]
         return ordered, found
-
-
-def _summed_offsets(self: Any) -> None:
-    """`VarBytesColumn.Reader._read_offsets_and_lengths`, summing the lengths in C, and
-    remembered per segment column (`_OFFSETS`).
-
-    Below 32,768 documents a segment stores only each row's length, and Whoosh's reader sums
-    them into offsets in a Python loop over every document when it opens (~0.5 ms per 8,000
-    documents, per column and query).
-    """
-    dbfile = self._dbfile
-    name = getattr(dbfile, "_name", None)
-    key = (name, self._basepos, self._length, self._doccount)
-    known = _OFFSETS.get(key) if name else None
-    if known is not None:
-        self._offsets, self._lengths = known
-        return
-    last = self._basepos + self._length - 1
-    code = chr(dbfile.get_byte(last))
-    if code == "X":  # offsets stored too
-        VarBytesColumn.Reader._read_offsets_and_lengths(self)
-    else:
-        start = last - struct.calcsize(code) * self._doccount
-        self._lengths = dbfile.get_array(start, code, self._doccount)
-        self._offsets = array("L", accumulate(self._lengths, initial=0))
-    if name:
-        if len(_OFFSETS) >= _OFFSETS_LIMIT:
-            _OFFSETS.clear()
-        _OFFSETS[key] = (self._offsets, self._lengths)
-
-
-_OFFSETS: dict[tuple[str, int, int, int], tuple[Any, Any]] = {}
-"""(segment column file, position, size, documents) -> the column's (offsets, lengths).
-Segment files never change once written (their names are random), and each search opens its
-columns again: at 100k articles the sums cost ~5 ms a query. 16 bytes per document and column."""
-_OFFSETS_LIMIT = 256
-
-
-class _VarBytesColumn(VarBytesColumn):
-    """Whoosh's variable-length column (`id`, `dup_group`), opened with `_summed_offsets`."""
-
-    class Reader(VarBytesColumn.Reader):
-        _read_offsets_and_lengths = _summed_offsets
-
-
-class _CompressedBytesColumn(CompressedBytesColumn):
-    """Whoosh's compressed column (stored fields), opened with `_summed_offsets`."""
-
-    class Reader(CompressedBytesColumn.Reader):
-        _read_offsets_and_lengths = _summed_offsets
-
-
-_STORED_COLUMN = PickleColumn(_CompressedBytesColumn())
-"""`whoosh.codec.whoosh3.STORED_COLUMN`, opened faster."""
-
-
-def _open_stored(searcher: Searcher, docnums: Iterable[int]) -> None:
-    """Open the stored-fields column of the segments holding `docnums` with `_STORED_COLUMN`
-    (a fresh searcher per query opens it per segment and hit; Whoosh's reader then caches it)."""
-    leaves = searcher.reader().leaf_readers()
-    offsets = [offset for _, offset in leaves]
-    for number in {bisect_right(offsets, docnum) - 1 for docnum in docnums}:
-        perdoc: Any = getattr(leaves[number][0], "_perdoc", None)
-        if type(perdoc) is W3PerDocReader and "_stored" not in perdoc._readers \
-                and perdoc.has_column("_stored"):
-            perdoc._readers["_stored"] = perdoc.column_reader("_stored", _STORED_COLUMN)
 
 
 def search(store: Store, text: str, *, options: SearchOptions | None = None,
@@ -707,7 +645,7 @@ def search(store: Store, text: str, *, options: SearchOptions | None = None,
         elif options.limit:
             page = _page(searcher, found, matched, numbers, start, stop)
         total = len(matched)
-        _open_stored(searcher, (docnum for docnum, _, _ in page))
+        open_stored(searcher, (docnum for docnum, _, _ in page))
         hits = tuple(_hit(searcher, *scored) for scored in page)
         relaxed = relaxed_query(parsed, searcher.schema) if (
             options.limit and options.relax and options.sort == "relevance"
@@ -812,7 +750,7 @@ def _partial_hits(searcher: Searcher, relaxed: Query, filter_query: Query | None
         if filter_query is not None and candidates:
             candidates = within(searcher, candidates, filter_query)
         page = _page(searcher, found, candidates, None, start, stop)
-    _open_stored(searcher, (docnum for docnum, _, _ in page))
+    open_stored(searcher, (docnum for docnum, _, _ in page))
     return tuple(replace(_hit(searcher, *scored), partial=True) for scored in page)
 
 

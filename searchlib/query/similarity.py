@@ -26,7 +26,7 @@ from searchlib.errors import ArticleNotFound
 from searchlib.model import Lang
 from searchlib.query.matches import read_matches
 from searchlib.query.search import collapse_key, group_members
-from searchlib.store import Store, text_field, title_field
+from searchlib.store import Store, open_stored, text_field, title_field
 
 __all__ = ["SimilarArticle", "SimilarArticles", "similar", "similar_article", "key_terms",
            "related_query", "translation_query", "best_translations", "best_documents",
@@ -89,6 +89,7 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFound(str(store.path), article_id)
+        open_stored(searcher, (docnum,))
         stored = searcher.stored_fields(docnum)
         found: dict[str, SimilarArticle] = {}
         for _lang, url in stored.get("alternates") or ():
@@ -111,7 +112,9 @@ def similar(store: Store, article_id: str, *, limit: int = 10) -> SimilarArticle
             # group by its best-ranked member.
             groups = {collapse_key(stored)} | {collapse_key(searcher.document(id=i) or {"id": i})
                                                for i in found}
-            for docnum, score in best_documents(searcher, query, 3 * limit, mask=exclude):
+            ranked = best_documents(searcher, query, 3 * limit, mask=exclude)
+            open_stored(searcher, (docnum for docnum, _ in ranked))
+            for docnum, score in ranked:
                 if len(found) >= limit:
                     break
                 fields = searcher.stored_fields(docnum)
@@ -142,8 +145,9 @@ def _translations(searcher: Any, stored: dict[str, Any],
     if found is None:
         return []
     query, names = found
-    others = (searcher.stored_fields(docnum)
-              for docnum, _ in best_documents(searcher, query, TRANSLATION_CANDIDATES))
+    ranked = best_documents(searcher, query, TRANSLATION_CANDIDATES)
+    open_stored(searcher, (docnum for docnum, _ in ranked))
+    others = (searcher.stored_fields(docnum) for docnum, _ in ranked)
     return best_translations(searcher, stored, known, names, others)
 
 

@@ -5,7 +5,13 @@ Not here: query parsing, ranking and rendering (`searchlib.query`), reading file
 
 from typing import TYPE_CHECKING, Any
 
-from searchlib.store.columns import MISSING_DATE, Column
+from searchlib.store.columns import (
+    MISSING_DATE,
+    Column,
+    FastVarBytesColumn,
+    fast_column,
+    open_stored,
+)
 from searchlib.store.lock import LockHolder
 from searchlib.store.schema import LANGS, SCHEMA_VERSION, text_field, title_field
 from searchlib.store.store import (
@@ -29,6 +35,9 @@ __all__ = [
     "CheckReport",
     "Column",
     "MISSING_DATE",
+    "FastVarBytesColumn",
+    "fast_column",
+    "open_stored",
     "LockHolder",
     "DEFAULT_BATCH_SIZE",
     "SCHEMA_VERSION",

@@ -40,7 +40,7 @@ from searchlib.errors import (
     RebuildRefused,
 )
 from searchlib.model import DATE_YEARS, Article, Failure, IndexReport, Lang, find_surrogate
-from searchlib.store.columns import MISSING_DATE, Column
+from searchlib.store.columns import MISSING_DATE, Column, open_stored
 from searchlib.store.dedup import DuplicateFinder
 from searchlib.store.files import (
     MAIN_NAME,
@@ -392,8 +392,12 @@ class Store:
     def get(self, article_id: str) -> Article | None:
         """The article with this id, or None."""
         with self.searcher() as searcher:
-            stored = searcher.document(id=article_id)
-        return document_to_article(stored) if stored else None
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return None
+            open_stored(searcher, (docnum,))
+            stored = searcher.stored_fields(docnum)
+        return document_to_article(stored)
 
     def find_by_url(self, url: str) -> Article | None:
         """The article whose URL or canonical URL is `url`, or None."""
