@@ -431,9 +431,9 @@ class _Builder:
     def _expanded(self, query: Any) -> tuple[Any, int]:
         """A wildcard, prefix or fuzzy term: `MultiTerm.matcher`, an Or of its words."""
         fieldname = query.field()
-        words = list(query._btexts(self._reader))
-        size = sum(self._reader.doc_frequency(fieldname, word) for word in words)
-        terms = [wq.Term(fieldname, word) for word in words if word]
+        terms = [wq.Term(fieldname, word) for word in query._btexts(self._reader) if word]
+        # Each word's document frequency, from the term info its node reads anyway (once).
+        size = sum(self._term(term)[1] for term in terms)
         if not terms:
             return _NULL, size
         if len(terms) == 1:

@@ -770,11 +770,14 @@ def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,
     if name == "lang":  # an article whose language was not detected counts as "unknown"
         missing = missing or UNKNOWN_LANG
     if name in ("source", "lang"):
-        column = Column(reader, "outlet" if name == "source" else "lang", default="")
-        for docnum in docnums:
-            value = column[docnum]
+        # Counted on the raw column values, cut from one read per segment; each distinct
+        # value is then translated as `Column` translates it.
+        fieldname = "outlet" if name == "source" else "lang"
+        translate = reader.schema[fieldname].from_column_value
+        for raw, count in Counter(_RawColumn(reader, fieldname).values(docnums)[1]).items():
+            value = translate(raw)
             if value or missing:
-                counter[value or missing] += 1
+                counter[value or missing] += count
     elif docnums:
         for term in reader.lexicon(name):
             found = sum(1 for docnum in reader.postings(name, term).all_ids() if docnum in docnums)
