@@ -59,6 +59,7 @@ __all__ = [
     "collapse_key",
     "date_order",
     "Column",
+    "RawColumn",
     "MISSING_DATE",
     "matching_docnums",
     "split_filters",
@@ -393,8 +394,8 @@ def _resolve_outlets(query: Query, reader: Any) -> Query:
 def date_order(searcher: Searcher, docnums: Iterable[int], *, newest_first: bool) -> list[int]:
     """Document numbers by publication date (then id), undated articles last either way."""
     reader = searcher.reader()
-    dates = _RawColumn(reader, "published")
-    ids = _RawColumn(reader, "id")  # UTF-8 bytes sort as their text does
+    dates = RawColumn(reader, "published")
+    ids = RawColumn(reader, "id")  # UTF-8 bytes sort as their text does
     dated: list[tuple[int, bytes, int]] = []
     undated: list[tuple[bytes, int]] = []
     for docnum in docnums:
@@ -453,7 +454,7 @@ def within(searcher: Searcher, docnums: set[int], filter_query: Query) -> set[in
         docnums = docnums & _docnums(_unscored(searcher), rest[0] if len(rest) == 1
                                      else wq.And(rest))
     if dates and docnums:
-        ordered, published = _RawColumn(searcher.reader(), "published").values(docnums)
+        ordered, published = RawColumn(searcher.reader(), "published").values(docnums)
         docnums = {docnum for docnum, value in zip(ordered, published, strict=True)
                    if _in_ranges(value, dates)}
     return docnums
@@ -543,9 +544,9 @@ def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
     matches.
     """
     reader = searcher.reader()
-    ordered, keys = _RawColumn(reader, "dup_group").values(docnums)
+    ordered, keys = RawColumn(reader, "dup_group").values(docnums)
     if not all(keys):  # no group value: its own id is its group key
-        ids = _RawColumn(reader, "id")
+        ids = RawColumn(reader, "id")
         keys = [key or ids[docnum] for docnum, key in zip(ordered, keys, strict=True)]
     counts = Counter(keys)
     if len(counts) == len(keys):
@@ -557,12 +558,12 @@ def collapsed_docnums(searcher: Searcher, docnums: Iterable[int]) -> set[int]:
         if key in shared:
             members.setdefault(key, []).append(docnum)
     # Raw values order as the translated ones: UTF-8 bytes sort as their text does.
-    ids, dates = _RawColumn(reader, "id"), _RawColumn(reader, "published")
+    ids, dates = RawColumn(reader, "id"), RawColumn(reader, "published")
     chosen.update(min((dates[n], ids[n], n) for n in found)[2] for found in members.values())
     return chosen
 
 
-class _RawColumn:
+class RawColumn:
     """Raw (untranslated) column values by global document number; each segment's column is
     opened on first use, a variable-length one with `FastVarBytesColumn`."""
 
@@ -788,7 +789,7 @@ def facet_counts(searcher: Searcher, docnums: set[int], name: str, *,
         # value is then translated as `Column` translates it.
         fieldname = "outlet" if name == "source" else "lang"
         translate = reader.schema[fieldname].from_column_value
-        for raw, count in Counter(_RawColumn(reader, fieldname).values(docnums)[1]).items():
+        for raw, count in Counter(RawColumn(reader, fieldname).values(docnums)[1]).items():
             value = translate(raw)
             if value or missing:
                 counter[value or missing] += count

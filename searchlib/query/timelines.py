@@ -24,6 +24,7 @@ from searchlib.query.search import (
     MISSING_DATE,
     Column,
     Filters,
+    RawColumn,
     matching_docnums,
     prepare,
 )
@@ -116,8 +117,7 @@ def _count(dates: Any, published: Any, docnums: Iterable[int], by: str, anchor: 
     split: Counter[tuple[date, str]] = Counter()
     undated = 0
     cache: dict[int, date] = {}
-    for docnum in docnums:
-        raw = dates[docnum]
+    for docnum, raw in zip(*dates.values(docnums), strict=True):
         if raw == _MISSING:
             undated += 1
             continue
@@ -148,7 +148,7 @@ def timeline(store: Store, text: str, *, by: str = "month", filters: Filters | N
     with store.searcher() as searcher:
         parsed, filter_query = prepare(searcher, text, filters)
         reader = searcher.reader()
-        dates = Column(reader, "published", default=_MISSING, raw=True)
+        dates = RawColumn(reader, "published")
         published = reader.schema["published"]
         # A source is its outlet (domain, else name), as facets and `--source` take it.
         values = Column(reader, "outlet" if split == "source" else split, default="") \
