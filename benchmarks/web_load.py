@@ -7,6 +7,7 @@ Run from the repository root::
     python -m benchmarks.web_load --size 5000 --clients 20 --seconds 30
     python -m benchmarks.web_load --workers 1   # one server process (default: one per core)
     python -m benchmarks.web_load --think-ms 1000   # each client pauses 1 s between requests
+    python -m benchmarks.web_load --port 8760   # a fixed port (default: any free one)
 
 Builds (once; kept in ``benchmarks/out/web-index-N``) an index of ``--size`` real articles of
 ``../shared/corpus/text`` (scaled as the other benchmarks do), starts ``searchlib serve`` on
@@ -133,10 +134,10 @@ def _optimized(built: Path) -> Path:
     return path
 
 
-def _start_server(index: Path, cache_mb: int, workers: int,
+def _start_server(index: Path, cache_mb: int, workers: int, port: int,
                   ) -> tuple[subprocess.Popen, str, int]:
     process = subprocess.Popen([sys.executable, "-m", "searchlib", "serve", "--index",
-                                str(index), "--port", "0", "--cache-mb", str(cache_mb),
+                                str(index), "--port", str(port), "--cache-mb", str(cache_mb),
                                 "--workers", str(workers)],
                                stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()
@@ -214,6 +215,8 @@ def main() -> None:
                         help="server processes (default: one per core, up to 4)")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause of each client after each answer (default 0: back to back)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="the server's port on 127.0.0.1 (default 0: any free port)")
     parser.add_argument("--optimize", action="store_true",
                         help="serve a copy merged into one segment (`searchlib optimize`; kept "
                              "in benchmarks/out/web-index-N-optimized)")
@@ -263,7 +266,7 @@ def main() -> None:
     for mode, cache_mb in (("no cache", 0), ("cache 64 MB", 64)):
         run = _run_server(index_path, cache_mb, args.clients, seconds, requests, expected,
                           with_export=not export, workers=args.workers,
-                          think=args.think_ms / 1000)
+                          think=args.think_ms / 1000, port=args.port)
         export = export or run.pop("export")
         errors += run.pop("error_list")
         runs[mode] = run
@@ -326,9 +329,9 @@ def main() -> None:
 
 def _run_server(index_path: Path, cache_mb: int, clients: int, seconds: float,
                 requests: dict[str, list[str]], expected: dict[str, int], *,
-                with_export: bool, workers: int, think: float) -> dict[str, Any]:
+                with_export: bool, workers: int, think: float, port: int) -> dict[str, Any]:
     """One server: warm-up, one client, the load, (the export); its numbers."""
-    process, host, port = _start_server(index_path, cache_mb, workers)
+    process, host, port = _start_server(index_path, cache_mb, workers, port)
     try:
         # Warm-up: every request once, each on a new connection, so that every worker
         # process accepts some (one keep-alive connection would warm one process only).
