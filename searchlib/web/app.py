@@ -342,7 +342,10 @@ def create_app(settings: WebSettings) -> ASGIApp:
             raise _unavailable(err) from err
 
     async def index() -> Engine:
-        return holder.opened or await anyio.to_thread.run_sync(holder.get)
+        # `is not None`, not truthiness: an index's truth is its length, which reads the
+        # index's table of contents (on the event loop, for every request).
+        opened = holder.opened
+        return opened if opened is not None else await anyio.to_thread.run_sync(holder.get)
 
     cache = _AnswerCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
 
