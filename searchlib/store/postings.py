@@ -45,7 +45,10 @@ class TermPool:
     (document, weight, value, document, weight, value...), documents in increasing order."""
 
     def __init__(self, tempstore: Any, limitmb: float) -> None:
-        self._fields: dict[str, dict[bytes, list[Any]]] = {}
+        self._fields: dict[str, dict[Any, list[Any]]] = {}
+        """Field -> term -> postings; a term is bytes, or text for the fields in
+        `_text_keyed`."""
+        self._text_keyed: set[str] = set()
         self._tempstore = tempstore
         self._runs: list[str] = []
         self.limit = limitmb * 1024 * 1024
@@ -56,9 +59,7 @@ class TermPool:
                   items: Iterable[tuple[bytes, int, float, bytes]], boost: float) -> int:
         """Pool a document's postings of one field (`Field.index` items); the sum of their
         frequencies (the field's length in the document)."""
-        terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
+        terms = self._bytes_terms(fieldname)
         length = count = size = 0
         for tbytes, freq, weight, vbytes in items:
             length += freq
@@ -72,11 +73,60 @@ class TermPool:
         self._grew(count * (_POSTING_SIZE + len(fieldname)) + size)
         return length
 
+    def add_positions(self, fieldname: str, docnum: int, found: dict[str, list[int]],
+                      format_boost: float, boost: float, positions: bool) -> int:
+        """Pool a document's postings of one text field from each term's positions in it
+        (`MemoAnalyzer.term_positions`): what `add_field` pools from the items
+        `Positions.word_values` (`positions`) or `Frequency.word_values` give for them, with
+        every token's boost 1 and `format_boost` the format's field boost, but keyed by the term's
+        text, encoded once per segment when the terms are sorted (UTF-8 orders as code points
+        do) instead of once per posting. The field's length in the document is returned."""
+        terms = self._str_terms(fieldname)
+        length = size = 0
+        for text, places in found.items():
+            count = len(places)
+            length += count
+            value = _encoded_positions(places) if positions else _COUNTS[count]
+            size += 2 * len(text) + len(value)
+            weight = count * format_boost * boost
+            entry = terms.get(text)
+            if entry is None:
+                terms[text] = [docnum, weight, value]
+            else:
+                entry += (docnum, weight, value)
+        # Whoosh's estimate, with the term's length in characters (not its UTF-8 bytes).
+        self._grew(len(found) * (_POSTING_SIZE + len(fieldname)) + size)
+        return length
+
+    def _str_terms(self, fieldname: str) -> dict[Any, list[Any]]:
+        """The field's terms for `add_positions`, keyed by text: a field pooled by bytes
+        until now (never, for searchlib's schema) is re-keyed by text first."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self._text_keyed.add(fieldname)
+        elif fieldname not in self._text_keyed:
+            terms = self._fields[fieldname] = {btext.decode("utf-8"): entry
+                                               for btext, entry in terms.items()}
+            self._text_keyed.add(fieldname)
+        return terms
+
+    def _bytes_terms(self, fieldname: str) -> dict[bytes, list[Any]]:
+        """The field's terms for `add_field` and `add`, keyed by bytes (re-keyed from text if
+        `add_positions` pooled it until now)."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        elif fieldname in self._text_keyed:
+            terms = self._fields[fieldname] = {text.encode("utf-8"): entry
+                                               for text, entry in terms.items()}
+            self._text_keyed.discard(fieldname)
+        return terms
+
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Pool one posting (Whoosh's `PostingPool.add`)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        self._fields.setdefault(fieldname, {}).setdefault(tbytes, []).extend(
-            (docnum, weight, vbytes))
+        self._bytes_terms(fieldname).setdefault(tbytes, []).extend((docnum, weight, vbytes))
         self._grew(_POSTING_SIZE + len(fieldname) + 2 * len(tbytes) + len(vbytes or b""))
 
     def _grew(self, size: int) -> None:
@@ -93,14 +143,17 @@ class TermPool:
                 pickler.dump(term)
         self._runs.append(name)
         self._fields = {}
+        self._text_keyed = set()
         self.currentsize = 0
 
     def _sorted_terms(self) -> Iterator[Term]:
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
-            for btext in sorted(terms):
-                entry = terms[btext]
-                yield fieldname, btext, entry[0::3], entry[1::3], entry[2::3]
+            encoded = fieldname in self._text_keyed
+            for term in sorted(terms):
+                entry = terms[term]
+                yield (fieldname, term.encode("utf-8") if encoded else term, entry[0::3],
+                       entry[1::3], entry[2::3])
 
     def _read_run(self, name: str) -> Iterator[Term]:
         with self._tempstore.open_file(name).raw_file() as run:
@@ -135,29 +188,34 @@ def _joined(parts: list[Term]) -> Term:
             [v for p in parts for v in p[4]])
 
 
-def _indexed(field: Any, value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
-    """`field.index(value)`: (term, frequency, weight, encoded value) of each term. For a text
-    field analysed by a `MemoAnalyzer` into positions or frequencies (searchlib's text fields),
-    computed from the analyser's `term_positions` without a `Token` per word; the same items
-    `Positions.word_values` or `Frequency.word_values` give (every token's boost is 1)."""
+def _term_positions(field: Any, value: Any) -> dict[str, list[int]] | None:
+    """Each term of `value` with its positions, for a text field analysed by a `MemoAnalyzer`
+    into positions or frequencies (searchlib's text fields: `TermPool.add_positions`); None for
+    other fields, which `Field.index` indexes."""
     analyzer = field.analyzer
-    kind = type(field.format)
     if (type(field) is not TEXT or not isinstance(value, str)
-            or not isinstance(analyzer, MemoAnalyzer) or kind not in (Positions, Frequency)):
-        return field.index(value)  # type: ignore[no-any-return]
-    boost = field.format.field_boost
-    found = analyzer.term_positions(value)
-    if kind is Positions:
-        return [(text.encode("utf-8"), len(positions), len(positions) * boost,
-                 _encoded_positions(positions)) for text, positions in found.items()]
-    return [(text.encode("utf-8"), len(positions), len(positions) * boost,
-             pack_uint(len(positions))) for text, positions in found.items()]
+            or not isinstance(analyzer, MemoAnalyzer)
+            or type(field.format) not in (Positions, Frequency)):
+        return None
+    return analyzer.term_positions(value)
 
 
 _ONE_POSITION: dict[int, bytes] = {}
 """The pickled gaps of a single position n, by n (most terms occur once in a text)."""
 _ONE_POSITION_LIMIT = 1 << 16
 _ONE = pack_uint(1)
+
+
+class _Counts(dict[int, bytes]):
+    """`pack_uint(n)` by n, made on first use (a `Frequency` value: the format's values have a
+    fixed size, so a block joins them and one object serving many postings changes nothing)."""
+
+    def __missing__(self, count: int) -> bytes:
+        packed = self[count] = pack_uint(count)
+        return packed
+
+
+_COUNTS = _Counts()
 
 
 def _encoded_positions(positions: list[int]) -> bytes:
@@ -206,8 +264,15 @@ class SearchlibWriter(SegmentWriter):
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    length = self.pool.add_field(fieldname, docnum, _indexed(field, value),
-                                                 self._field_boost(fields, fieldname, docboost))
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    found = _term_positions(field, value)
+                    if found is None:
+                        length = self.pool.add_field(fieldname, docnum, field.index(value),
+                                                     boost)
+                    else:
+                        length = self.pool.add_positions(
+                            fieldname, docnum, found, field.format.field_boost, boost,
+                            type(field.format) is Positions)
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
