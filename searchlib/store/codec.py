@@ -351,6 +351,9 @@ class _FieldWriter(W3FieldWriter):
         self._tindex = _TermTable(self._create_file(W3Codec.TERMS_EXT))
         self._fieldmap = self._tindex.extras["fieldmap"] = {}
         self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._post_at = self._postfile.tell()
+        """Where the posting file ends, counted as `_write_post` writes (a buffered file's
+        `tell` is a system call: 3% of indexing, issue 24)."""
         self._postwriter = None
         self._infield = False
         self.is_closed = False
@@ -390,12 +393,16 @@ class _FieldWriter(W3FieldWriter):
         """Write one term's postings (inlined when there is one) and return its term info."""
         if len(ids) == 1 and values[0]:
             return _inlined_info(ids[0], weights[0], values[0], doc_lengths)
+        if len(ids) <= BLOCK_POSTINGS:  # most terms: one block, no `W3TermInfo` to fold into
+            block = _Block(ids, weights, [v for v in values if v], doc_lengths)
+            start = self._post_at
+            self._write_post(WHOOSH3_HEADER_MAGIC + block.to_bytes(fixed_size, last=True))
+            return block.term_info(start, self._post_at - start)
         terminfo = W3TermInfo()
-        postfile = self._postfile
-        start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
+        start = self._post_at
+        self._write_post(WHOOSH3_HEADER_MAGIC)
         self._write_blocks(terminfo, ids, weights, values, doc_lengths, fixed_size)
-        terminfo.set_extent(start, postfile.tell() - start)
+        terminfo.set_extent(start, self._post_at - start)
         return terminfo.to_bytes()  # type: ignore[no-any-return]
 
     def _write_blocks(self, terminfo: W3TermInfo, ids: list[int], weights: list[float],
@@ -403,13 +410,12 @@ class _FieldWriter(W3FieldWriter):
                       fixed_size: int | None) -> None:
         """Write postings in blocks of `BLOCK_POSTINGS`, the last one marked as the last;
         fold their statistics into `terminfo`."""
-        postfile = self._postfile
         for first in range(0, len(ids), BLOCK_POSTINGS):
             end = first + BLOCK_POSTINGS
             block = _Block(ids[first:end], weights[first:end],
                            [v for v in values[first:end] if v], doc_lengths)
             block.add_to(terminfo)
-            postfile.write(block.to_bytes(fixed_size, last=end >= len(ids)))
+            self._write_post(block.to_bytes(fixed_size, last=end >= len(ids)))
 
     def _copy_term(self, parts: Sequence[StoredPostings | Postings],
                    doc_lengths: list[int] | None, fixed_size: int | None) -> bytes:
@@ -420,14 +426,13 @@ class _FieldWriter(W3FieldWriter):
         assert isinstance(head, StoredPostings), "the first postings are copied as stored"
         if len(parts) == 1 and head.postings is None:
             return head.shifted_inline_info()
-        postfile = self._postfile
-        start = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
+        start = self._post_at
+        self._write_post(WHOOSH3_HEADER_MAGIC)
         if len(parts) == 1:
-            postfile.write(head.shifted_blocks())
-            return head.shifted_info(start, postfile.tell() - start)
+            self._write_post(head.shifted_blocks())
+            return head.shifted_info(start, self._post_at - start)
         copied, copied_count, rest = head.full_blocks()
-        postfile.write(copied)
+        self._write_post(copied)
         ids, weights, values = head.decoded(rest)
         others = joined_postings(parts[1:])
         terminfo = W3TermInfo()
@@ -436,8 +441,18 @@ class _FieldWriter(W3FieldWriter):
         if copied_count:
             head.add_to(terminfo, copied_count)
             terminfo._weight = head.weight + sum(others[1])
-        terminfo.set_extent(start, postfile.tell() - start)
+        terminfo.set_extent(start, self._post_at - start)
         return terminfo.to_bytes()  # type: ignore[no-any-return]
+
+    def finish_term(self) -> None:
+        # Whoosh's posting-at-a-time path (unused by searchlib) writes the posting file itself.
+        super().finish_term()
+        self._post_at = self._postfile.tell()
+
+    def _write_post(self, data: bytes) -> None:
+        """Write `data` to the posting file, counting where it ends (`_post_at`)."""
+        self._postfile.write(data)
+        self._post_at += len(data)
 
 
 def joined_postings(parts: Sequence[StoredPostings | Postings]) -> Postings:
@@ -767,6 +782,17 @@ class _Block:
         if terminfo._minid is None:
             terminfo._minid = self.ids[0]
         terminfo._maxid = self.ids[-1]
+
+    def term_info(self, start: int, length: int) -> bytes:
+        """The term info of a term whose postings are this block alone, written at `start`
+        of the posting file in `length` bytes: what `W3TermInfo.to_bytes` gives after
+        `add_to` and `set_extent`."""
+        ids = self.ids
+        return _TERM_INFO.pack(
+            False, 0 + sum(self.weights), len(ids),
+            0 if self.min_length is None else length_to_byte(self.min_length),
+            length_to_byte(max(0, self.max_length)), max(0, self.max_weight), ids[0], ids[-1],
+        ) + _EXTENT.pack(start, length)
 
     def to_bytes(self, fixed_size: int | None, *, last: bool) -> bytes:
         """The block as W3 stores it: length (negative for the last block), info, data."""
