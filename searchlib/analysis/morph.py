@@ -317,16 +317,17 @@ def choose_lemma(word: str, lang: Lang, capitalised: bool = False,
         word = word.replace("ґ", "г")  # ``реґіону`` is analysed as ``регіону``
     if not morph.word_is_known(word):
         return _unknown_word_lemma(word, lang)
-    parses = [p for p in morph.parse(word) if p.is_known]
-    if not parses:
-        return _unknown_word_lemma(word, lang)
-    lemmas = tuple(dict.fromkeys(_lemma_of(p, lang) for p in parses))
-    if lang is Lang.UK:
-        # A lemma spelt with ґ beside the same lemma spelt with г (``реґіон`` / ``регіон``,
-        # ``вашинґтон`` / ``вашингтон``) is one word: the г spelling (Brown-UK: +123 tokens).
-        lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
-    if len(lemmas) == 1 or lang is not Lang.UK:
+    # A known word's parses are all the dictionary's (its analyser runs first and ends the
+    # parse when it finds the word), each a known form: no `is_known` check per parse.
+    parses = morph.parse(word)
+    if lang is not Lang.UK:
         # Russian parses come ordered by pymorphy3's frequency estimate: the first one wins.
+        return _lemma_of(parses[0], lang)
+    lemmas = tuple(dict.fromkeys(_lemma_of(p, lang) for p in parses))
+    # A lemma spelt with ґ beside the same lemma spelt with г (``реґіон`` / ``регіон``,
+    # ``вашинґтон`` / ``вашингтон``) is one word: the г spelling (Brown-UK: +123 tokens).
+    lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
+    if len(lemmas) == 1:
         return lemmas[0]
     if any(_PROPER & p.tag.grammemes for p in parses):
         _NAME_WORDS.add(written)  # its capitalised form may take another lemma
@@ -367,8 +368,9 @@ def _unknown_word_lemma(word: str, lang: Lang) -> str:
     for ending in _BASE_ENDINGS:
         lemma = stem + ending
         if lemma != word and not _has_foreign_letter(lemma, lang) and morph.word_is_known(lemma):
+            # A known word's parses are all known (`choose_lemma`).
             if strip_ending(lemma, lang) == stem and any(
-                    parse.is_known and parse.normal_form == lemma for parse in morph.parse(lemma)
+                    parse.normal_form == lemma for parse in morph.parse(lemma)
             ) and canonical_lemma(lemma, lang) == lemma:
                 return lemma
     return stem

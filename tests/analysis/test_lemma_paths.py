@@ -1,0 +1,117 @@
+"""Issue 24: the cheaper pymorphy3 path of `choose_lemma` gives, for every distinct word of the
+shared corpus, the lemma the plain path gave.
+
+The plain path (below, as it was before issue 24's last pass) asked pymorphy3 whether each parse
+of a known word is a known form, and took every parse's canonical lemma for a Russian word whose
+first one wins. The words are those the lemma and names chains hand to `lemmatise`: every
+Cyrillic token of the benchmark corpus (15.7k real articles), normalised and lowercased, parts of
+hyphenated words included, each in both dictionaries, as written and (Ukrainian) capitalised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from searchlib.analysis import morph
+from searchlib.analysis.filters import CompoundFilter, NormaliseFilter
+from searchlib.analysis.morph import (
+    _BASE_ENDINGS,
+    _NAME_WORDS,
+    _UNCHANGING,
+    _has_foreign_letter,
+    _lemma_of,
+    _morph,
+    _name_lemma_choice,
+    _prior,
+    _usual_spelling,
+    _word_lemmas,
+    canonical_lemma,
+    choose_lemma,
+    strip_ending,
+    word_lemma_key,
+)
+from searchlib.analysis.tokenizers import WordTokenizer
+from searchlib.model import Lang
+
+
+def _plain_unknown_word_lemma(word: str, lang: Lang) -> str:
+    stem = strip_ending(word, lang)
+    analyser = _morph(lang)
+    for ending in _BASE_ENDINGS:
+        lemma = stem + ending
+        if (lemma != word and not _has_foreign_letter(lemma, lang)
+                and analyser.word_is_known(lemma)):
+            if strip_ending(lemma, lang) == stem and any(
+                    parse.is_known and parse.normal_form == lemma
+                    for parse in analyser.parse(lemma)
+            ) and canonical_lemma(lemma, lang) == lemma:
+                return lemma
+    return stem
+
+
+def _plain_choose_lemma(word: str, lang: Lang, capitalised: bool = False) -> str:
+    """`choose_lemma` before issue 24's last pass."""
+    if _has_foreign_letter(word, lang):
+        return strip_ending(word, lang)
+    analyser = _morph(lang)
+    written = word
+    if lang is Lang.UK and "ґ" in word and analyser.word_is_known(word.replace("ґ", "г")):
+        word = word.replace("ґ", "г")
+    if not analyser.word_is_known(word):
+        return _plain_unknown_word_lemma(word, lang)
+    parses = [p for p in analyser.parse(word) if p.is_known]
+    if not parses:
+        return _plain_unknown_word_lemma(word, lang)
+    lemmas = tuple(dict.fromkeys(_lemma_of(p, lang) for p in parses))
+    if lang is Lang.UK:
+        lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
+    if len(lemmas) == 1 or lang is not Lang.UK:
+        return lemmas[0]
+    if any(morph._PROPER & p.tag.grammemes for p in parses):
+        _NAME_WORDS.add(written)
+    known = _word_lemmas(lang).get(word_lemma_key(word, capitalised))
+    if known is not None:
+        return known
+    for parse in parses:
+        if parse.normal_form == word and (
+            parse.tag.POS in _UNCHANGING or "Pltm" in parse.tag.grammemes
+        ):
+            return canonical_lemma(word, lang)
+    prior = _prior(lang)
+    lemma = max(lemmas, key=lambda lemma: prior.get(lemma, 0))
+    if capitalised:
+        lemma = _name_lemma_choice(parses, lemmas, lemma, prior, lang)
+    return lemma
+
+
+@pytest.fixture(scope="module")
+def corpus_words(corpus_dir: Any) -> tuple[set[str], set[str]]:
+    """(Every distinct Cyrillic word of the benchmark corpus as the chains lemmatise it; those
+    of them written with a capital somewhere)."""
+    from benchmarks._common import load_corpus
+
+    chain = WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True)
+    words: set[str] = set()
+    capitalised: set[str] = set()
+    for article in load_corpus():
+        for token in chain(f"{article.title}\n{article.text}", mode="index"):
+            word = token.text.lower()
+            if any("\u0400" <= c <= "\u04ff" for c in word):
+                words.add(word)
+                if token.capitalised:
+                    capitalised.add(word)
+    return words, capitalised
+
+
+@pytest.mark.parametrize("lang", [Lang.UK, Lang.RU])
+def test_every_corpus_word_takes_the_lemma_the_plain_path_gave(
+        corpus_words: tuple[set[str], set[str]], lang: Lang) -> None:
+    words, capitalised = corpus_words
+    assert len(words) > 300_000  # the corpus's real vocabulary, not an empty comparison
+    differ = [(word, capital) for word in sorted(words)
+              for capital in ((False, True) if word in capitalised and lang is Lang.UK
+                              else (False,))
+              if choose_lemma(word, lang, capital) != _plain_choose_lemma(word, lang, capital)]
+    assert not differ, differ[:20]
