@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from searchlib.analysis import morph
-from searchlib.analysis.filters import CompoundFilter, NormaliseFilter
+from searchlib.analysis.filters import _CYRILLIC, CompoundFilter, NormaliseFilter
 from searchlib.analysis.morph import (
     _BASE_ENDINGS,
     _NAME_WORDS,
@@ -32,7 +32,7 @@ from searchlib.analysis.morph import (
     strip_ending,
     word_lemma_key,
 )
-from searchlib.analysis.tokenizers import WordTokenizer
+from searchlib.analysis.tokenizers import WORD_PATTERN, WordTokenizer
 from searchlib.model import Lang
 
 
@@ -92,16 +92,19 @@ def corpus_words(corpus_dir: Any) -> tuple[set[str], set[str]]:
     of them written with a capital somewhere)."""
     from benchmarks._common import load_corpus
 
+    distinct: set[str] = set()
+    for article in load_corpus():
+        distinct.update(WORD_PATTERN.findall(f"{article.title}\n{article.text}"))
     chain = WordTokenizer() | CompoundFilter() | NormaliseFilter(fold_yo=True)
     words: set[str] = set()
     capitalised: set[str] = set()
-    for article in load_corpus():
-        for token in chain(f"{article.title}\n{article.text}", mode="index"):
-            word = token.text.lower()
-            if any("\u0400" <= c <= "\u04ff" for c in word):
-                words.add(word)
-                if token.capitalised:
-                    capitalised.add(word)
+    # Each distinct word once, as the word memo analyses new words (one space between them).
+    for token in chain(" ".join(distinct), mode="index"):
+        word = token.text.lower()
+        if _CYRILLIC.search(word):
+            words.add(word)
+            if token.capitalised:
+                capitalised.add(word)
     return words, capitalised
 
 
