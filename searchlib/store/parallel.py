@@ -50,7 +50,8 @@ from searchlib.store import merging
 
 __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "discard_writer",
-    "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MAX_DEFAULT_WORKERS", "WorkerChoice", "choose_workers",
+    "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MIN_IDLE_CORES", "MAX_DEFAULT_WORKERS", "WorkerChoice",
+    "choose_workers",
     "writer_choice",
 ]
 
@@ -106,11 +107,9 @@ def choose_workers(articles: int, *, cpus: int | None = None,
     """Whether a write that has `articles` in its batch so far uses worker processes.
 
     ``$SEARCHLIB_WORKERS`` decides when set. Else workers pay only when the write is big (a
-    batch of at least `PARALLEL_THRESHOLD` articles) and at least two cores are idle: the
-    usable CPUs (``os.sched_getaffinity``) minus the 1-minute load average, rounded. Measured
-    (issue 24, 10k corpus articles on 2 busy cores): 2 workers took 47% more CPU than one
-    process and were slower in wall time too; on an idle 2-core machine they index at 1.5x the
-    serial docs/s for 1.15x the CPU (issue 7). `cpus` and `load` default to this machine's.
+    batch of at least `PARALLEL_THRESHOLD` articles) and at least `MIN_IDLE_CORES` cores are
+    idle: the usable CPUs (``os.sched_getaffinity``) minus the 1-minute load average, rounded.
+    `cpus` and `load` default to this machine's.
     """
     forced = _forced_workers()
     if forced is not None:
@@ -123,11 +122,19 @@ def choose_workers(articles: int, *, cpus: int | None = None,
     load = os.getloadavg()[0] if load is None else load
     idle = int(cpus - load + 0.5)
     workers = min(cpus, MAX_DEFAULT_WORKERS, idle)
-    if workers < 2:
+    if workers < MIN_IDLE_CORES:
+        if idle >= 2:
+            return WorkerChoice(1, f"{cpus} CPUs: workers pay from {MIN_IDLE_CORES} idle cores")
         return WorkerChoice(1, f"cores busy: load {load:.1f} on {cpus} CPUs")
     return WorkerChoice(workers, f"{cpus} CPUs, load {load:.1f}")
 
 
+MIN_IDLE_CORES = 3
+"""Idle cores from which workers pay. Measured (issue 24, 10k real articles, idle 2-core
+machine, load 1.2-1.7): 2 workers indexed at 1.08x one process's docs/s (86.8 against 80.1)
+for 1.52x its CPU (189 against 124 CPU s) and 1.73x its peak memory (954 against 552 MB PSS);
+on 2 busy cores they took 47% more CPU and were slower. The parent's own share (routing,
+merging the workers' segments) leaves a second worker too little to win on two cores."""
 MAX_DEFAULT_WORKERS = 4
 """Each worker holds its own dictionaries, caches, posting pool and merges (~450-560 MB at peak
 while indexing 100k articles)."""

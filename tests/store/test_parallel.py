@@ -208,13 +208,16 @@ def test_default_workers_follows_the_environment(monkeypatch):
     assert parallel.default_workers() == max(1, min(cpus, parallel.MAX_DEFAULT_WORKERS))
 
 
-def test_workers_only_when_the_write_is_big_and_two_cores_are_idle(monkeypatch):
+def test_workers_only_when_the_write_is_big_and_three_cores_are_idle(monkeypatch):
     monkeypatch.delenv("SEARCHLIB_WORKERS", raising=False)
     big = parallel.PARALLEL_THRESHOLD
     busy = parallel.choose_workers(big, cpus=2, load=12.2)
     assert (busy.workers, busy.describe()) == (1, "one process (cores busy: load 12.2 on 2 CPUs)")
     assert parallel.choose_workers(big, cpus=2, load=1.0).workers == 1  # one core left: ours
-    assert parallel.choose_workers(big, cpus=2, load=0.3).workers == 2
+    idle_two = parallel.choose_workers(big, cpus=2, load=0.3)  # 2 workers do not pay on 2
+    assert (idle_two.workers, idle_two.reason) == (1, "2 CPUs: workers pay from 3 idle cores")
+    assert parallel.choose_workers(big, cpus=4, load=0.2).workers == 4
+    assert parallel.choose_workers(big, cpus=4, load=1.6).workers == 1  # 2.4 idle cores
     assert parallel.choose_workers(big, cpus=8, load=5.2).workers == 3  # 2.8 idle cores
     assert parallel.choose_workers(big, cpus=16, load=0.0).workers == parallel.MAX_DEFAULT_WORKERS
     assert parallel.choose_workers(big - 1, cpus=2, load=0.0).workers == 1
