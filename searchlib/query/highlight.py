@@ -144,6 +144,8 @@ _PLAIN: dict[str, bool] = {}
 """Chunk -> whether `normalise_word` leaves each of its words as it is (`_plain`); at most
 `_PLAIN_LIMIT` chunks (~150 bytes each, so ~15 MB), then forgotten all at once."""
 _PLAIN_LIMIT = 100_000
+_PLAIN_CHUNKS: set[str] = set()
+"""The chunks of `_PLAIN` that are plain (emptied with it)."""
 _WORD = re.compile(r"\w+(?:['\u2019\u02bc`\u00b4\u0301\u00ad-]+\w+)*")
 _SURFACE_PARTS = (WordTokenizer, CompoundFilter, NormaliseFilter, LowercaseFilter, StopWordFilter)
 """Parts that only cut a chunk into words (and parts of words), fold them and mark stop words:
@@ -300,6 +302,7 @@ class _Chunks:
     def __init__(self, text: str) -> None:
         self.text = text
         self.distinct = set(text.split())
+        self._unsure: set[str] | None = None
 
     def holding(self, words: set[str]) -> tuple[set[str], set[str]] | None:
         """(found, unsure): the chunks whose lowercase text contains one of `words`, among
@@ -310,11 +313,7 @@ class _Chunks:
         lowered = text.lower()
         if len(lowered) != len(text) or any(word.split() != [word] for word in words):
             return None
-        unsure: set[str] = set()
-        for chunk in self.distinct:
-            plain = _PLAIN.get(chunk)
-            if not (_plain(chunk) if plain is None else plain):
-                unsure.add(chunk)
+        unsure = self.unsure()
         found: set[str] = set()
         for word in words:
             at = lowered.find(word)
@@ -322,6 +321,16 @@ class _Chunks:
                 found.add(_chunk_at(text, at))
                 at = lowered.find(word, at + 1)
         return found - unsure, unsure
+
+    def unsure(self) -> set[str]:
+        """The chunks some word of which `normalise_word` may change (not `_plain`).
+
+        The chunks known to be plain are taken out first (a set difference, in C): looking
+        each of a text's ~700 chunks up in Python cost more than the rest of `holding`."""
+        if self._unsure is None:
+            self._unsure = {chunk for chunk in self.distinct.difference(_PLAIN_CHUNKS)
+                            if not _is_plain(chunk)}
+        return self._unsure
 
     def placed(self, chunks: set[str], begin: int = 0,
                until: int | None = None) -> list[tuple[int, str]]:
@@ -398,6 +407,12 @@ def _lowercase_name_keys(chunk: str) -> frozenset[str]:
     return keys
 
 
+def _is_plain(chunk: str) -> bool:
+    """`_plain`, looked up in `_PLAIN` first."""
+    plain = _PLAIN.get(chunk)
+    return _plain(chunk) if plain is None else plain
+
+
 def _plain(chunk: str) -> bool:
     """Whether `normalise_word` leaves every word of the chunk as it is: only `_SURE_CHARS`,
     one script (else look-alike letters may be repaired). Remembered in `_PLAIN`."""
@@ -408,7 +423,10 @@ def _plain(chunk: str) -> bool:
             _LATIN_LETTER.search(chunk) and _CYRILLIC_LETTER.search(chunk))
     if len(_PLAIN) >= _PLAIN_LIMIT:
         _PLAIN.clear()
+        _PLAIN_CHUNKS.clear()
     _PLAIN[chunk] = plain
+    if plain:
+        _PLAIN_CHUNKS.add(chunk)
     return plain
 
 
@@ -433,7 +451,9 @@ def _matched_spans(chunks: _Chunks, terms: frozenset[str],
     if wanted is None:
         yield from _matched_spans_by_paragraph(text, terms, analyzer)
         return
-    if not wanted.issubset(cache.known):
+    # A dict's keys view looks each wanted chunk up; `set.issubset(dict)` would first copy all
+    # of the cache's keys (up to `_ChunkTokens.LIMIT`) into a new set, on every call.
+    if not cache.known.keys() >= wanted:
         yield from _matched_spans_learning(chunks, wanted, terms, cache)
         return
     known = cache.known

@@ -28,7 +28,7 @@ import pickle
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate, repeat
@@ -53,7 +53,7 @@ from searchlib.query.scoring import PostingScores
 from searchlib.store import text_field, title_field
 from searchlib.store.codec import W3_TERMS_READERS
 
-__all__ = ["Matches", "read_matches", "segment_slices"]
+__all__ = ["Matches", "read_matches", "segment_slices", "term_positions"]
 
 Term = tuple[str, bytes]
 
@@ -514,14 +514,9 @@ class _Builder:
 
     def _postings(self, fieldname: str, text: bytes, info: Any) -> dict[int, float]:
         """document -> weight of the term's postings, deleted documents included."""
-        terms: Any = getattr(self._reader, "_terms", None)
-        if type(terms) in W3_TERMS_READERS and type(info) is W3TermInfo \
-                and not info.is_inlined():
-            # Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of
-            # the term, and the first block's header read through a file object).
-            offset = info.extent()[0]
-            if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) == WHOOSH3_HEADER_MAGIC:
-                return _w3_postings(terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC))
+        start = _w3_start(self._reader, info)
+        if start is not None:
+            return _w3_postings(*start)
         matcher = self._reader.postings(fieldname, text)
         if type(matcher) is FilterMatcher:  # the segment's deletions
             matcher = matcher.child
@@ -634,6 +629,78 @@ def _cut_before_values(data: bytes, count: int) -> tuple[Any, Any] | None:
                 and len(head[0]) == count:
             return head
     return None
+
+
+def _w3_start(reader: Any, info: Any) -> tuple[Any, int] | None:
+    """(posting file, position of the first block) of a term of a segment reader whose
+    postings are in W3's layout (not inlined in its term info), else None.
+
+    Where `W3TermsReader.matcher` would start a `W3LeafMatcher` (a third lookup of the term,
+    and the first block's header read through a file object)."""
+    terms: Any = getattr(reader, "_terms", None)
+    if type(terms) in W3_TERMS_READERS and type(info) is W3TermInfo and not info.is_inlined():
+        offset = info.extent()[0]
+        if terms._postfile.get(offset, len(WHOOSH3_HEADER_MAGIC)) == WHOOSH3_HEADER_MAGIC:
+            return terms._postfile, offset + len(WHOOSH3_HEADER_MAGIC)
+    return None
+
+
+def term_positions(reader: Any, fieldname: str, text: bytes,
+                   docnums: Sequence[int]) -> Iterator[tuple[int, list[int]]]:
+    """(document, positions of the term in `fieldname`) for each of `docnums` (ascending, of
+    this segment reader) that has the term, as ``matcher.value_as("positions")`` gives them.
+
+    Read in W3's layout a block at a time: blocks whose last document is before the next
+    wanted one are stepped over on their header, the others decoded at once (ids by
+    `accumulate`, each wanted document found by bisection). A `W3LeafMatcher` steps through
+    every posting before a wanted one in Python and reads each header through a file object.
+    """
+    fieldobj = reader.schema[fieldname]
+    decode = fieldobj.format.decoder("positions")
+    fixed_size = fieldobj.format.fixed_value_size()
+    try:
+        info = reader.term_info(fieldname, text)
+    except TermNotFound:
+        return
+    start = _w3_start(reader, info) if fixed_size is None or fixed_size < 0 else None
+    if start is None:
+        yield from _matcher_positions(reader.postings(fieldname, text), docnums, decode)
+        return
+    postfile, position = start
+    wanted = iter(docnums)
+    target = next(wanted, None)
+    while target is not None:
+        length = postfile.get_int(position)
+        block = postfile.get(position + _INT_SIZE, abs(length))
+        stream = BytesIO(block)
+        count, last_id, _, compression, _, _ = pickle.load(stream)
+        if target <= last_id:
+            data = block[stream.tell():]
+            deltas, _, values = pickle.loads(zlib.decompress(data) if compression else data)
+            ids = list(accumulate(deltas))
+            at = 0
+            while target is not None and target <= last_id:
+                at = bisect_left(ids, target, at)
+                if ids[at] == target:
+                    yield target, decode(values[at])
+                target = next(wanted, None)
+        if length < 0:
+            return
+        position += _INT_SIZE + abs(length)
+
+
+def _matcher_positions(matcher: Any, docnums: Sequence[int],
+                       decode: Callable[[bytes], list[int]]) -> Iterator[tuple[int, list[int]]]:
+    """`term_positions` through a Whoosh matcher (any codec)."""
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum, decode(matcher.value())
 
 
 def _w3_postings(postfile: Any, position: int) -> dict[int, float]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from searchlib.query.matches import term_positions
 from searchlib.store import LANGS, text_field, title_field
 
 __all__ = ["CANDIDATES", "WINDOW", "WEIGHT", "closeness"]
@@ -54,8 +55,8 @@ def closeness(searcher: Searcher,
         reader, offset = leaves[segment]
         if not reader.schema[fieldname].format.supports("positions"):
             continue
-        for docnum, positions in _positions(reader, fieldname, text,
-                                            sorted(d - offset for d in docnums)):
+        for docnum, positions in term_positions(reader, fieldname, text,
+                                                sorted(d - offset for d in docnums)):
             by_position = found[docnum + offset][fieldname]
             for position in positions:
                 by_position.setdefault(position, set()).add(text)
@@ -65,22 +66,6 @@ def closeness(searcher: Searcher,
         result[docnum] = max((_field_closeness(by_position) for by_position in fields.values()),
                              default=0.0) if fields else 0.0
     return result
-
-
-def _positions(reader: Any, fieldname: str, text: bytes,
-               docnums: list[int]) -> Iterable[tuple[int, list[int]]]:
-    """(segment document, positions of the term in `fieldname`) for each of `docnums` (sorted)
-    that has it."""
-    matcher = reader.postings(fieldname, text)
-    for docnum in docnums:
-        if not matcher.is_active():
-            return
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                return
-        if matcher.id() == docnum:
-            yield docnum, matcher.value_as("positions")
 
 
 def _field_closeness(by_position: dict[int, set[bytes]]) -> float:

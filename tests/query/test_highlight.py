@@ -22,6 +22,7 @@ from searchlib.query.highlight import (
     _fragments,
     _matched_spans,
     _matched_spans_by_paragraph,
+    _plain,
     make_snippet,
 )
 from searchlib.store.schema import build_schema
@@ -177,6 +178,29 @@ def test_any_text_is_marked_as_the_chain_marks_it(text: str, field: str) -> None
         terms = frozenset({form, "київ"})
         expected = list(_matched_spans_by_paragraph(text, terms, analyzer))
         assert list(_matched_spans(_Chunks(text), terms, analyzer)) == expected
+
+
+def _unsure_one_by_one(text: str) -> set[str]:
+    """The chunks `_Chunks.unsure` finds, as found before: every chunk tested (`_plain`)."""
+    return {chunk for chunk in set(text.split()) if not _plain(chunk)}
+
+
+def test_unsure_chunks_are_those_each_chunk_test_finds(bodies: list[str]) -> None:
+    unsure = 0
+    for text in bodies:
+        found = _Chunks(text).unsure()
+        assert found == _unsure_one_by_one(text)
+        unsure += len(found)
+    assert unsure > 100  # real news has them: curly apostrophes, ё, mixed scripts
+
+
+_ODD_CHARACTERS = "aZяЇё`’'\x00\x01\x1c\x7f\u00a0\u2009\u3000 \t\n-«»\u0301\u00ad1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=_ODD_CHARACTERS, max_size=30))
+def test_unsure_chunks_of_any_text(text: str) -> None:
+    assert _Chunks(text).unsure() == _unsure_one_by_one(text)
 
 
 def test_a_cold_snippet_lemmatises_only_words_that_can_make_a_term() -> None:
