@@ -375,13 +375,38 @@ _WORD_STARTS = re.compile(r"(?:^|\W)(\w)")
 def _may_start(chunk: str, initials: frozenset[str]) -> bool:
     """False only when no word or hyphenated part of the chunk can have a key starting with
     one of `initials` (a cheap test before `_lowercase_name_keys`, ~30x dearer)."""
+    starts = _STARTS.get(chunk)
+    if starts is None:
+        starts = _chunk_starts(chunk)
+    return starts is _ANY_START or not initials.isdisjoint(starts)
+
+
+_ANY_START: frozenset[str] = frozenset({"any"})
+"""The key initials of a chunk with a word whose initials are not known (`_key_initials`
+empty): it may start any key."""
+_STARTS: dict[str, frozenset[str]] = {}
+"""Chunk -> the initials the keys of its words and hyphenated parts can have (`_ANY_START`:
+any), at most `_PLAIN_LIMIT` chunks, then forgotten all at once."""
+_STARTS_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _chunk_starts(chunk: str) -> frozenset[str]:
+    """The `_STARTS` value of a chunk, remembered: the union of its word starts' initials."""
+    found: set[str] = set()
     for letter in _WORD_STARTS.findall(chunk):
         known = _INITIALS.get(letter)
         if known is None:
             known = _INITIALS[letter] = _key_initials(letter)
-        if not known or not initials.isdisjoint(known):
-            return True
-    return False
+        if not known:
+            found = set(_ANY_START)
+            break
+        found |= known
+    starts = _ANY_START if found == _ANY_START else frozenset(found)
+    starts = _STARTS_SHARED.setdefault(starts, starts)
+    if len(_STARTS) >= _PLAIN_LIMIT:
+        _STARTS.clear()
+    _STARTS[chunk] = starts
+    return starts
 
 
 def _source_initials(terms: frozenset[str]) -> frozenset[str]:

@@ -4,6 +4,7 @@ are those of Whoosh's `ContextFragmenter`."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,10 @@ from searchlib.query.highlight import (
     FRAGMENT_CHARS,
     _Chunks,
     _fragments,
+    _key_initials,
     _matched_spans,
     _matched_spans_by_paragraph,
+    _may_start,
     _plain,
     make_snippet,
 )
@@ -201,6 +204,26 @@ _ODD_CHARACTERS = "aZяЇё`’'\x00\x01\x1c\x7f\u00a0\u2009\u3000 \t\n-«»\u03
 @given(text=st.text(alphabet=_ODD_CHARACTERS, max_size=30))
 def test_unsure_chunks_of_any_text(text: str) -> None:
     assert _Chunks(text).unsure() == _unsure_one_by_one(text)
+
+
+def _may_start_letter_by_letter(chunk: str, initials: frozenset[str]) -> bool:
+    """`_may_start` as it was: each word start's initials tested in turn."""
+    for letter in re.findall(r"(?:^|\W)(\w)", chunk):
+        known = _key_initials(letter)
+        if not known or not initials.isdisjoint(known):
+            return True
+    return False
+
+
+def test_may_start_tests_what_each_word_start_tests(bodies: list[str]) -> None:
+    chunks = sorted({chunk for text in bodies for chunk in text.split()})
+    tested = 0
+    for initials in (frozenset("k"), frozenset("gf"), frozenset("zsx"), frozenset("a")):
+        for chunk in chunks + ["", "-", "1-й", "к-п", "́а"]:
+            assert _may_start(chunk, initials) == _may_start_letter_by_letter(chunk, initials), \
+                (chunk, initials)
+            tested += 1
+    assert tested > 10_000
 
 
 def test_a_cold_snippet_lemmatises_only_words_that_can_make_a_term() -> None:
