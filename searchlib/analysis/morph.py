@@ -329,6 +329,14 @@ def choose_lemma(word: str, lang: Lang, capitalised: bool = False,
     lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
     if len(lemmas) == 1:
         return lemmas[0]
+    return _ukrainian_choice(word, written, parses, lemmas, capitalised, learnt)
+
+
+def _ukrainian_choice(word: str, written: str, parses: list[Any], lemmas: tuple[str, ...],
+                      capitalised: bool, learnt: bool) -> str:
+    """The lemma of a known Ukrainian word (`written`, looked up as `word`) among its two or
+    more dictionary `lemmas` (from `parses`)."""
+    lang = Lang.UK
     if any(_PROPER & p.tag.grammemes for p in parses):
         _NAME_WORDS.add(written)  # its capitalised form may take another lemma
     # Ukrainian. A word whose lemma Brown-UK's hand-checked texts give most of the time

@@ -14,23 +14,17 @@ from typing import Any
 
 import pytest
 
-from searchlib.analysis import morph
 from searchlib.analysis.filters import _CYRILLIC, CompoundFilter, NormaliseFilter
 from searchlib.analysis.morph import (
     _BASE_ENDINGS,
-    _NAME_WORDS,
-    _UNCHANGING,
     _has_foreign_letter,
     _lemma_of,
     _morph,
-    _name_lemma_choice,
-    _prior,
+    _ukrainian_choice,
     _usual_spelling,
-    _word_lemmas,
     canonical_lemma,
     choose_lemma,
     strip_ending,
-    word_lemma_key,
 )
 from searchlib.analysis.tokenizers import WORD_PATTERN, WordTokenizer
 from searchlib.model import Lang
@@ -69,21 +63,8 @@ def _plain_choose_lemma(word: str, lang: Lang, capitalised: bool = False) -> str
         lemmas = tuple(dict.fromkeys(_usual_spelling(lemma, lemmas) for lemma in lemmas))
     if len(lemmas) == 1 or lang is not Lang.UK:
         return lemmas[0]
-    if any(morph._PROPER & p.tag.grammemes for p in parses):
-        _NAME_WORDS.add(written)
-    known = _word_lemmas(lang).get(word_lemma_key(word, capitalised))
-    if known is not None:
-        return known
-    for parse in parses:
-        if parse.normal_form == word and (
-            parse.tag.POS in _UNCHANGING or "Pltm" in parse.tag.grammemes
-        ):
-            return canonical_lemma(word, lang)
-    prior = _prior(lang)
-    lemma = max(lemmas, key=lambda lemma: prior.get(lemma, 0))
-    if capitalised:
-        lemma = _name_lemma_choice(parses, lemmas, lemma, prior, lang)
-    return lemma
+    # From here on the path did not change: the ambiguous Ukrainian word's choice.
+    return _ukrainian_choice(word, written, parses, lemmas, capitalised, True)
 
 
 @pytest.fixture(scope="module")
