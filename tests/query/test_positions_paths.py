@@ -6,7 +6,7 @@ every third, documents without the term between them, and past its last one."""
 from __future__ import annotations
 
 from searchlib.api import Index
-from searchlib.query.matches import _w3_start, term_positions
+from searchlib.query.matches import _matcher_positions, _w3_start, term_positions
 from searchlib.store import LANGS, text_field, title_field
 
 TERM_STEP = 7
@@ -14,18 +14,10 @@ TERM_STEP = 7
 
 
 def _whoosh(reader, fieldname: str, text: bytes, docnums: list[int]) -> list[tuple[int, list]]:
-    matcher = reader.postings(fieldname, text)
-    found = []
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            found.append((docnum, matcher.value_as("positions")))
-    return found
+    """The positions as Whoosh's own matcher walks to each document (the fallback path)."""
+    field_format = reader.schema[fieldname].format
+    return list(_matcher_positions(reader.postings(fieldname, text), docnums,
+                                   lambda value: field_format.decode_as("positions", value)))
 
 
 def test_positions_equal_the_matchers_on_real_articles(research_index: Index) -> None:
