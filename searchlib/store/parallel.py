@@ -133,8 +133,7 @@ MIN_IDLE_CORES = 3
 """Idle cores from which workers pay. Measured (issue 24, 10k real articles, idle 2-core
 machine, load 1.2-1.7): 2 workers indexed at 1.08x one process's docs/s (86.8 against 80.1)
 for 1.52x its CPU (189 against 124 CPU s) and 1.73x its peak memory (954 against 552 MB PSS);
-on 2 busy cores they took 47% more CPU and were slower. The parent's own share (routing,
-merging the workers' segments) leaves a second worker too little to win on two cores."""
+on 2 busy cores they took 47% more CPU and were slower. Not measured on more cores."""
 MAX_DEFAULT_WORKERS = 4
 """Each worker holds its own dictionaries, caches, posting pool and merges (~450-560 MB at peak
 while indexing 100k articles)."""
