@@ -309,14 +309,15 @@ class _WorkerPool:
         self._errors: list[str] = []
 
     def send(self, docs: list[dict[str, Any]]) -> None:
-        """Give a chunk of documents to the least busy worker, not to one running a merge
-        (it would take them only when the merge ends) while another can. Raises the failure
-        a worker reported or its death, if any."""
+        """Give a chunk of documents to the least busy worker (fewest chunks waiting, then
+        fewest documents in this batch), not to one running a merge (it would take them only
+        when the merge ends) while another can. Raises the failure a worker reported or its
+        death, if any."""
         self._check()
         workers = range(len(self.jobs))
         if len(self.jobs) > 1 and self.merging():
             workers = [n for n in workers if n != self.merge.worker]  # type: ignore[union-attr]
-        number = min(workers, key=lambda n: _backlog(self.jobs[n]))
+        number = min(workers, key=lambda n: (_backlog(self.jobs[n]), self.batch_docs[n]))
         while True:
             try:
                 self.jobs[number].put(("docs", docs), timeout=_POLL)
@@ -492,7 +493,9 @@ def _backlog(jobs: Any) -> int:
 
 
 _POOLS: dict[tuple[int, str, str], _WorkerPool] = {}
-_POOLS_LOCK = threading.Lock()
+_POOLS_LOCK = threading.RLock()
+"""Reentrant: the garbage collector may run a pool's finalizer (`_close_pool`) in a thread that
+holds the lock, while `_pool_for` starts processes."""
 
 
 def _pool_for(owner: object, storage: Any, indexname: str, workers: int) -> _WorkerPool:
@@ -529,7 +532,9 @@ def _close_pool(key: tuple[int, str, str]) -> None:
 
 def close_pools(owner: object) -> None:
     """Stop the workers of `owner` (they also stop when it is garbage-collected or at exit)."""
-    for key in [k for k in _POOLS if k[0] == id(owner)]:
+    with _POOLS_LOCK:
+        keys = [key for key in _POOLS if key[0] == id(owner)]
+    for key in keys:
         _close_pool(key)
 
 

@@ -190,6 +190,26 @@ def test_merges_done_by_workers_keep_every_document_and_deletion(tmp_path, artic
         assert _ranking(fast, query) == _ranking(serial, query), query
 
 
+def test_a_pool_collected_while_another_starts_does_not_deadlock(tmp_path, articles,
+                                                                   monkeypatch):
+    # Seen once as a test run hung for good: the garbage collector ran inside `_pool_for` (which
+    # holds `_POOLS_LOCK` while it starts processes) and collected an index in a reference
+    # cycle, whose pool finalizer then waited for the same lock in the same thread.
+    index = _build(tmp_path / "index", articles, 2, monkeypatch)
+    assert [key for key in parallel._POOLS if key[0] == id(index)]
+    index.cycle = index
+    del index
+    finished = threading.Event()
+
+    def collect_holding_the_lock() -> None:
+        with parallel._POOLS_LOCK:
+            gc.collect()
+        finished.set()
+
+    threading.Thread(target=collect_holding_the_lock, daemon=True).start()
+    assert finished.wait(30), "the pool finalizer deadlocked on _POOLS_LOCK"
+
+
 def test_small_batches_never_start_workers(tmp_path, articles, monkeypatch):
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
     index = Index.create(tmp_path / "index")
