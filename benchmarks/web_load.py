@@ -5,7 +5,7 @@ Run from the repository root::
     python -m benchmarks.web_load               # 15k articles, 20 clients for 30 s
     python -m benchmarks.web_load --quick       # 2k articles, 20 clients for 10 s
     python -m benchmarks.web_load --size 5000 --clients 20 --seconds 30
-    python -m benchmarks.web_load --workers 1   # one server process (default: one per core)
+    python -m benchmarks.web_load --workers 1   # no library processes (default: one per core)
     python -m benchmarks.web_load --think-ms 1000   # each client pauses 1 s between requests
     python -m benchmarks.web_load --port 8760   # a fixed port (default: any free one)
 
@@ -212,7 +212,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, help="load duration (default 30)")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
-                        help="server processes (default: one per core, up to 4)")
+                        help="the server's library processes (`serve --workers`; default: one "
+                             "per core, up to 4)")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause of each client after each answer (default 0: back to back)")
     parser.add_argument("--port", type=int, default=0,
@@ -280,7 +281,7 @@ def main() -> None:
                     one["p95"], one["p99"]])
     think = f", {args.think_ms:g} ms think time" if args.think_ms else ", back to back"
     print_table(f"searchlib serve on loopback: {articles} articles in "
-                f"{_segments(index_path)} segment(s), {args.workers} server "
+                f"{_segments(index_path)} segment(s), {args.workers} library "
                 f"process(es), {args.clients} clients{think}, {seconds:.0f} s per run",
                 ["what", "requests", "p50 ms", "p95 ms", "p99 ms"], rows)
     print(f"\nlibrary search CPU per call: p50 {median(library_cpu_ms):.1f} ms, p95 "

@@ -33,8 +33,9 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(0, 65536),
               help="Memory for answers of repeated requests, dropped at every commit (0: off).")
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
-              help="Server processes, each opening the index and answering requests "
-                   "(default: one per core, up to 4; ~150 MB each).")
+              help="Library processes behind the one HTTP process, each opening the index "
+                   "and running one call at a time from one queue (default: one per core, up "
+                   "to 4; ~130 MB each; 1: threads of the HTTP process).")
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 def serve(index_dir: Path | OpenSearchAddress, host: str, port: int, allow_write: bool,
           timeout: float, cache_mb: int, workers: int | None, access_log: bool) -> None:

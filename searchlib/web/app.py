@@ -1,7 +1,9 @@
 """The ASGI application: the JSON API, its errors, the security headers and the page's files.
 
-Endpoints are `async`: each runs its one library call in a worker thread under a time limit
-(`WebSettings.timeout`), so a slow query answers 504 instead of holding a client for ever.
+Endpoints are `async`: each runs its one library call in a library process (`serve --workers
+N`, `WebSettings.processes`) or a worker thread under a time limit (`WebSettings.timeout`), so
+a slow query answers 504 instead of holding a client for ever. Repeated requests are answered
+from the cache on the event loop.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from importlib.resources import files
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -42,7 +46,8 @@ from searchlib.errors import (
 )
 from searchlib.model import Lang, parse_datetime
 from searchlib.query import Filters, SearchOptions
-from searchlib.store.opensearch.address import OpenSearchAddress, is_url, parse_address
+from searchlib.store.opensearch.address import OpenSearchAddress
+from searchlib.web.processes import Failure, LibraryProcesses, ignore_interrupts
 
 __all__ = ["TOKEN_ENV", "WebSettings", "create_app"]
 
@@ -65,6 +70,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 
+_INTERNAL = "internal server error (details are in the server's log)"
+MAX_WAITING = 64
+"""Calls waiting for a library process at once (each on a thread that mostly sleeps); more
+wait for one of those threads."""
+
 _STATIC = files("searchlib.web") / "static"
 _log = logging.getLogger("searchlib.web")
 T = TypeVar("T")
@@ -85,9 +95,11 @@ class WebSettings:
     cache_bytes: int = 64 * 1024 * 1024
     """Memory for cached JSON answers (0: no cache); see `_AnswerCache`."""
     threads: int = 2
-    """Threads running library calls at once, per server process. Searches are mostly Python,
-    so threads of one process take turns holding the GIL: more cores need more processes
-    (`searchlib serve --workers`), more threads only queue differently."""
+    """Threads running library calls at once when `processes` is 0 (searches are mostly
+    Python, so threads of one process take turns holding the GIL)."""
+    processes: int = 0
+    """Library processes taking calls from one queue (`searchlib.web.processes`; one per core
+    uses every core); 0: library calls run on `threads` threads of the HTTP process."""
 
     def __post_init__(self) -> None:
         if self.allow_write and (not self.token or len(self.token) < MIN_TOKEN_LENGTH):
@@ -95,20 +107,6 @@ class WebSettings:
                 f"writing needs a bearer token of at least {MIN_TOKEN_LENGTH} characters in the "
                 f"environment variable {TOKEN_ENV} (e.g. `export {TOKEN_ENV}=$(openssl rand "
                 "-hex 24)`); the server was not started")
-
-    def to_json(self) -> dict[str, Any]:
-        """The settings as JSON, without the token (it stays in the environment)."""
-        return {"index": str(self.index), "ca_certs": getattr(self.index, "ca_certs", None),
-                "allow_write": self.allow_write,
-                "timeout": self.timeout, "max_upload_bytes": self.max_upload_bytes,
-                "cache_bytes": self.cache_bytes, "threads": self.threads}
-
-    @classmethod
-    def from_json(cls, record: dict[str, Any], *, token: str | None) -> WebSettings:
-        record = dict(record)
-        index, ca_certs = record.pop("index"), record.pop("ca_certs", None)
-        location = parse_address(index, ca_certs=ca_certs) if is_url(index) else Path(index)
-        return cls(**{**record, "index": location, "token": token})
 
 
 class ApiError(Exception):
@@ -126,6 +124,35 @@ class ApiError(Exception):
     def response(self) -> JSONResponse:
         body = {"status": self.status, "error": self.code, "message": self.message, **self.extra}
         return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+    def failure(self) -> Failure:
+        """The error as plain data (to cross from a library process)."""
+        return Failure(self.status, self.code, self.message, self.headers, self.extra)
+
+    @classmethod
+    def of(cls, failure: Failure) -> ApiError:
+        return cls(failure.status, failure.code, failure.message, headers=failure.headers,
+                   **failure.extra)
+
+
+def library_error(err: Exception) -> ApiError | None:
+    """The answer to a library call's error (None: not one of the library's own errors)."""
+    if isinstance(err, ApiError):
+        return err
+    if isinstance(err, ArticleNotFound):
+        return _no_article(err.article_id)
+    if isinstance(err, IndexLocked):
+        return ApiError(503, "index_locked", str(err), headers={"Retry-After": str(RETRY_AFTER)})
+    if isinstance(err, StoreError):
+        return _unavailable(err)
+    if isinstance(err, QueryError):
+        return ApiError(400, "invalid_query", str(err), query=err.query, reason=err.reason,
+                        position=err.position)
+    if isinstance(err, ConfigError):
+        return ApiError(400, "invalid_parameter", str(err))
+    if isinstance(err, SearchlibError):
+        return ApiError(500, "error", str(err))
+    return None
 
 
 class _IndexHolder:
@@ -301,22 +328,104 @@ def _export_chunks(result: Any, fmt: str) -> Iterator[bytes]:
         yield buffer.getvalue().encode("utf-8")
 
 
+# -- library calls: module-level, so that a library process is sent them by name ----------------
+
+
+def _search(store: Engine, q: str, options: SearchOptions) -> Any:
+    return store.search(q, options).to_json()
+
+
+def _article(store: Engine, article_id: str, q: str | None) -> Any:
+    found = store.get(article_id)
+    if found is None:
+        raise _no_article(article_id)
+    if q is None:
+        return found.to_json()
+    return {**found.to_json(), "highlights": store.highlight(article_id, q).to_json()}
+
+
+def _timeline(store: Engine, q: str, options: dict[str, Any]) -> Any:
+    return store.timeline(q, **options).to_json()
+
+
+def _top_terms(store: Engine, q: str, options: dict[str, Any]) -> Any:
+    return store.top_terms(q, **options).to_json()
+
+
+def _similar(store: Engine, article_id: str, limit: int) -> Any:
+    return store.similar(article_id, limit=limit).to_json()
+
+
+def _suggest(store: Engine, q: str) -> Any:
+    return store.suggest(q).to_json()
+
+
+def _stats(store: Engine) -> Any:
+    return store.stats().to_json()
+
+
+def _encoded(produce: Callable[..., Any], store: Engine, args: tuple[Any, ...]) -> bytes:
+    return _json_body(produce(store, *args))
+
+
+def _serve_calls(connection: Connection, location: Path | OpenSearchAddress) -> None:
+    """A library process: answers `(produce, args)` calls with JSON bodies or `Failure`s until
+    its pipe closes (`LibraryProcesses`)."""
+    ignore_interrupts()
+    holder = _IndexHolder(location)
+    while True:
+        try:
+            produce, args = connection.recv()
+        except EOFError:
+            return
+        reply: bytes | Failure
+        try:
+            reply = _encoded(produce, holder.get(), args)
+        except Exception as err:  # every error becomes an answer, as in the HTTP process
+            error = library_error(err)
+            if isinstance(err, StoreError) and not isinstance(err, IndexLocked | ArticleNotFound):
+                holder.forget()  # damaged or replaced: open it again next time
+            if error is None:
+                _log.error("error in a library call", exc_info=err)
+                error = ApiError(500, "internal", _INTERNAL)
+            reply = error.failure()
+        try:
+            connection.send(reply)
+        except OSError:  # the HTTP process is gone
+            return
+
+
 def create_app(settings: WebSettings) -> ASGIApp:
     """The application serving `settings.index`: `/api/...`, `/openapi.json`, `/docs`, `/`."""
     from importlib.metadata import version
 
     holder = _IndexHolder(settings.index)
+    library: LibraryProcesses | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal library
+        if settings.processes:
+            library = LibraryProcesses(settings.index, settings.processes, _serve_calls)
+        try:
+            yield
+        finally:
+            if library is not None:
+                await anyio.to_thread.run_sync(library.close)
+                library = None
+
     app = FastAPI(
         title="searchlib", version=version("searchlib"), docs_url=None, redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url="/openapi.json", lifespan=lifespan,
         description="Full-text search of a news archive in Ukrainian, Russian and English. "
                     "Every answer is the JSON `searchlib ... --json` prints; errors are JSON "
                     "with `status`, `error` and `message`.",
     )
 
-    # Library calls run on a few threads: searches are mostly Python, so more threads would
-    # only take turns holding the GIL, and each waiting thread delays the event loop that
-    # answers from the cache; the rest queue here.
+    # Without library processes, library calls run on a few threads: searches are mostly
+    # Python, so more threads would only take turns holding the GIL, and each waiting thread
+    # delays the event loop that answers from the cache; the rest queue here. Exports,
+    # writes and OpenSearch's commit stamps use these threads in either case.
     workers = anyio.CapacityLimiter(settings.threads)
 
     async def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -330,8 +439,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
                 raise TimeoutError
             return result
         except TimeoutError:
-            raise ApiError(504, "timeout", f"the request took longer than {settings.timeout:g} "
-                           "s; narrow the query or add filters") from None
+            raise _timeout(settings.timeout) from None
         except ArticleNotFound as err:
             raise _no_article(err.article_id) from err
         except StoreError as err:
@@ -349,13 +457,31 @@ def create_app(settings: WebSettings) -> ASGIApp:
 
     cache = _AnswerCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
 
-    async def answer(request: Request, produce: Callable[[Engine], Any]) -> Response:
-        """The JSON of `produce(index)`, run on a worker thread (from the cache when the same
-        request was answered at the same index commit)."""
-        store = await index()
+    waiting = anyio.CapacityLimiter(MAX_WAITING)
+
+    async def library_json(produce: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+        """The JSON body of `produce(index, *args)`, from a library process (or a thread)."""
+        if library is None:
+            return await call(_encoded, produce, await index(), args)
+        deadline = time.monotonic() + settings.timeout
+        try:
+            with anyio.fail_after(settings.timeout):
+                reply = await anyio.to_thread.run_sync(library.run, produce, args, deadline,
+                                                       abandon_on_cancel=True, limiter=waiting)
+            if time.monotonic() > deadline:
+                raise TimeoutError
+        except TimeoutError:
+            raise _timeout(settings.timeout) from None
+        if isinstance(reply, Failure):
+            raise ApiError.of(reply)
+        return reply
+
+    async def answer(request: Request, produce: Callable[..., Any], *args: Any) -> Response:
+        """The JSON of `produce(index, *args)` (from the cache when the same request was
+        answered at the same index commit)."""
         if cache is None:
-            return Response(_json_body(await call(produce, store)),
-                            media_type="application/json")
+            return Response(await library_json(produce, args), media_type="application/json")
+        store = await index()
         if isinstance(store, Index):
             try:  # a stat and a folder listing: cheaper on the event loop than a thread hop
                 stamp = store.commit_stamp()
@@ -369,7 +495,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
         state = "hit"
         if body is None:
             state = "miss"
-            body = _json_body(await call(produce, store))
+            body = await library_json(produce, args)
             cache.put(key, body)
         return Response(body, media_type="application/json",
                         headers={"X-Searchlib-Cache": state})
@@ -407,8 +533,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
     @app.exception_handler(Exception)
     async def internal_error(request: Request, err: Exception) -> JSONResponse:
         _log.error("error answering %s", request.url.path, exc_info=err)
-        return ApiError(500, "internal", "internal server error (details are in the server's "
-                        "log)").response()
+        return ApiError(500, "internal", _INTERNAL).response()
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -437,7 +562,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
                            "/api/export for every match", parameter="page")
         options = SearchOptions(limit=limit, offset=start, sort=sort, filters=filters,
                                 facets=facets, collapse=collapse, relax=not strict)
-        return await answer(request, lambda store: store.search(q, options).to_json())
+        return await answer(request, _search, q, options)
 
     @app.get("/api/articles/{article_id}", tags=["articles"],
              responses={**_ERRORS, 404: {"description": "No article with this id"}})
@@ -449,16 +574,7 @@ def create_app(settings: WebSettings) -> ASGIApp:
             "(the words its search snippet marks)."))] = None,
     ) -> Response:
         """One article in full (`searchlib show --json [--query Q]`)."""
-
-        def produce(store: Engine) -> dict[str, Any]:
-            found = store.get(article_id)
-            if found is None:
-                raise _no_article(article_id)
-            if q is None:
-                return found.to_json()
-            return {**found.to_json(), "highlights": store.highlight(article_id, q).to_json()}
-
-        return await answer(request, produce)
+        return await answer(request, _article, article_id, q)
 
     @app.get("/api/timeline", tags=["research"], responses=_ERRORS)
     async def timeline(
@@ -470,8 +586,8 @@ def create_app(settings: WebSettings) -> ASGIApp:
         collapse: _Collapse = True,
     ) -> Response:
         """Matching articles per day, week or month (`searchlib timeline --json`)."""
-        return await answer(request, lambda store: store.timeline(
-            q, by=by, normalize=normalize, collapse=collapse, filters=filters).to_json())
+        return await answer(request, _timeline, q, {"by": by, "normalize": normalize,
+                                                    "collapse": collapse, "filters": filters})
 
     @app.get("/api/top-terms", tags=["research"], responses=_ERRORS)
     async def top_terms(
@@ -482,8 +598,8 @@ def create_app(settings: WebSettings) -> ASGIApp:
         collapse: _Collapse = True,
     ) -> Response:
         """Words that distinguish the matches, per language (`searchlib top-terms --json`)."""
-        return await answer(request, lambda store: store.top_terms(
-            q, limit=limit, collapse=collapse, filters=filters).to_json())
+        return await answer(request, _top_terms, q, {"limit": limit, "collapse": collapse,
+                                                     "filters": filters})
 
     @app.get("/api/similar/{article_id}", tags=["articles"],
              responses={404: {"description": "No article with this id"}})
@@ -491,18 +607,17 @@ def create_app(settings: WebSettings) -> ASGIApp:
                       limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> Response:
         """Other-language versions, near-duplicates and related articles
         (`searchlib similar --json`)."""
-        return await answer(request, lambda store: store.similar(article_id,
-                                                                 limit=limit).to_json())
+        return await answer(request, _similar, article_id, limit)
 
     @app.get("/api/suggest", tags=["search"], responses=_ERRORS)
     async def suggest(request: Request, q: _Query) -> Response:
         """Did you mean: a corrected query (`searchlib suggest --json`)."""
-        return await answer(request, lambda store: store.suggest(q).to_json())
+        return await answer(request, _suggest, q)
 
     @app.get("/api/stats", tags=["index"], responses=_ERRORS)
     async def stats(request: Request) -> Response:
         """Articles by language and source, dates, size, build (`searchlib stats --json`)."""
-        return await answer(request, lambda store: store.stats().to_json())
+        return await answer(request, _stats)
 
     @app.get("/api/export", tags=["research"], responses=_ERRORS)
     async def export(
@@ -604,6 +719,11 @@ def create_app(settings: WebSettings) -> ASGIApp:
 
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
     return _SecurityHeaders(app)  # outermost: also on the answers of Starlette's error handler
+
+
+def _timeout(seconds: float) -> ApiError:
+    return ApiError(504, "timeout", f"the request took longer than {seconds:g} s; narrow the "
+                    "query or add filters")
 
 
 def _no_article(article_id: str) -> ApiError:

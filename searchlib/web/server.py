@@ -1,32 +1,23 @@
 """Running the application: a listening socket, then uvicorn until Ctrl-C or SIGTERM.
 
 The socket is bound before the server starts, so the URL printed is one that already accepts
-connections (and port 0 gives a free port, which tests use). With several worker processes,
-uvicorn's supervisor starts them on that one socket (each opens the index itself, follows its
-commits and keeps its own answer cache), replaces one that dies, and stops them all on Ctrl-C.
+connections (and port 0 gives a free port, which tests use). One process answers HTTP; with
+`processes` > 1 the library calls run in that many library processes that take them from one
+queue (`searchlib.web.processes`), started and stopped with the application.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import socket
+from dataclasses import replace
 from types import FrameType
 from typing import Any
 
-from starlette.types import ASGIApp
-
 from searchlib.errors import ConfigError
-from searchlib.web.app import TOKEN_ENV, WebSettings, create_app
+from searchlib.web.app import WebSettings, create_app
 
-__all__ = ["SETTINGS_ENV", "app_from_environment", "bind", "run", "url_of"]
-
-SETTINGS_ENV = "SEARCHLIB_WEB_SETTINGS"
-"""How worker processes get the settings (JSON of `WebSettings.to_json`; the token stays in
-`SEARCHLIB_TOKEN`)."""
-HEALTHCHECK_SECONDS = 30
-"""How long the supervisor waits for a busy worker to answer its ping before replacing it."""
+__all__ = ["bind", "run", "url_of"]
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -52,36 +43,24 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}/"
 
 
-def app_from_environment() -> ASGIApp:
-    """The application of a worker process, from `SETTINGS_ENV` and the token's variable."""
-    return create_app(WebSettings.from_json(json.loads(os.environ[SETTINGS_ENV]),
-                                            token=os.environ.get(TOKEN_ENV)))
-
-
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
 def run(settings: WebSettings, sock: socket.socket, *, processes: int = 1,
         access_log: bool = False) -> None:
-    """Serve `settings` on `sock` with `processes` worker processes until SIGINT (Ctrl-C) or
-    SIGTERM; returns after a clean shutdown (open requests finish, up to 5 s)."""
+    """Serve `settings` on `sock` until SIGINT (Ctrl-C) or SIGTERM, with `processes` library
+    processes when more than one; returns after a clean shutdown (open requests finish, up to
+    5 s)."""
     import uvicorn
 
     options: dict[str, Any] = {"log_level": "info" if access_log else "warning",
                                "access_log": access_log, "timeout_keep_alive": 5,
                                "timeout_graceful_shutdown": 5, "server_header": False}
+    if processes > 1:
+        settings = replace(settings, processes=processes)
     try:
-        if processes > 1:
-            from uvicorn.supervisors import Multiprocess
-
-            os.environ[SETTINGS_ENV] = json.dumps(settings.to_json())
-            config = uvicorn.Config("searchlib.web.server:app_from_environment", factory=True,
-                                    workers=processes,
-                                    timeout_worker_healthcheck=HEALTHCHECK_SECONDS, **options)
-            Multiprocess(config, sockets=[sock]).run()  # handles SIGINT and SIGTERM itself
-        else:
-            _serve(uvicorn.Server(uvicorn.Config(create_app(settings), **options)), sock)
+        _serve(uvicorn.Server(uvicorn.Config(create_app(settings), **options)), sock)
     finally:
         sock.close()
 
