@@ -36,7 +36,7 @@ __all__ = [
 ANALYZER_VERSION = "searchlib-analysis@6"
 
 
-def build_analyzer(lang: Lang) -> Analyzer:
+def build_analyzer(lang: Lang) -> MemoAnalyzer:
     """The morphological chain of a language (fields ``title_<lang>`` / ``text_<lang>``).
 
     uk/ru: words | parts of hyphenated words (index time) | normalise | lowercase | stop words
@@ -69,7 +69,7 @@ def build_analyzer(lang: Lang) -> Analyzer:
     return MemoAnalyzer(chain | LemmaFilter(lang))
 
 
-def build_exact_analyzer() -> Analyzer:
+def build_exact_analyzer() -> MemoAnalyzer:
     """Surface forms in any language (fields ``title_exact`` / ``text_exact``): phrase search and
     the exact-form syntax. Same words and normalisation, lowercase, no stop words, no lemmas.
 
@@ -82,7 +82,7 @@ def build_exact_analyzer() -> Analyzer:
     )
 
 
-def build_translit_analyzer() -> Analyzer:
+def build_translit_analyzer() -> MemoAnalyzer:
     """Names across scripts (field ``names``: title and text of every article, any language).
 
     Index time: capitalised words only, each as its script-independent key; query time: every

@@ -11,14 +11,15 @@ and offsets as the plain chain would; the words a text brings that are not cache
 the plain chain together, in one call. Measured (A/B on 1,300 corpus bodies, text_<lang> + exact +
 names chains, CPU): with a warm cache 2.0x the plain chain's tokens/s in index mode and 1.5-2x for
 highlighting; on a first pass over new text the misses' pymorphy3 parses dominate and the gain
-is small (1.0-1.4x).
+is small (1.0-1.4x). At index time `JointAnalysis` serves the three chains a document's texts
+feed (exact, language, names) from one cache entry per word and one loop over the words.
 
 Not here: the filters themselves (`filters.py`) and which chain a field uses (`analyzers.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, Token
@@ -33,7 +34,7 @@ from searchlib.analysis.filters import (
 )
 from searchlib.analysis.tokenizers import WORD_PATTERN, TokenisedText, WordTokenizer
 
-__all__ = ["MemoAnalyzer", "clear_word_caches"]
+__all__ = ["JointAnalysis", "MemoAnalyzer", "clear_word_caches"]
 
 _Output = tuple[str, int, int, bool]
 """One token a word gives: text, start and end offsets inside the word, stopped."""
@@ -57,8 +58,9 @@ Measured on 10,000 real articles (issue 24: 402k distinct words in the exact and
 280k in the Russian one), a generation of 75,000 analysed 83% of the words of the exact and
 names chains twice or more (735k analyses for 402k words) and 55% of the Russian ones: analysis
 took 44 CPU s, and 36 s when no word was forgotten, for 30-60 MB more memory."""
-_CACHES: dict[tuple[Hashable, ...], dict[str, _Outputs]] = {}
-_PREVIOUS: dict[tuple[Hashable, ...], dict[str, _Outputs]] = {}
+_CACHES: dict[tuple[Hashable, ...], dict[str, Any]] = {}
+_PREVIOUS: dict[tuple[Hashable, ...], dict[str, Any]] = {}
+"""Word caches by chain (or chains, for `JointAnalysis`), mode and ``removestops``."""
 
 
 def clear_word_caches() -> None:
@@ -194,6 +196,12 @@ class MemoAnalyzer(CompositeAnalyzer):
         """Each token text of `value` with its positions, in order of first occurrence: the
         unstopped tokens of ``self(value, positions=True, mode=mode)``, without a `Token` per
         word (what Whoosh's `Positions` and `Frequency` formats gather from them)."""
+        if value.__class__ is TokenisedText and mode == "index":
+            joint = value.joint  # type: ignore[attr-defined]
+            if joint is not None:
+                shared = joint.term_positions(self, value.role)  # type: ignore[attr-defined]
+                if shared is not None:
+                    return shared
         words, cache = self._words(value, mode, True)
         found: dict[str, list[int]] = {}
         renumber = self._renumber
@@ -240,18 +248,9 @@ class MemoAnalyzer(CompositeAnalyzer):
                    removestops: bool) -> dict[str, _Outputs]:
         """The word cache of this chain, `mode` and `removestops`, holding every word of
         `distinct` (the new ones run through the chain)."""
-        key = (self._key, mode, removestops)
-        cache = _CACHES.get(key)
-        if cache is None or len(cache) >= WORD_CACHE_LIMIT:
-            # A new dict, not clear(): a call running in another thread keeps its own.
-            _PREVIOUS[key] = cache or {}
-            cache = _CACHES[key] = {}
-        missing = distinct.difference(cache)
-        if missing:
-            missing = _promote(missing, _PREVIOUS.get(key), cache)
-            if missing:
-                self._remember(missing, mode, removestops, cache)
-        return cache
+        return _cache_holding((self._key, mode, removestops), distinct,
+                              lambda missing, cache: self._remember(missing, mode, removestops,
+                                                                    cache))
 
     def _remember(self, words: set[str], mode: str, removestops: bool,
                   cache: dict[str, _Outputs]) -> None:
@@ -286,8 +285,25 @@ def _compact(word: str, outputs: list[_Output]) -> _Outputs:
     return tuple(outputs)
 
 
-def _promote(words: set[str], previous: dict[str, _Outputs] | None,
-             cache: dict[str, _Outputs]) -> set[str]:
+def _cache_holding(key: tuple[Hashable, ...], distinct: set[str],
+                   fill: Callable[[set[str], dict[str, Any]], None]) -> dict[str, Any]:
+    """The word cache under `key`, holding every word of `distinct`: the words neither its
+    current nor its previous generation knows are given to `fill`, which files them."""
+    cache = _CACHES.get(key)
+    if cache is None or len(cache) >= WORD_CACHE_LIMIT:
+        # A new dict, not clear(): a call running in another thread keeps its own.
+        _PREVIOUS[key] = cache or {}
+        cache = _CACHES[key] = {}
+    missing = distinct.difference(cache)
+    if missing:
+        missing = _promote(missing, _PREVIOUS.get(key), cache)
+        if missing:
+            fill(missing, cache)
+    return cache
+
+
+def _promote(words: set[str], previous: dict[str, Any] | None,
+             cache: dict[str, Any]) -> set[str]:
     """Copy into `cache` what the previous generation knows of `words`; return the rest."""
     if not previous:
         return words
@@ -299,3 +315,134 @@ def _promote(words: set[str], previous: dict[str, _Outputs] | None,
         else:
             cache[word] = outputs
     return unknown
+
+
+_Kept = str | tuple[str, ...]
+"""What `term_positions` takes of a word's outputs: the texts of its unstopped tokens, or just
+the text when there is exactly one and it is not empty (so a str is never empty)."""
+
+
+def _kept(outputs: _Outputs) -> _Kept:
+    if outputs.__class__ is str:
+        return outputs  # type: ignore[return-value]
+    kept = tuple(text for text, _, _, stopped in outputs if not stopped)  # type: ignore[misc]
+    return kept[0] if len(kept) == 1 and kept[0] else kept
+
+
+class JointAnalysis:
+    """The term positions a document's title and body give the three chains they feed, found
+    in one pass (issue 24): the `exact` and `lang` chains index each of them, the `names`
+    chain both joined (`TokenisedText.join`: the title's words, then the body's).
+
+    One cache shared by the three chains gives, per word, what each keeps of it (`_Kept`), so a
+    word is looked up once, not once per chain, and is remembered once; one loop over a text's
+    words gives the three chains' positions. Each chain's `term_positions` on a text set up here
+    returns what this pass found for it, equal to what the chain finds on its own
+    (tests/analysis/test_analyse_once.py); any other chain, mode or text is analysed as usual.
+
+    >>> from searchlib.analysis import build_analyzer, build_exact_analyzer
+    >>> from searchlib.analysis import build_translit_analyzer
+    >>> from searchlib.model import Lang
+    >>> title, body = TokenisedText("Візит до Канади"), TokenisedText("Зустріч у Києві")
+    >>> joint = JointAnalysis(title, body, exact=build_exact_analyzer(),
+    ...                       lang=build_analyzer(Lang.UK), names=build_translit_analyzer())
+    >>> names = joint.names_text(title, body)
+    >>> build_analyzer(Lang.UK).term_positions(body)
+    {'зустріч': [0], 'київ': [1]}
+    >>> build_translit_analyzer().term_positions(names)
+    {'vizit': [0], 'kanad': [2], 'zustrich': [3], 'kiv': [5]}
+    """
+
+    def __init__(self, title: TokenisedText, body: TokenisedText, *, exact: MemoAnalyzer,
+                 lang: MemoAnalyzer, names: MemoAnalyzer) -> None:
+        if exact._renumber or names._renumber:
+            raise ValueError("JointAnalysis: the exact and names chains drop no stop words")
+        self._words = {"title": title.words, "body": body.words}
+        self._chains = (exact, lang, names)
+        self._found: dict[tuple[str, Hashable], dict[str, list[int]]] | None = None
+        title.joint = body.joint = self
+        title.role, body.role = "title", "body"
+
+    def names_text(self, title: TokenisedText, body: TokenisedText) -> TokenisedText:
+        """The text of the names chain: `title`, a line break, `body` (the texts given). Not
+        kept here: a text refers to its analysis, not the other way (no reference cycle)."""
+        text = TokenisedText.join(title, body)
+        text.joint = self
+        text.role = "names"
+        return text
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**vars(self), "_found": None}  # sent to a worker before it is analysed
+
+    def term_positions(self, chain: MemoAnalyzer, role: str) -> dict[str, list[int]] | None:
+        """What `chain.term_positions` gives for the text of `role` (index mode), or None when
+        this pass does not cover that chain and text."""
+        if self._found is None:
+            self._found = self._analyse()
+        return self._found.get((role, chain._key))
+
+    def _analyse(self) -> dict[tuple[str, Hashable], dict[str, list[int]]]:
+        exact, lang, names = self._chains
+        title, body = self._words["title"], self._words["body"]
+        cache = _cache_holding(("joint", exact._key, lang._key, names._key),
+                               set(title).union(body), self._remember)
+        found_names: dict[str, list[int]] = {}
+        title_exact, title_lang = self._walk(title, cache, 0, found_names)
+        body_exact, body_lang = self._walk(body, cache, len(title), found_names)
+        return {("title", exact._key): title_exact, ("title", lang._key): title_lang,
+                ("body", exact._key): body_exact, ("body", lang._key): body_lang,
+                ("names", names._key): found_names}
+
+    def _remember(self, words: set[str], cache: dict[str, Any]) -> None:
+        """File what each chain keeps of each new word (its plain run, as `_remember`)."""
+        outputs = []
+        for chain in self._chains:
+            analysed: dict[str, _Outputs] = {}
+            chain._remember(words, "index", True, analysed)
+            outputs.append(analysed)
+        exact, lang, names = outputs
+        for word in words:
+            cache[word] = (_kept(exact[word]), _kept(lang[word]), _kept(names[word]))
+
+    def _walk(self, words: list[str], cache: dict[str, Any], names_start: int,
+              found_names: dict[str, list[int]]) -> tuple[dict[str, list[int]],
+                                                         dict[str, list[int]]]:
+        """The exact and lang chains' term positions of `words`; their names positions go to
+        `found_names`, numbered from `names_start`."""
+        renumber = self._chains[1]._renumber
+        found_exact: dict[str, list[int]] = {}
+        found_lang: dict[str, list[int]] = {}
+        position = -1  # the lang chain's, when it renumbers
+        for number, word in enumerate(words):
+            exact, lang, names = cache[word]
+            if exact.__class__ is str:
+                known = found_exact.get(exact)
+                if known is None:
+                    found_exact[exact] = [number]
+                else:
+                    known.append(number)
+            elif exact:
+                _add(found_exact, exact, number)
+            if lang.__class__ is str:
+                position = position + 1 if renumber else number
+                known = found_lang.get(lang)
+                if known is None:
+                    found_lang[lang] = [position]
+                else:
+                    known.append(position)
+            elif lang:
+                position = position + 1 if renumber else number
+                _add(found_lang, lang, position)
+            if names:  # most words give no name key
+                _add(found_names, (names,) if names.__class__ is str else names,
+                     names_start + number)
+        return found_exact, found_lang
+
+
+def _add(found: dict[str, list[int]], texts: tuple[str, ...], position: int) -> None:
+    for text in texts:
+        known = found.get(text)
+        if known is None:
+            found[text] = [position]
+        else:
+            known.append(position)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 
@@ -93,13 +95,20 @@ class TokenisedText(str):
     """
 
     words: list[str]
-    distinct: set[str]
+    joint: Any = None
+    """The analysis of all the chains this text feeds, in one pass (`memo.JointAnalysis`), if
+    one was set up; `role` says which of its texts this is."""
+    role = ""
 
     def __new__(cls, text: str, words: list[str] | None = None) -> TokenisedText:
         self = super().__new__(cls, text)
         self.words = WORD_PATTERN.findall(text) if words is None else words
-        self.distinct = set(self.words)
         return self
+
+    @cached_property
+    def distinct(self) -> set[str]:
+        """The distinct words."""
+        return set(self.words)
 
     def __getnewargs__(self) -> tuple[str, list[str]]:  # type: ignore[override]
         return str(self), self.words  # unpickled without a scan (documents sent to workers)
