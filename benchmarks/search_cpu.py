@@ -5,6 +5,7 @@ Run from the repository root::
     python -m benchmarks.search_cpu                         # the 15k one-segment index
     python -m benchmarks.search_cpu --index benchmarks/out/web-index-15000
     python -m benchmarks.search_cpu --dump answers.json     # every answer's JSON, to compare
+    python -m benchmarks.search_cpu --keep-readers          # as a server's library process
 
 The calls of `benchmarks.web_load`'s searches: the 24 benchmark queries x pages 1 and 2 x facets
 off and on (96 calls), and 48 searches with a `since` day (a fixed random set, as the load's
@@ -55,6 +56,9 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=OUT_DIR / "web-index-15000-optimized")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dump", type=Path, help="write every answer's JSON here")
+    parser.add_argument("--keep-readers", action="store_true",
+                        help="reuse one reader between searches (`Store.keep_readers`, as "
+                             "`searchlib serve`'s library processes do)")
     args = parser.parse_args()
     if not args.index.exists():
         raise SystemExit(f"{args.index} is missing: build it with benchmarks.web_load")
@@ -63,6 +67,8 @@ def main() -> None:
     from searchlib.query.search import SearchOptions
 
     index = Index.open(args.index)
+    if args.keep_readers:
+        index.keep_readers()
     todo = [(kind, query, SearchOptions().updated(**options)) for kind, query, options in calls()]
     answers = [_answer(index.search(query, options)) for _, query, options in todo]  # warm-up
     cpu: list[list[float]] = [[] for _ in todo]
@@ -73,6 +79,7 @@ def main() -> None:
             cpu[number].append(1000 * (time.process_time() - start))
     per_call = [statistics.median(values) for values in cpu]
     print(f"index {args.index} ({len(index)} articles), {args.rounds} rounds, "
+          f"{'one reader kept, ' if args.keep_readers else ''}"
           f"load average {os.getloadavg()[0]:.1f}")
     for kind in ("search", "search-since"):
         values = [ms for ms, (k, _, _) in zip(per_call, todo, strict=True) if k == kind]

@@ -236,6 +236,8 @@ class Store:
         self._stamp = meta_stamp(path)
         self._follow_swaps = True
         self._held_lock: FolderLock | None = None
+        self._kept: tuple[whoosh_index.Index, Any] | None = None
+        self._keep_readers = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -343,10 +345,32 @@ class Store:
             self.meta = meta
             self._stamp = stamp
 
+    def keep_readers(self) -> None:
+        """Reuse one Whoosh reader from search to search while the commit stays the same,
+        instead of reading the table of contents and opening the segments every time.
+
+        Only for a process that uses this index from one thread at a time (a server's library
+        process): a Whoosh reader is not safe to share between threads.
+        """
+        self._keep_readers = True
+
     def _open_searcher(self) -> Searcher:
+        if self._keep_readers:
+            return self._on_live_generation(self._kept_searcher)
         if self.weighting is None:
             return self._on_live_generation(lambda ix: ix.searcher())
         return self._on_live_generation(lambda ix: ix.searcher(weighting=self.weighting))
+
+    def _kept_searcher(self, ix: whoosh_index.Index) -> Searcher:
+        """A searcher over the kept reader, opened again after any commit or swap."""
+        kept = self._kept
+        if kept is None or kept[0] is not ix or kept[1].generation() != ix.latest_generation():
+            self._kept = None
+            if kept is not None:
+                kept[1].close()
+            kept = self._kept = (ix, ix.reader())
+        weighting = {} if self.weighting is None else {"weighting": self.weighting}
+        return Searcher(kept[1], fromindex=ix, closereader=False, **weighting)
 
     def _on_live_generation(self, action: Callable[[whoosh_index.Index], Any]) -> Any:
         """`action(ix)` on the live Whoosh index, retried if a rebuild swaps it meanwhile."""

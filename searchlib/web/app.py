@@ -380,7 +380,10 @@ def _serve_calls(connection: Connection, location: Path | OpenSearchAddress) -> 
             return
         reply: bytes | Failure
         try:
-            reply = _encoded(produce, holder.get(), args)
+            store = holder.get()
+            if isinstance(store, Index):
+                store.keep_readers()  # this process calls it from one thread only
+            reply = _encoded(produce, store, args)
         except Exception as err:  # every error becomes an answer, as in the HTTP process
             error = library_error(err)
             if isinstance(err, StoreError) and not isinstance(err, IndexLocked | ArticleNotFound):
