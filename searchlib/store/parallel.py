@@ -52,7 +52,7 @@ __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "discard_writer",
     "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MIN_IDLE_CORES", "MAX_DEFAULT_WORKERS", "WorkerChoice",
     "choose_workers",
-    "writer_choice",
+    "writer_choice", "start_context",
 ]
 
 PARALLEL_THRESHOLD = 200
@@ -286,7 +286,7 @@ class _WorkerPool:
 
     def __init__(self, storage: Any, indexname: str, workers: int) -> None:
         self.folder = str(storage.folder)
-        context = _context()
+        context = start_context(__name__)
         self.replies = context.Queue()
         self.jobs = [context.Queue(maxsize=4) for _ in range(workers)]
         self.processes = [
@@ -471,7 +471,9 @@ class _Merge:
     """The new segment, once done (None if the sources had no live document, or it failed)."""
 
 
-def _context() -> Any:
+def start_context(preload: str) -> Any:
+    """The multiprocessing context to start worker processes with (whose target is in module
+    `preload`): fork when the caller has one thread, else a fork server, else spawn."""
     # Forking copies the caller's locks; one held by another thread at that moment stays held
     # forever in the child (seen: a worker hung before its first instruction inside pytest). So
     # fork only a single-threaded caller (the CLI), else start workers from a clean fork server.
@@ -480,7 +482,7 @@ def _context() -> Any:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([preload])
         return context
     return multiprocessing.get_context("spawn")
 

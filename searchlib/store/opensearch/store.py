@@ -14,7 +14,8 @@ Writes go through opensearch-py's bulk helper, one request in flight at a time, 
 429 (too many requests) with exponential back-off; a record the cluster refuses becomes a
 `Failure` in the `IndexReport` and the batch goes on. After each batch the index is refreshed,
 so the next batch's lookups (stored content hashes, canonical URLs, duplicate candidates) see
-it, as the Whoosh engine's lookups see each commit.
+it, as the Whoosh engine's lookups see each commit. Big batches are analysed and encoded by
+worker processes (`encoders`), and a batch's bulk requests go out as its documents arrive.
 
 Not here: searching (`searchlib.query.opensearch`, `searchlib.api_opensearch`).
 """
@@ -25,6 +26,7 @@ import os
 import re
 import time
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +51,7 @@ from searchlib.store.check import CheckReport
 from searchlib.store.opensearch.address import OpenSearchAddress, parse_address
 from searchlib.store.opensearch.client import cluster_errors, connect, error_reason
 from searchlib.store.opensearch.dedup import ClusterDuplicateFinder
+from searchlib.store.opensearch.encoders import EncoderPool, Job, choose_encoders
 from searchlib.store.opensearch.encoding import article_to_source, source_to_article
 from searchlib.store.opensearch.mapping import (
     DEFAULT_REPLICAS,
@@ -61,6 +64,7 @@ from searchlib.store.opensearch.mapping import (
     new_meta,
     versions_of,
 )
+from searchlib.store.parallel import WorkerChoice
 from searchlib.store.store import (
     DEFAULT_BATCH_SIZE,
     DeleteReport,
@@ -112,6 +116,8 @@ class OpenSearchStore:
         self.concrete = concrete
         """The concrete index the alias points at when this store was opened."""
         self.meta = meta
+        self._encoders: EncoderPool | None = None
+        """The worker processes encoding documents, once a big batch started them."""
 
     @property
     def alias(self) -> str:
@@ -374,10 +380,13 @@ class OpenSearchStore:
         with the same id or canonical URL, skip unchanged content, group near-duplicates.
 
         Sends each batch of `batch_size` articles in bulk requests (`bulk`), then refreshes
-        the index; `on_commit(n)` follows each batch with the articles written so far. A record
-        the cluster refuses is a `Failure` in the report; the batch goes on. A cluster that
-        fails (down, timed out, 429 past every retry) raises `ClusterError`: the batches sent
-        before stay indexed, and re-running the same command completes the job.
+        the index; `on_commit(n)` follows each batch with the articles written so far. The
+        documents of a big batch are encoded by worker processes (`choose_encoders`) while this
+        process decides on the next batch; the bulk requests of a batch go out, one at a time,
+        as its documents arrive. A record the cluster refuses is a `Failure` in the report; the
+        batch goes on. A cluster that fails (down, timed out, 429 past every retry) raises
+        `ClusterError`, a worker that fails `IndexWriteError`: the batches sent before stay
+        indexed, and re-running the same command completes the job.
         """
         self._wait_writable(wait)
         batch_size = max(1, batch_size)
@@ -395,7 +404,34 @@ class OpenSearchStore:
             if on_commit:
                 on_commit(counts["indexed"] + counts["updated"])
 
-        # One batch in flight: the next batch is analysed while the cluster indexes this one.
+        choice: WorkerChoice | None = None
+
+        def encode_here(jobs: list[Job]) -> list[dict[str, Any]]:
+            documents = []
+            for job in jobs:
+                documents.append(article_to_source(*job)[0])
+                if progress:
+                    progress(1)
+            return documents
+
+        def encode(jobs: list[Job]) -> Iterable[dict[str, Any] | str]:
+            """The documents of `jobs`, in order: from the workers (started by the first big
+            batch), else encoded here, now."""
+            nonlocal choice
+            if self._encoders is None:
+                choice = choose_encoders(len(jobs))
+                if choice.workers <= 1:
+                    return encode_here(jobs)
+                self._encoders = EncoderPool(self.path, choice.workers)
+                weakref.finalize(self, self._encoders.close)
+            elif choice is None:
+                choice = WorkerChoice(len(self._encoders.processes), "workers already running")
+            if progress:
+                progress(len(jobs))
+            return (text for text, _dropped in self._encoders.encode(jobs))
+
+        # One batch in flight: the next batch is decided on (and its documents encoded by the
+        # workers) while the cluster indexes this one.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchlib-bulk") as sender:
             in_flight: Future | None = None
             changes: _Changes | None = None
@@ -418,30 +454,46 @@ class OpenSearchStore:
                         elif (outcome := lookups.decide(item)) == "unchanged":
                             counts["unchanged"] += 1
                         else:
-                            source, _dropped = article_to_source(
-                                item, item.content_hash(), finder.fields(item))
-                            writer.index(item, source, outcome, replaces=lookups.replaced)
+                            writer.index(item, (item, item.content_hash(), finder.fields(item)),
+                                         outcome, replaces=lookups.replaced)
+                            continue  # progress: once encoded (or given to the workers)
                         if progress:
                             progress(1)
+                    taken = writer.take(encode)
                     if in_flight is not None:
-                        landed(in_flight.result())
-                    in_flight = sender.submit(writer.send, *writer.take())
+                        done, in_flight = in_flight, None
+                        landed(done.result())
+                    in_flight = sender.submit(writer.send, *taken)
                     changes = lookups.changes
+                if in_flight is not None:
+                    done, in_flight = in_flight, None
+                    landed(done.result())
             except Exception:
                 # Keep what was read before the failure (as the Whoosh engine commits it).
-                if in_flight is not None:
-                    landed(in_flight.result())
-                    in_flight = None
-                landed(writer.send(*writer.take()))
+                try:
+                    if in_flight is not None:
+                        landed(in_flight.result())
+                        in_flight = None
+                    landed(writer.send(*writer.take(encode_here)))
+                finally:
+                    if self._encoders is not None:  # it may hold an abandoned batch's work
+                        self._encoders.close(force=True)
+                        self._encoders = None
                 raise
             finally:
                 finder.close()
-            if in_flight is not None:
-                landed(in_flight.result())
+        if not counts["indexed"] + counts["updated"]:
+            indexed_by = ""
+        elif choice is not None and choice.workers > 1:
+            indexed_by = (f"bulk requests to OpenSearch, one in flight; documents encoded by "
+                          f"{choice.describe()}")
+        else:
+            indexed_by = "bulk requests to OpenSearch, one in flight; documents encoded " + (
+                f"in {choice.describe()}" if choice is not None else "in one process")
         return IndexReport(indexed=counts["indexed"], updated=counts["updated"],
                            unchanged=counts["unchanged"], failures=tuple(failures),
-                           workers=1, indexed_by="bulk requests to OpenSearch, one batch in "
-                           "flight" if counts["indexed"] + counts["updated"] else "")
+                           workers=choice.workers if choice is not None else 1,
+                           indexed_by=indexed_by)
 
     def _multi_search(self, bodies: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """The ``_source`` of the hits of each query body, one ``_msearch`` request."""
@@ -762,35 +814,41 @@ class _Lookups:
 
 
 class _BatchWriter:
-    """The bulk actions of one batch, sent with `flush`; each article's outcome reported."""
+    """The bulk actions of one batch, sent with `send`; each article's outcome reported."""
 
     def __init__(self, store: OpenSearchStore, options: BulkOptions) -> None:
         self._store = store
         self._options = options
         self._actions: list[dict[str, Any]] = []
+        self._jobs: list[Job] = []
+        """What to encode, one job per index action, in order."""
         self._pending: list[tuple[str, str, str]] = []
         """(id, outcome, where) of the articles in the batch."""
 
-    def index(self, article: Article, source: dict[str, Any], outcome: str, *,
+    def index(self, article: Article, job: Job, outcome: str, *,
               replaces: str | None) -> None:
+        """Index `article`, whose document `job` encodes, after deleting `replaces`."""
         if replaces is not None:
             self._actions.append({"_op_type": "delete", "_index": self._store.alias,
                                   "_id": replaces})
         self._actions.append({"_op_type": "index", "_index": self._store.alias,
-                              "_id": article.id, "_source": source})
+                              "_id": article.id})
+        self._jobs.append(job)
         self._pending.append((article.id, outcome, article.path or f"article {article.id}"))
 
-    def take(self) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
-        """The batch's actions and articles, for `send`; the writer starts a new batch."""
-        taken = self._actions, self._pending
-        self._actions, self._pending = [], []
-        return taken
+    def take(self, encode: Callable[[list[Job]], Iterable[dict[str, Any] | str]],
+             ) -> tuple[Iterator[dict[str, Any]], list[tuple[str, str, str]]]:
+        """The batch's actions, each index action given its document (by `encode`) as it is
+        sent, and its articles, for `send`; the writer starts a new batch."""
+        actions, jobs, pending = self._actions, self._jobs, self._pending
+        self._actions, self._jobs, self._pending = [], [], []
+        return _with_documents(actions, encode(jobs) if jobs else ()), pending
 
-    def send(self, actions: list[dict[str, Any]],
+    def send(self, actions: Iterator[dict[str, Any]],
              pending: list[tuple[str, str, str]]) -> list[tuple[str, Failure | None]]:
         """Send a batch; (outcome, None) per article written, ("failed", Failure) per article
         refused; then refresh the index so the next batches' lookups see it."""
-        if not actions:
+        if not pending:
             return []
         store = self._store
         with store._errors():
@@ -806,7 +864,7 @@ class _BatchWriter:
                 outcomes.append((outcome, None))
         return outcomes
 
-    def _send(self, actions: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    def _send(self, actions: Iterator[dict[str, Any]]) -> dict[tuple[str, str], str]:
         """Send `actions` in bulk requests; the (operation, id) the cluster refused, and why.
 
         The bulk helper retries requests and items refused with 429 (too many requests);
@@ -816,10 +874,12 @@ class _BatchWriter:
         """
         options = self._options
         refused: dict[tuple[str, str], str] = {}
+        sent: list[dict[str, Any]] = []
+        stream: Iterable[dict[str, Any]] = _recorded(actions, sent)
         for attempt in range(options.max_retries + 1):
             transient: set[tuple[str, str]] = set()
             for ok, item in helpers.streaming_bulk(
-                    self._store._client, actions, chunk_size=options.chunk_size,
+                    self._store._client, stream, chunk_size=options.chunk_size,
                     max_chunk_bytes=options.max_chunk_bytes, raise_on_error=False,
                     max_retries=options.max_retries, initial_backoff=options.initial_backoff,
                     max_backoff=options.max_backoff,
@@ -835,10 +895,29 @@ class _BatchWriter:
             if not transient or attempt == options.max_retries:
                 return refused
             time.sleep(min(options.max_backoff, options.initial_backoff * 2 ** attempt))
-            actions = [a for a in actions if (a["_op_type"], a["_id"]) in transient]
+            stream = [a for a in sent if (a["_op_type"], a["_id"]) in transient]
             for key in transient:
                 del refused[key]
         return refused
+
+
+def _with_documents(actions: list[dict[str, Any]],
+                    documents: Iterable[dict[str, Any] | str]) -> Iterator[dict[str, Any]]:
+    """`actions`, each index action given the next of `documents` (a ``_source`` dict, or its
+    JSON text, which the bulk helper sends as it is) when it is reached."""
+    remaining = iter(documents)
+    for action in actions:
+        if action["_op_type"] == "index":
+            action["_source"] = next(remaining)
+        yield action
+
+
+def _recorded(actions: Iterator[dict[str, Any]],
+              sent: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """`actions`, each kept in `sent` as it goes (to send again the ones refused for now)."""
+    for action in actions:
+        sent.append(action)
+        yield action
 
 
 _TRANSIENT = frozenset({429, 502, 503, 504})

@@ -1,0 +1,104 @@
+"""Documents encoded by worker processes (`encoders.EncoderPool`) are sent exactly as those
+encoded in the calling process: the bulk request bodies of `add` are the same bytes, on real
+corpus articles, with and without workers; a dead worker fails the `add` with a clear error and
+the next `add` starts new workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import pytest
+
+from searchlib.api import Index
+from searchlib.errors import IndexWriteError
+from searchlib.model import Article
+from searchlib.store.opensearch.encoders import ENCODE_THRESHOLD, choose_encoders
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _bulk_bodies(index: Any) -> list[str]:
+    """Record the body of every ``_bulk`` request `index`'s client sends (then sends it)."""
+    transport = index._client.transport
+    send = transport.perform_request
+    bodies: list[str] = []
+
+    def recording(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if url.endswith("/_bulk"):
+            body = kwargs.get("body")
+            bodies.append(body.decode() if isinstance(body, bytes) else body)
+        return send(method, url, *args, **kwargs)
+
+    transport.perform_request = recording
+    return bodies
+
+
+def _add(url: str, articles: list[Article], workers: int,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Any]:
+    monkeypatch.setenv("SEARCHLIB_WORKERS", str(workers))
+    index = Index.create(url, replicas=0)
+    bodies = _bulk_bodies(index)
+    report = index.add(articles, batch_size=250)
+    return [body.replace(index.alias, "ALIAS") for body in bodies], report
+
+
+def test_bulk_bodies_are_the_same_with_and_without_workers(
+        research_articles: list[Article], opensearch_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from opensearchpy import OpenSearch
+
+    articles = research_articles[::4][:600]
+    assert {a.lang for a in articles} == {"uk", "ru", "en"}
+    client = OpenSearch(opensearch_url, timeout=60)
+    urls = [f"{opensearch_url}/test-encoders-{os.getpid()}-{n}" for n in range(2)]
+    try:
+        here, serial = _add(urls[0], articles, 1, monkeypatch)
+        there, parallel = _add(urls[1], articles, 2, monkeypatch)
+    finally:
+        for url in urls:
+            client.indices.delete(index=url.rsplit("/", 1)[1] + "*", expand_wildcards="all",
+                                  ignore_unavailable=True)
+    assert serial.workers == 1 and parallel.workers == 2, (serial, parallel)
+    assert "2 worker processes" in parallel.indexed_by
+    assert serial.indexed == parallel.indexed > 550  # (a few are copies under another id)
+    assert serial.unchanged == parallel.unchanged
+    # Three batches of 250, 250, 100 articles: the same requests, the same bytes.
+    assert len(here) == len(there) >= 3
+    assert here == there
+    assert sum(body.count('"_op_type"') for body in here) == 0  # the helper's action lines
+    assert sum(body.count('{"index":') for body in here) == serial.indexed
+
+
+def test_a_dead_worker_fails_the_add_and_the_next_add_starts_new_ones(
+        research_articles: list[Article], opensearch_index_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
+    articles = research_articles[1::4][:3 * ENCODE_THRESHOLD]
+    index = Index.create(opensearch_index_url, replicas=0)
+    first = index.add(articles[:ENCODE_THRESHOLD], batch_size=ENCODE_THRESHOLD)
+    assert first.workers == 2
+    pool = index._encoders
+    pids = [process.pid for process in pool.processes]
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(IndexWriteError, match=r"encoding worker \d \(pid \d+\) was killed by "
+                       r"SIGKILL") as failed:
+        index.add(articles[ENCODE_THRESHOLD:2 * ENCODE_THRESHOLD], batch_size=ENCODE_THRESHOLD)
+    assert opensearch_index_url in str(failed.value)
+    assert index._encoders is None and pool.closed
+    third = index.add(articles[2 * ENCODE_THRESHOLD:], batch_size=ENCODE_THRESHOLD)
+    assert third.workers == 2 and not set(pids) & {p.pid for p in index._encoders.processes}
+    index._client.indices.refresh(index=index.alias)
+    assert len(index) == first.indexed + third.indexed
+
+
+def test_workers_are_chosen_for_big_batches_on_two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEARCHLIB_WORKERS", raising=False)
+    assert choose_encoders(ENCODE_THRESHOLD - 1, cpus=2).workers == 1
+    assert choose_encoders(ENCODE_THRESHOLD, cpus=1).workers == 1
+    assert choose_encoders(1000, cpus=2).workers == 2
+    assert choose_encoders(1000, cpus=16).workers == 2
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "3")
+    assert choose_encoders(10, cpus=1).workers == 3
