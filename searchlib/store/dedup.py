@@ -157,7 +157,7 @@ class DuplicateFinder:
     def fields(self, article: Article) -> dict[str, str]:
         """The duplicate fields of an article's document: ``dup_group``, ``dup_sketch`` (the
         smallest values, indexed) and ``dup_values`` (the whole sketch, stored)."""
-        values = sketch(_body(article))
+        values = self._sketch(article)
         group = article.id
         if values:
             best, best_score = None, THRESHOLD
@@ -179,6 +179,9 @@ class DuplicateFinder:
     def close(self) -> None:
         self._searcher = None
         self._context.close()
+
+    def _sketch(self, article: Article) -> tuple[int, ...]:
+        return sketch(_body(article))
 
     def _candidates(self, article_id: str, values: tuple[int, ...]):
         shared: Counter[str] = Counter()
