@@ -1,12 +1,15 @@
 """Documents encoded by worker processes (`encoders.EncoderPool`) are sent exactly as those
 encoded in the calling process: the bulk request bodies of `add` are the same bytes, on real
 corpus articles, with and without workers; a dead worker fails the `add` with a clear error and
-the next `add` starts new workers."""
+the next `add` starts new workers; workers die with their parent."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +18,7 @@ from searchlib.api import Index
 from searchlib.errors import IndexWriteError
 from searchlib.model import Article
 from searchlib.store.opensearch.encoders import ENCODE_THRESHOLD, choose_encoders
+from searchlib.store.parallel import _alive
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -102,3 +106,21 @@ def test_workers_are_chosen_for_big_batches_on_two_cpus(monkeypatch: pytest.Monk
     assert choose_encoders(1000, cpus=16).workers == 2
     monkeypatch.setenv("SEARCHLIB_WORKERS", "3")
     assert choose_encoders(10, cpus=1).workers == 3
+
+
+def test_workers_die_with_their_parent() -> None:
+    script = ("import time\nfrom searchlib.store.opensearch.encoders import EncoderPool\n"
+              "pool = EncoderPool('x', 2)\n"
+              "print(*(process.pid for process in pool.processes), flush=True)\n"
+              "time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+    finally:
+        parent.kill()  # SIGKILL: it cannot stop its workers itself
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids)
