@@ -45,15 +45,16 @@ from searchlib.store.parallel import (
     start_context,
 )
 
-__all__ = ["EncoderPool", "EncodedBatch", "encode_source", "choose_encoders", "ENCODE_THRESHOLD",
-           "ENCODE_CHUNK", "MAX_ENCODERS"]
+__all__ = ["EncoderPool", "EncodedBatch", "encode_source", "choose_encoders", "describe",
+           "ENCODE_THRESHOLD", "ENCODE_CHUNK", "MAX_ENCODERS"]
 
 ENCODE_THRESHOLD = 200
 """Articles a batch must have to encode before workers start (forking costs ~50 ms each)."""
 ENCODE_CHUNK = 16
 """Articles per message to a worker: amortises pickling, keeps the workers' shares even."""
-MAX_ENCODERS = 2
-"""Workers by default, at most (each holds its own dictionaries and caches, ~150 MB)."""
+MAX_ENCODERS = 4
+"""Workers by default, at most (each holds its own dictionaries and caches). Measured on 2
+CPUs only."""
 _POLL = 0.5
 """Seconds between checks that the workers live, while waiting for a document."""
 _ADVICE = "re-run, or encode in one process with SEARCHLIB_WORKERS=1"
@@ -74,23 +75,33 @@ def encode_source(article: Article, content_hash: str,
 
 
 def choose_encoders(articles: int, *, cpus: int | None = None) -> WorkerChoice:
-    """Processes that encode a batch of `articles` documents (1: this process alone).
+    """Worker processes that encode a batch of `articles` documents (0: this process does).
 
-    ``$SEARCHLIB_WORKERS`` decides when set. Else a batch of at least `ENCODE_THRESHOLD`
-    articles on 2 or more usable CPUs gets `MAX_ENCODERS` workers at most, one per CPU,
-    whatever the load: encoding costs about the same CPU in a worker as here (plus ~2% for
-    pickling), so workers only spread it. Measured (3,000 real articles, one node on the same
-    2-core machine): see benchmarks/README.md, "OpenSearch indexing with encoding workers".
+    ``$SEARCHLIB_WORKERS=N`` decides when set: N worker processes, or with 1 this process
+    alone (the least memory). Else a batch of at least `ENCODE_THRESHOLD` articles on 2 or
+    more usable CPUs gets one worker per CPU but one, at most `MAX_ENCODERS`, whatever the
+    load: this process keeps one core's share for reading, deciding and sending, and a
+    local node for indexing. Measured on 2 CPUs (benchmarks/README.md, "OpenSearch indexing
+    with encoding workers"): one worker indexed as fast as two or faster, for ~20% less CPU
+    (each worker warms its own word caches; two also contend with the node).
     """
     forced = _forced_workers()
     if forced is not None:
-        return WorkerChoice(forced, f"SEARCHLIB_WORKERS={forced}")
+        return WorkerChoice(0 if forced == 1 else forced, f"SEARCHLIB_WORKERS={forced}")
     cpus = len(os.sched_getaffinity(0)) if cpus is None else cpus
     if cpus < 2:
-        return WorkerChoice(1, "one usable CPU")
+        return WorkerChoice(0, "one usable CPU")
     if articles < ENCODE_THRESHOLD:
-        return WorkerChoice(1, f"fewer than {ENCODE_THRESHOLD} articles in a batch")
-    return WorkerChoice(min(cpus, MAX_ENCODERS), f"{cpus} CPUs")
+        return WorkerChoice(0, f"fewer than {ENCODE_THRESHOLD} articles in a batch")
+    return WorkerChoice(min(cpus - 1, MAX_ENCODERS), f"{cpus} CPUs")
+
+
+def describe(choice: WorkerChoice) -> str:
+    """For summary lines: "documents encoded by 1 worker process (2 CPUs)"."""
+    if choice.workers == 0:
+        return f"documents encoded in this process ({choice.reason})"
+    plural = "es" if choice.workers > 1 else ""
+    return f"documents encoded by {choice.workers} worker process{plural} ({choice.reason})"
 
 
 # ------------------------------------------------------------------------------- worker side

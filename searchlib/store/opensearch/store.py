@@ -51,7 +51,7 @@ from searchlib.store.check import CheckReport
 from searchlib.store.opensearch.address import OpenSearchAddress, parse_address
 from searchlib.store.opensearch.client import cluster_errors, connect, error_reason
 from searchlib.store.opensearch.dedup import ClusterDuplicateFinder
-from searchlib.store.opensearch.encoders import EncoderPool, Job, choose_encoders
+from searchlib.store.opensearch.encoders import EncoderPool, Job, choose_encoders, describe
 from searchlib.store.opensearch.encoding import article_to_source, source_to_article
 from searchlib.store.opensearch.mapping import (
     DEFAULT_REPLICAS,
@@ -420,7 +420,7 @@ class OpenSearchStore:
             nonlocal choice
             if self._encoders is None:
                 choice = choose_encoders(len(jobs))
-                if choice.workers <= 1:
+                if choice.workers == 0:
                     return encode_here(jobs)
                 self._encoders = EncoderPool(self.path, choice.workers)
                 weakref.finalize(self, self._encoders.close)
@@ -482,18 +482,13 @@ class OpenSearchStore:
                 raise
             finally:
                 finder.close()
-        if not counts["indexed"] + counts["updated"]:
-            indexed_by = ""
-        elif choice is not None and choice.workers > 1:
-            indexed_by = (f"bulk requests to OpenSearch, one in flight; documents encoded by "
-                          f"{choice.describe()}")
-        else:
-            indexed_by = "bulk requests to OpenSearch, one in flight; documents encoded " + (
-                f"in {choice.describe()}" if choice is not None else "in one process")
+        written = counts["indexed"] + counts["updated"]
+        how = describe(choice or WorkerChoice(0, "no article to encode"))
         return IndexReport(indexed=counts["indexed"], updated=counts["updated"],
                            unchanged=counts["unchanged"], failures=tuple(failures),
-                           workers=choice.workers if choice is not None else 1,
-                           indexed_by=indexed_by)
+                           workers=max(1, choice.workers if choice is not None else 0),
+                           indexed_by=f"bulk requests to OpenSearch, one in flight; {how}"
+                           if written else "")
 
     def _multi_search(self, bodies: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """The ``_source`` of the hits of each query body, one ``_msearch`` request."""

@@ -17,7 +17,7 @@ import pytest
 from searchlib.api import Index
 from searchlib.errors import IndexWriteError
 from searchlib.model import Article
-from searchlib.store.opensearch.encoders import ENCODE_THRESHOLD, choose_encoders
+from searchlib.store.opensearch.encoders import ENCODE_THRESHOLD, MAX_ENCODERS, choose_encoders
 from searchlib.store.parallel import _alive
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -39,18 +39,22 @@ def _bulk_bodies(index: Any) -> list[str]:
     return bodies
 
 
-def _add(url: str, articles: list[Article], workers: int,
+def _add(url: str, articles: list[Article], workers: str | None,
          monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Any]:
-    monkeypatch.setenv("SEARCHLIB_WORKERS", str(workers))
+    if workers is None:
+        monkeypatch.delenv("SEARCHLIB_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("SEARCHLIB_WORKERS", workers)
     index = Index.create(url, replicas=0)
     bodies = _bulk_bodies(index)
     report = index.add(articles, batch_size=250)
     return [body.replace(index.alias, "ALIAS") for body in bodies], report
 
 
+@pytest.mark.parametrize("workers", ["2", None])  # two workers; the default (one on 2 CPUs)
 def test_bulk_bodies_are_the_same_with_and_without_workers(
-        research_articles: list[Article], opensearch_url: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        research_articles: list[Article], opensearch_url: str, monkeypatch: pytest.MonkeyPatch,
+        workers: str | None) -> None:
     from opensearchpy import OpenSearch
 
     articles = research_articles[::4][:600]
@@ -58,20 +62,22 @@ def test_bulk_bodies_are_the_same_with_and_without_workers(
     client = OpenSearch(opensearch_url, timeout=60)
     urls = [f"{opensearch_url}/test-encoders-{os.getpid()}-{n}" for n in range(2)]
     try:
-        here, serial = _add(urls[0], articles, 1, monkeypatch)
-        there, parallel = _add(urls[1], articles, 2, monkeypatch)
+        here, serial = _add(urls[0], articles, "1", monkeypatch)
+        there, parallel = _add(urls[1], articles, workers, monkeypatch)
     finally:
         for url in urls:
             client.indices.delete(index=url.rsplit("/", 1)[1] + "*", expand_wildcards="all",
                                   ignore_unavailable=True)
-    assert serial.workers == 1 and parallel.workers == 2, (serial, parallel)
-    assert "2 worker processes" in parallel.indexed_by
+    expected = choose_encoders(250).workers
+    assert expected >= (2 if workers else 1)
+    assert serial.workers == 1 and "encoded in this process" in serial.indexed_by, serial
+    assert parallel.workers == expected and f"encoded by {expected} worker" in (
+        parallel.indexed_by), parallel
     assert serial.indexed == parallel.indexed > 550  # (a few are copies under another id)
     assert serial.unchanged == parallel.unchanged
     # Three batches of 250, 250, 100 articles: the same requests, the same bytes.
     assert len(here) == len(there) >= 3
     assert here == there
-    assert sum(body.count('"_op_type"') for body in here) == 0  # the helper's action lines
     assert sum(body.count('{"index":') for body in here) == serial.indexed
 
 
@@ -98,14 +104,17 @@ def test_a_dead_worker_fails_the_add_and_the_next_add_starts_new_ones(
     assert len(index) == first.indexed + third.indexed
 
 
-def test_workers_are_chosen_for_big_batches_on_two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_are_chosen_for_big_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SEARCHLIB_WORKERS", raising=False)
-    assert choose_encoders(ENCODE_THRESHOLD - 1, cpus=2).workers == 1
-    assert choose_encoders(ENCODE_THRESHOLD, cpus=1).workers == 1
-    assert choose_encoders(1000, cpus=2).workers == 2
-    assert choose_encoders(1000, cpus=16).workers == 2
+    assert choose_encoders(ENCODE_THRESHOLD - 1, cpus=2).workers == 0
+    assert choose_encoders(ENCODE_THRESHOLD, cpus=1).workers == 0
+    assert choose_encoders(1000, cpus=2).workers == 1  # measured: one worker on 2 CPUs
+    assert choose_encoders(1000, cpus=4).workers == 3
+    assert choose_encoders(1000, cpus=16).workers == MAX_ENCODERS
     monkeypatch.setenv("SEARCHLIB_WORKERS", "3")
     assert choose_encoders(10, cpus=1).workers == 3
+    monkeypatch.setenv("SEARCHLIB_WORKERS", "1")
+    assert choose_encoders(1000, cpus=16).workers == 0
 
 
 def test_workers_die_with_their_parent() -> None:
