@@ -2,11 +2,10 @@
 
 Store stage (issue 22). Our analysers run in Python, 8-10 ms per news article, and they are
 what limits indexing into OpenSearch from one process. `EncoderPool` runs `encode_source`
-(`article_to_source`, then the JSON text the bulk request carries) in long-lived worker
-processes, so that documents are analysed on every core while this process reads articles,
-decides what to write and sends bulk requests, and the node indexes them. The workers live as
-long as their `OpenSearchStore` and keep their lemma caches warm across batches and `add`
-calls.
+(`article_to_source`, then the JSON text the bulk request carries) in worker processes, so
+that documents are analysed on other cores while this process reads articles, decides what to
+write and sends bulk requests, and the node indexes them. The workers live as long as the
+`add` that started them and keep their word caches warm across its batches.
 
 A document encoded by a worker is the very JSON text the bulk helper would have made of the
 `article_to_source` dict in this process (the client's `JSONSerializer`): the bulk bodies are
@@ -16,7 +15,7 @@ Workers start as `searchlib.store.parallel` starts the Whoosh engine's: forked f
 single-threaded caller, else from a fork server; the kernel kills them when their parent dies
 (``PR_SET_PDEATHSIG``) and an idle worker checks on its parent every second. A worker that fails
 or dies fails the `add` (`IndexWriteError`, naming it) within `_POLL` seconds and the pool is
-stopped; the next `add` starts new workers. `choose_encoders` decides how many
+stopped. `choose_encoders` decides how many
 (``SEARCHLIB_WORKERS`` forces it).
 
 Not here: which articles to write, lookups, bulk requests (`store.py`).
@@ -26,8 +25,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import queue
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -107,9 +109,11 @@ def describe(choice: WorkerChoice) -> str:
 # ------------------------------------------------------------------------------- worker side
 
 
-def _encoder_main(jobs: Any, replies: Any, parent: int) -> None:
-    """Loop of one worker: encode each chunk of jobs, reply (tag, encoded, None) or, when it
-    fails, (tag, None, what happened)."""
+def _encoder_main(jobs: Any, replies: Any, parent: int, folder: str) -> None:
+    """Loop of one worker: encode each chunk of jobs into a file of `folder` named by its tag,
+    then reply (tag, True, None); when it fails, (tag, None, what happened). Replies are small,
+    so a worker killed while replying cannot leave half a message in the pipe (the parent
+    would wait for the rest forever)."""
     _die_with_parent(parent)
     while True:
         try:
@@ -122,12 +126,16 @@ def _encoder_main(jobs: Any, replies: Any, parent: int) -> None:
             return
         try:
             encoded = [encode_source(*job) for job in payload]
+            path = os.path.join(folder, str(tag))
+            with open(f"{path}.part", "wb") as out:
+                pickle.dump(encoded, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f"{path}.part", path)
         except BaseException as err:  # report every failure, then keep serving (or stop)
-            replies.put((tag, None, f"{type(err).__name__}: {err}"))
+            replies.put((tag, None, f"{type(err).__name__}: {err}"[:1000]))
             if not isinstance(err, Exception):
                 return
             continue
-        replies.put((tag, encoded, None))
+        replies.put((tag, True, None))
 
 
 # ------------------------------------------------------------------------------- parent side
@@ -142,8 +150,11 @@ class EncoderPool:
         context = start_context(__name__)
         self._jobs = context.Queue()
         self._replies = context.Queue()
+        self._folder = tempfile.mkdtemp(prefix="searchlib-encoders-")
+        """The documents of each chunk, a file per chunk until read."""
         self.processes = [
-            context.Process(target=_encoder_main, args=(self._jobs, self._replies, os.getpid()),
+            context.Process(target=_encoder_main,
+                            args=(self._jobs, self._replies, os.getpid(), self._folder),
                             name=f"searchlib-encoder-{n}", daemon=True)
             for n in range(workers)
         ]
@@ -151,7 +162,8 @@ class EncoderPool:
             process.start()
         self.closed = False
         self._tags = itertools.count()
-        self._done: dict[int, list[tuple[str, int]]] = {}
+        self._done: dict[int, bool] = {}
+        """Chunks encoded, not yet taken."""
         self._lock = threading.Lock()
 
     def encode(self, jobs: Sequence[Job]) -> EncodedBatch:
@@ -181,7 +193,12 @@ class EncoderPool:
                     raise IndexWriteError(self.where, f"an encoding worker failed ({failure})",
                                           advice=_ADVICE)
                 self._done[got] = encoded
-            return self._done.pop(tag)
+            self._done.pop(tag)
+            path = os.path.join(self._folder, str(tag))
+            with open(path, "rb") as handle:
+                documents: list[tuple[str, int]] = pickle.load(handle)
+            os.remove(path)
+            return documents
 
     def _raise_if_dead(self) -> None:
         for number, process in enumerate(self.processes):
@@ -212,9 +229,17 @@ class EncoderPool:
             if process.is_alive():
                 process.kill()
                 process.join(timeout=1.0)
-        # Chunks still queued for dead workers would hold this process at exit.
-        self._jobs.cancel_join_thread()
+        # The thread feeding the jobs queue may be blocked writing to workers that are gone:
+        # with its chunks dropped and this process's end of the pipe closed, its write fails
+        # and it ends here (no thread may outlive the pool: a later fork would copy it).
+        with self._jobs._notempty:
+            self._jobs._buffer.clear()
+        self._jobs._reader.close()
+        self._replies.close()
+        self._jobs.close()
+        self._jobs.join_thread()
         self._done.clear()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 class EncodedBatch:

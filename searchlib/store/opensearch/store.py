@@ -26,7 +26,6 @@ import os
 import re
 import time
 import uuid
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -117,7 +116,7 @@ class OpenSearchStore:
         """The concrete index the alias points at when this store was opened."""
         self.meta = meta
         self._encoders: EncoderPool | None = None
-        """The worker processes encoding documents, once a big batch started them."""
+        """The worker processes encoding documents, while an `add` that started them runs."""
 
     @property
     def alias(self) -> str:
@@ -381,12 +380,13 @@ class OpenSearchStore:
 
         Sends each batch of `batch_size` articles in bulk requests (`bulk`), then refreshes
         the index; `on_commit(n)` follows each batch with the articles written so far. The
-        documents of a big batch are encoded by worker processes (`choose_encoders`) while this
-        process decides on the next batch; the bulk requests of a batch go out, one at a time,
-        as its documents arrive. A record the cluster refuses is a `Failure` in the report; the
-        batch goes on. A cluster that fails (down, timed out, 429 past every retry) raises
-        `ClusterError`, a worker that fails `IndexWriteError`: the batches sent before stay
-        indexed, and re-running the same command completes the job.
+        documents of a big batch are encoded by worker processes (`choose_encoders`; started
+        by the first big batch, stopped at the end) while this process decides on the next
+        one; the bulk requests of a batch go out, one at a time, as its documents arrive. A
+        record the cluster refuses is a `Failure` in the report; the batch goes on. A cluster
+        that fails (down, timed out, 429 past every retry) raises `ClusterError`, a worker that
+        fails `IndexWriteError`: the batches sent before stay indexed, and re-running the same
+        command completes the job.
         """
         self._wait_writable(wait)
         batch_size = max(1, batch_size)
@@ -423,9 +423,6 @@ class OpenSearchStore:
                 if choice.workers == 0:
                     return encode_here(jobs)
                 self._encoders = EncoderPool(self.path, choice.workers)
-                weakref.finalize(self, self._encoders.close)
-            elif choice is None:
-                choice = WorkerChoice(len(self._encoders.processes), "workers already running")
             if progress:
                 progress(len(jobs))
             return (text for text, _dropped in self._encoders.encode(jobs))
@@ -478,10 +475,12 @@ class OpenSearchStore:
                 finally:
                     if self._encoders is not None:  # it may hold an abandoned batch's work
                         self._encoders.close(force=True)
-                        self._encoders = None
                 raise
             finally:
                 finder.close()
+                if self._encoders is not None:
+                    self._encoders.close()
+                    self._encoders = None
         written = counts["indexed"] + counts["updated"]
         how = describe(choice or WorkerChoice(0, "no article to encode"))
         return IndexReport(indexed=counts["indexed"], updated=counts["updated"],

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -81,27 +82,34 @@ def test_bulk_bodies_are_the_same_with_and_without_workers(
     assert sum(body.count('{"index":') for body in here) == serial.indexed
 
 
-def test_a_dead_worker_fails_the_add_and_the_next_add_starts_new_ones(
+def test_a_dead_worker_fails_the_add_and_a_rerun_completes_it(
         research_articles: list[Article], opensearch_index_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEARCHLIB_WORKERS", "2")
     articles = research_articles[1::4][:3 * ENCODE_THRESHOLD]
     index = Index.create(opensearch_index_url, replicas=0)
-    first = index.add(articles[:ENCODE_THRESHOLD], batch_size=ENCODE_THRESHOLD)
-    assert first.workers == 2
-    pool = index._encoders
-    pids = [process.pid for process in pool.processes]
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
+    killed: list[int] = []
+
+    def kill_at_the_second_batch(done: int) -> None:
+        given.append(done)
+        if len(given) == 2:  # the workers hold the second batch: kill them
+            killed.extend(process.pid for process in index._encoders.processes)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    given: list[int] = []
     with pytest.raises(IndexWriteError, match=r"encoding worker \d \(pid \d+\) was killed by "
                        r"SIGKILL") as failed:
-        index.add(articles[ENCODE_THRESHOLD:2 * ENCODE_THRESHOLD], batch_size=ENCODE_THRESHOLD)
+        index.add(articles, batch_size=ENCODE_THRESHOLD, progress=kill_at_the_second_batch)
     assert opensearch_index_url in str(failed.value)
-    assert index._encoders is None and pool.closed
-    third = index.add(articles[2 * ENCODE_THRESHOLD:], batch_size=ENCODE_THRESHOLD)
-    assert third.workers == 2 and not set(pids) & {p.pid for p in index._encoders.processes}
+    assert len(killed) == 2 and index._encoders is None
+    assert not any(_alive(pid) for pid in killed)
+    again = index.add(articles, batch_size=ENCODE_THRESHOLD)  # new workers: the job completes
+    assert again.workers == 2 and not again.failed
     index._client.indices.refresh(index=index.alias)
-    assert len(index) == first.indexed + third.indexed
+    assert len(index) == again.indexed + again.unchanged == len(
+        {article.id for article in articles})
+    assert index._encoders is None and threading.active_count() == 1, threading.enumerate()
 
 
 def test_workers_are_chosen_for_big_batches(monkeypatch: pytest.MonkeyPatch) -> None:
