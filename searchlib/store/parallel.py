@@ -52,7 +52,7 @@ __all__ = [
     "ParallelWriter", "wrap_writer", "close_pools", "default_workers", "discard_writer",
     "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MIN_IDLE_CORES", "MAX_DEFAULT_WORKERS", "WorkerChoice",
     "choose_workers",
-    "writer_choice", "start_context",
+    "writer_choice", "start_context", "forced_workers", "die_with_parent", "process_running",
 ]
 
 PARALLEL_THRESHOLD = 200
@@ -76,13 +76,13 @@ def default_workers() -> int:
     most `MAX_DEFAULT_WORKERS` (1 means serial, in this process). `choose_workers` decides
     whether a write uses them.
     """
-    forced = _forced_workers()
+    forced = forced_workers()
     if forced is not None:
         return forced
     return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_WORKERS))
 
 
-def _forced_workers() -> int | None:
+def forced_workers() -> int | None:
     configured = os.environ.get("SEARCHLIB_WORKERS", "").strip()
     if configured.isdigit() and int(configured) >= 1:
         return int(configured)
@@ -111,7 +111,7 @@ def choose_workers(articles: int, *, cpus: int | None = None,
     idle: the usable CPUs (``os.sched_getaffinity``) minus the 1-minute load average, rounded.
     `cpus` and `load` default to this machine's.
     """
-    forced = _forced_workers()
+    forced = forced_workers()
     if forced is not None:
         return WorkerChoice(forced, f"SEARCHLIB_WORKERS={forced}")
     cpus = len(os.sched_getaffinity(0)) if cpus is None else cpus
@@ -164,7 +164,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
     from searchlib.store.merging import merge_segments
     from searchlib.store.postings import SearchlibWriter
 
-    _die_with_parent(parent)
+    die_with_parent(parent)
     storage = storage_class(folder)
     ix = storage.open_index(indexname)
     writer = None
@@ -173,7 +173,7 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
         try:
             kind, payload = jobs.get(timeout=1.0)
         except queue.Empty:
-            if not _alive(parent):  # the parent died without stopping us
+            if not process_running(parent):  # the parent died without stopping us
                 return
             continue
         try:
@@ -243,7 +243,7 @@ def _described(err: BaseException) -> tuple[str, int | None, str]:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this process when the one that started it dies (Linux; a parent
     killed by SIGKILL cannot stop its workers), and exit now if `parent` is already gone."""
     try:
@@ -251,7 +251,7 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # pragma: no cover - not Linux: the idle check remains
         pass
-    if not _alive(parent):
+    if not process_running(parent):
         os._exit(0)
 
 
@@ -261,7 +261,7 @@ def _remove_temporary_folder(storage: Any, indexname: str) -> None:
     storage.temp_storage(f"{indexname}.tmp").destroy()
 
 
-def _alive(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Whether process `pid` runs (a killed parent not yet reaped is a zombie: dead)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as handle:

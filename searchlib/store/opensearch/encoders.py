@@ -41,9 +41,9 @@ from searchlib.model import Article
 from searchlib.store.opensearch.encoding import article_to_source
 from searchlib.store.parallel import (
     WorkerChoice,
-    _alive,
-    _die_with_parent,
-    _forced_workers,
+    die_with_parent,
+    forced_workers,
+    process_running,
     start_context,
 )
 
@@ -87,7 +87,7 @@ def choose_encoders(articles: int, *, cpus: int | None = None) -> WorkerChoice:
     with encoding workers"): one worker indexed as fast as two or faster, for ~20% less CPU
     (each worker warms its own word caches; two also contend with the node).
     """
-    forced = _forced_workers()
+    forced = forced_workers()
     if forced is not None:
         return WorkerChoice(0 if forced == 1 else forced, f"SEARCHLIB_WORKERS={forced}")
     cpus = len(os.sched_getaffinity(0)) if cpus is None else cpus
@@ -114,12 +114,12 @@ def _encoder_main(jobs: Any, replies: Any, parent: int, folder: str) -> None:
     then reply (tag, True, None); when it fails, (tag, None, what happened). Replies are small,
     so a worker killed while replying cannot leave half a message in the pipe (the parent
     would wait for the rest forever)."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     while True:
         try:
             kind, tag, payload = jobs.get(timeout=1.0)
         except queue.Empty:
-            if not _alive(parent):  # the parent died without stopping us
+            if not process_running(parent):  # the parent died without stopping us
                 return
             continue
         if kind == "stop":

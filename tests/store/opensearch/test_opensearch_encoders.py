@@ -19,7 +19,7 @@ from searchlib.api import Index
 from searchlib.errors import IndexWriteError
 from searchlib.model import Article
 from searchlib.store.opensearch.encoders import ENCODE_THRESHOLD, MAX_ENCODERS, choose_encoders
-from searchlib.store.parallel import _alive
+from searchlib.store.parallel import process_running
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -103,7 +103,7 @@ def test_a_dead_worker_fails_the_add_and_a_rerun_completes_it(
         index.add(articles, batch_size=ENCODE_THRESHOLD, progress=kill_at_the_second_batch)
     assert opensearch_index_url in str(failed.value)
     assert len(killed) == 2 and index._encoders is None
-    assert not any(_alive(pid) for pid in killed)
+    assert not any(process_running(pid) for pid in killed)
     again = index.add(articles, batch_size=ENCODE_THRESHOLD)  # new workers: the job completes
     assert again.workers == 2 and not again.failed
     index._client.indices.refresh(index=index.alias)
@@ -133,11 +133,11 @@ def test_workers_die_with_their_parent() -> None:
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         pids = [int(pid) for pid in parent.stdout.readline().split()]  # type: ignore[union-attr]
-        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        assert len(pids) == 2 and all(process_running(pid) for pid in pids)
     finally:
         parent.kill()  # SIGKILL: it cannot stop its workers itself
         parent.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(process_running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(process_running(pid) for pid in pids)
