@@ -53,6 +53,7 @@ __all__ = [
     "PARALLEL_THRESHOLD", "CHUNK_DOCS", "MIN_IDLE_CORES", "MAX_DEFAULT_WORKERS", "WorkerChoice",
     "choose_workers",
     "writer_choice", "start_context", "forced_workers", "die_with_parent", "process_running",
+    "how_it_ended",
 ]
 
 PARALLEL_THRESHOLD = 200
@@ -229,6 +230,16 @@ def _worker_main(storage_class: type, folder: str, indexname: str, jobs: Any, re
             replies.put((number, "failed", (kind, *_described(err))))
             if not isinstance(err, Exception):
                 return
+
+
+def how_it_ended(process: Any) -> str:
+    """Why a dead worker `process` ended, for error messages: "was killed by SIGKILL (out of
+    memory?)" or "exited with status 1"."""
+    code = process.exitcode or 0
+    if code >= 0:
+        return f"exited with status {code}"
+    how = f"was killed by {signal.Signals(-code).name}"
+    return how + (" (out of memory?)" if -code == signal.SIGKILL else "")
 
 
 def _described(err: BaseException) -> tuple[str, int | None, str]:
@@ -416,15 +427,10 @@ class _WorkerPool:
     def _raise_if_dead(self) -> None:
         for number, process in enumerate(self.processes):
             if not process.is_alive():
-                code = process.exitcode or 0
-                if code < 0:
-                    how = f"was killed by {signal.Signals(-code).name}"
-                    how += " (out of memory?)" if -code == signal.SIGKILL else ""
-                else:
-                    how = f"exited with status {code}"
                 self.close(force=True)
                 raise IndexWriteError(self.folder, f"indexing worker {number} (pid "
-                                      f"{process.pid}) {how}", advice=_WORKER_ADVICE)
+                                      f"{process.pid}) {how_it_ended(process)}",
+                                      advice=_WORKER_ADVICE)
 
     def _failure(self, number: int, kind: str, errno: int | None, text: str) -> StoreError:
         if kind == "corrupt":

@@ -98,17 +98,3 @@ def test_a_killed_library_process_is_replaced(research_index_dir: Path) -> None:
         [replacement] = mine()
         assert replacement.pid != process.pid
     assert not mine()  # the lifespan's end stops them
-
-
-def test_an_opensearch_cluster_that_does_not_answer_is_503_from_a_library_process() -> None:
-    pytest.importorskip("opensearchpy", reason="the OpenSearch tests need the opensearch extra")
-    from searchlib.store.opensearch.address import parse_address
-
-    settings = WebSettings(index=parse_address("http://127.0.0.1:1/news", timeout=5),
-                           processes=1, cache_bytes=0)
-    with TestClient(create_app(settings)) as client:
-        for path in ("/api/stats", "/api/search?q=x", "/api/articles/a1"):
-            answer = client.get(path)
-            assert answer.status_code == 503, (path, answer.text)
-            assert answer.headers["retry-after"].isdigit()
-            assert "127.0.0.1:1" in answer.json()["message"]

@@ -27,8 +27,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 from searchlib.store.opensearch.address import parse_address  # noqa: E402
 
 
-def test_a_cluster_that_does_not_answer_is_503_with_retry_after() -> None:
-    settings = WebSettings(index=parse_address("http://127.0.0.1:1/news", timeout=5))
+@pytest.mark.parametrize("processes", [0, 1], ids=["threads", "library process"])
+def test_a_cluster_that_does_not_answer_is_503_with_retry_after(processes: int) -> None:
+    settings = WebSettings(index=parse_address("http://127.0.0.1:1/news", timeout=5),
+                           processes=processes, cache_bytes=0)
     with TestClient(create_app(settings)) as client:
         for path in ("/api/stats", "/api/search?q=x", "/api/articles/a1"):
             answer = client.get(path)

@@ -28,7 +28,6 @@ import os
 import pickle
 import queue
 import shutil
-import signal
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -43,6 +42,7 @@ from searchlib.store.parallel import (
     WorkerChoice,
     die_with_parent,
     forced_workers,
+    how_it_ended,
     process_running,
     start_context,
 )
@@ -203,15 +203,9 @@ class EncoderPool:
     def _raise_if_dead(self) -> None:
         for number, process in enumerate(self.processes):
             if not process.is_alive():
-                code = process.exitcode or 0
-                if code < 0:
-                    how = f"was killed by {signal.Signals(-code).name}"
-                    how += " (out of memory?)" if -code == signal.SIGKILL else ""
-                else:
-                    how = f"exited with status {code}"
                 self.close(force=True)
                 raise IndexWriteError(self.where, f"encoding worker {number} (pid "
-                                      f"{process.pid}) {how}", advice=_ADVICE)
+                                      f"{process.pid}) {how_it_ended(process)}", advice=_ADVICE)
 
     def close(self, *, force: bool = False) -> None:
         """Stop the workers: ask them, or with `force` (after a failure) terminate them."""
